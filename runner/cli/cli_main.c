@@ -1,0 +1,83 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Sorted by name; cfm_cli_main relies on it only for the help listing. */
+const struct cfm_cmd cfm_commands[] = {
+    {"help", cmd_help, "show usage of conform or of a command"},
+    {"version", cmd_version, "print the version"},
+    {NULL, NULL, NULL},
+};
+
+static void vmsg(const char *kind, const char *fmt, va_list ap) {
+  fprintf(stderr, "conform: %s: ", kind);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
+void cfm_cli_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vmsg("error", fmt, ap);
+  va_end(ap);
+}
+
+void cfm_cli_warn(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vmsg("warning", fmt, ap);
+  va_end(ap);
+}
+
+static void usage(FILE *f) {
+  const struct cfm_cmd *c;
+  fputs("usage: conform <command> [options]\n"
+        "       conform --help | --version\n\ncommands:\n",
+        f);
+  for (c = cfm_commands; c->name; c++)
+    fprintf(f, "  %-10s %s\n", c->name, c->summary);
+  fputs("\nexit codes: 0 ok, 1 contract failures, 2 usage, 3 invalid spec/config,\n"
+        "            4 target unreachable, 5 internal error\n"
+        "run 'conform help <command>' for a command's options.\n",
+        f);
+}
+
+int cmd_help(int argc, char **argv) {
+  const struct cfm_cmd *c;
+  if (argc < 2) {
+    usage(stdout);
+    return CFM_EXIT_OK;
+  }
+  for (c = cfm_commands; c->name; c++) {
+    if (strcmp(c->name, argv[1]) == 0 && c->fn != cmd_help) {
+      char *hargv[] = {argv[1], "--help", NULL};
+      return c->fn(2, hargv);
+    }
+  }
+  cfm_cli_error("unknown command '%s'", argv[1]);
+  return CFM_EXIT_USAGE;
+}
+
+int cmd_version(int argc, char **argv) {
+  printf("conform %s\n", CONFORM_VERSION);
+  return CFM_EXIT_OK;
+}
+
+int cfm_cli_main(int argc, char **argv) {
+  const struct cfm_cmd *c;
+  if (argc < 2) {
+    usage(stderr);
+    return CFM_EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+    return cmd_help(1, argv);
+  if (!strcmp(argv[1], "--version"))
+    return cmd_version(1, argv);
+  for (c = cfm_commands; c->name; c++)
+    if (strcmp(c->name, argv[1]) == 0)
+      return c->fn(argc - 1, argv + 1);
+  cfm_cli_error("unknown command '%s' (see 'conform --help')", argv[1]);
+  return CFM_EXIT_USAGE;
+}

@@ -1,0 +1,24 @@
+/* conform — small JSON helpers shared by the runner, the mock and the
+ * fuzzers (parsing with caps; JSON pointers). */
+#ifndef CONFORM_JSONUTIL_H
+#define CONFORM_JSONUTIL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Parses len bytes (no NUL needed) as JSON with a depth/size guard:
+ * rejects input over max_bytes or nested deeper than 64.  Returns a new
+ * reference or NULL (errbuf, if non-NULL, gets a one-line reason). */
+json_t *cfm_json_parse(const char *data, size_t len, size_t max_bytes, char *errbuf,
+                       size_t errcap);
+
+/* Resolves an RFC 6901 JSON pointer ("" = root).  Returns a borrowed
+ * reference or NULL. */
+json_t *cfm_json_pointer(const json_t *root, const char *pointer);
+
+/* Appends `token` escaped as a JSON pointer token to ptr (capacity cap),
+ * with a leading '/'; truncates safely. */
+void cfm_json_pointer_append(char *ptr, size_t cap, const char *token);
+void cfm_json_pointer_append_index(char *ptr, size_t cap, size_t index);
+
+#endif

@@ -1,0 +1,130 @@
+#include "conform/jsonutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CFM_JSON_MAX_DEPTH 64
+
+/* jansson's own nesting limit is 2048; a cheap pre-scan keeps hostile
+ * input from reaching it (and keeps recursion in our walkers shallow). */
+static int depth_ok(const char *p, size_t len) {
+  size_t i;
+  int depth = 0, in_str = 0;
+  for (i = 0; i < len; i++) {
+    char c = p[i];
+    if (in_str) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_str = 0;
+      continue;
+    }
+    if (c == '"')
+      in_str = 1;
+    else if (c == '[' || c == '{') {
+      if (++depth > CFM_JSON_MAX_DEPTH)
+        return 0;
+    } else if (c == ']' || c == '}')
+      depth--;
+  }
+  return 1;
+}
+
+json_t *cfm_json_parse(const char *data, size_t len, size_t max_bytes, char *errbuf,
+                       size_t errcap) {
+  json_error_t jerr;
+  json_t *v;
+  if (errbuf && errcap)
+    errbuf[0] = '\0';
+  if (!data && len)
+    return NULL;
+  if (len > max_bytes) {
+    if (errbuf)
+      snprintf(errbuf, errcap, "body of %zu bytes exceeds the %zu-byte cap", len, max_bytes);
+    return NULL;
+  }
+  if (!depth_ok(data ? data : "", len)) {
+    if (errbuf)
+      snprintf(errbuf, errcap, "JSON nested deeper than %d levels", CFM_JSON_MAX_DEPTH);
+    return NULL;
+  }
+  v = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+  if (!v && errbuf)
+    snprintf(errbuf, errcap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
+             jerr.text);
+  return v;
+}
+
+json_t *cfm_json_pointer(const json_t *root, const char *pointer) {
+  const json_t *cur = root;
+  const char *p = pointer;
+  char tok[512];
+  if (!root || !pointer)
+    return NULL;
+  if (*p == '\0')
+    return (json_t *)root;
+  if (*p != '/')
+    return NULL;
+  while (*p == '/') {
+    size_t n = 0;
+    p++;
+    while (*p && *p != '/') {
+      char c = *p++;
+      if (c == '~') {
+        if (*p == '0')
+          c = '~';
+        else if (*p == '1')
+          c = '/';
+        else
+          return NULL;
+        p++;
+      }
+      if (n + 1 >= sizeof(tok))
+        return NULL;
+      tok[n++] = c;
+    }
+    tok[n] = '\0';
+    if (json_is_object(cur)) {
+      cur = json_object_get(cur, tok);
+    } else if (json_is_array(cur)) {
+      char *end;
+      unsigned long idx;
+      if (n == 0 || (n > 1 && tok[0] == '0'))
+        return NULL;
+      idx = strtoul(tok, &end, 10);
+      if (*end)
+        return NULL;
+      cur = json_array_get(cur, idx);
+    } else {
+      return NULL;
+    }
+    if (!cur)
+      return NULL;
+  }
+  return (json_t *)cur;
+}
+
+void cfm_json_pointer_append(char *ptr, size_t cap, const char *token) {
+  size_t n = strlen(ptr);
+  if (n + 1 >= cap)
+    return;
+  ptr[n++] = '/';
+  for (; *token && n + 1 < cap; token++) {
+    if (*token == '~' || *token == '/') {
+      if (n + 2 >= cap)
+        break;
+      ptr[n++] = '~';
+      ptr[n++] = *token == '~' ? '0' : '1';
+    } else {
+      ptr[n++] = *token;
+    }
+  }
+  ptr[n] = '\0';
+}
+
+void cfm_json_pointer_append_index(char *ptr, size_t cap, size_t index) {
+  size_t n = strlen(ptr);
+  if (n < cap)
+    snprintf(ptr + n, cap - n, "/%zu", index);
+}
