@@ -1,0 +1,69 @@
+/* conform — report sinks.  The executor streams each finished case result
+ * to a cfm_report, which writes every format incrementally (report.json,
+ * junit.xml, report.html, the terminal summary), so memory stays flat
+ * however many cases run.  Also: baselines (accepted deviations) and shard
+ * selection/merging. */
+#ifndef CONFORM_REPORT_H
+#define CONFORM_REPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "conform/error.h"
+#include "conform/result.h"
+
+typedef struct cfm_report cfm_report;
+
+typedef struct cfm_report_options {
+  const char *dir;        /* reports root, e.g. "reports"; a run writes <dir>/<run_id>/ and
+                             points <dir>/latest at it */
+  const char *run_id;     /* e.g. "20261123T041500Z-1a2b"; NULL = generated */
+  FILE *term;             /* terminal summary stream (stderr) or NULL */
+  int term_is_tty;        /* progress + colour only when 1 */
+  size_t expected_cases;  /* for the progress indicator; 0 if unknown */
+  const char *shard;      /* "I/N" or NULL, recorded in the report */
+  json_t *targets;        /* borrowed: {"vendor": "url", ...} recorded (no secrets) */
+  json_t *coverage_items; /* borrowed: array of documented items
+                             [{"spec":"agora-chat","pointer":"/operations/0/params/3",
+                               "kind":"param|limit|error|example|rule|response_field",
+                               "label":"groupname max 128 chars","provenance":{...}}] or NULL */
+} cfm_report_options;
+
+typedef struct cfm_report_summary {
+  size_t counts[CFM_VERDICT__COUNT]; /* by verdict */
+  size_t baselined;                  /* failures accepted by the baseline */
+  double wall_ms;
+  char run_dir[512];                 /* where the files went */
+} cfm_report_summary;
+
+/* Opens a report: creates the run directory and starts every file.
+ * Returns CFM_EOK or an error (err filled). */
+int cfm_report_open(const cfm_report_options *opt, cfm_report **out, cfm_error_t *err);
+/* Streams one result (borrowed; the report copies what it keeps).  Returns
+ * CFM_EOK or CFM_EIO/CFM_ENOMEM. */
+int cfm_report_add(cfm_report *r, const cfm_case_result *res);
+/* Finishes every file, updates <dir>/latest, fills summary (may be NULL),
+ * prints the terminal summary, frees r. */
+int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary);
+
+/* Baseline: accepted deviations keyed on (case id, observed vendor code). */
+typedef struct cfm_baseline cfm_baseline;
+int cfm_baseline_load(const char *path, cfm_baseline **out, cfm_error_t *err);
+/* 1 if the baseline accepts this failing result. */
+int cfm_baseline_accepts(const cfm_baseline *b, const char *case_id, const char *vendor_code);
+void cfm_baseline_free(cfm_baseline *b);
+/* Writes a baseline from a report.json (every fail becomes an entry). */
+int cfm_baseline_write_from_report(const char *report_json, const char *out_path,
+                                   cfm_error_t *err);
+
+/* Shard selection: deterministic in the key (a case id, or the scenario id
+ * for scenario cases, so scenarios stay whole).  index is 1-based. */
+int cfm_shard_selects(const char *key, unsigned index, unsigned count);
+/* Parses "I/N"; returns 0 on success. */
+int cfm_shard_parse(const char *text, unsigned *index, unsigned *count);
+/* Merges several report.json files into one run directory (all formats). */
+int cfm_report_merge(const char *const *report_jsons, size_t n, const char *reports_dir,
+                     cfm_report_summary *summary, cfm_error_t *err);
+
+#endif

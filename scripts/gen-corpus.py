@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Generates the fuzz seed corpora and dictionaries from the specs.
+
+Every example request and response in specs/*.json (the documents' own
+samples) and every documented error row becomes a seed, named the OSS-Fuzz
+way: corpus/<target>/<name>, corpus/<target>.dict.  Run it after a spec
+changes; its output is committed.  Deterministic: same specs, same files.
+"""
+import base64, glob, hashlib, hmac, json, os, re, sys, zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPECS = sorted(p for p in glob.glob(os.path.join(ROOT, "specs", "*.json"))
+               if not p.endswith("spec.schema.json"))
+# Must match fuzz/common/fuzz_common.c.
+STATUSES = [200, 201, 204, 301, 400, 401, 403, 404, 405, 413, 415, 429, 500, 502, 503, 504]
+ERRMAP = {"tencent-im": "errmap_tencent", "agora-chat": "errmap_agora",
+          "dingtalk-rooms": "errmap_dingtalk"}
+
+
+def write(target, name, data):
+    d = os.path.join(ROOT, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:100]
+    with open(os.path.join(d, safe), "wb") as f:
+        f.write(data)
+
+
+def dump(v):
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def status_byte(status):
+    return bytes([STATUSES.index(status) if status in STATUSES else 0])
+
+
+def fill(pattern):
+    """A message that fits an anchored error pattern: captures become values."""
+    if not pattern:
+        return "error"
+    s = pattern.strip("^$")
+    s = re.sub(r"\((?:[^()\\]|\\.)*\)", "conform-x1", s)
+    s = s.replace("\\", "")
+    return s
+
+
+def main():
+    dict_words = {t: set() for t in ["response", "spec", "mock"] + list(ERRMAP.values())}
+    op_index = 0
+    for path in SPECS:
+        spec = json.load(open(path, encoding="utf-8"))
+        vendor = spec["vendor"]
+        em = spec["transport"]["error_model"]
+        code_ptr = em["code"].lstrip("/")
+        msg_ptr = em["message"].lstrip("/")
+        errtarget = ERRMAP.get(vendor)
+        # The spec itself is a seed for the spec harness.
+        write("spec", vendor + ".json", json.dumps(spec, ensure_ascii=False))
+        rows = list(spec["transport"].get("errors", []))
+        for op in spec["operations"]:
+            sel = bytes([op_index % 256])
+            op_index += 1
+            for ex in op.get("examples", []):
+                resp = ex.get("response")
+                if resp and "body" in resp:
+                    body = dump(resp["body"])
+                    write("response", "%s-%s-%s" % (vendor, op["id"], ex["id"]), body.encode() + sel)
+                    if errtarget:
+                        write(errtarget, "%s-%s-ok" % (op["id"], ex["id"]),
+                              body.encode() + status_byte(resp.get("status", 200)))
+                req = ex.get("request") or {}
+                url = op["path"]
+                for k, v in (req.get("path") or {}).items():
+                    url = url.replace("{%s}" % k, str(v))
+                q = "&".join("%s=%s" % (k, v) for k, v in (req.get("query") or {}).items())
+                if q:
+                    url += "?" + q
+                if vendor == "agora-chat":
+                    url = "/app-id/conform-demo-app" + url
+                hdrs = "".join("%s: %s\n" % (k, v) for k, v in (req.get("headers") or {}).items())
+                body = dump(req["body"]) if "body" in req else ""
+                write("mock", "%s-%s-%s" % (vendor, op["id"], ex["id"]),
+                      "%s %s\n%s\n%s" % (op["method"], url, hdrs, body))
+            for p in op.get("params", []):
+                for t in ("response", "spec", "mock"):
+                    dict_words[t].add(p["name"])
+            rows += op.get("errors", [])
+        for r in rows:
+            code = r["code"]
+            if errtarget is None:
+                continue
+            if em.get("http_errors", True):
+                body = {code_ptr: code, msg_ptr: fill(r.get("message"))}
+            else:
+                body = {"ActionStatus": "FAIL", code_ptr: code, msg_ptr: fill(r.get("message"))}
+            write(errtarget, "%s-%s" % (r["id"], code), dump(body).encode() + status_byte(r["status"]))
+            dict_words[errtarget].add(str(code))
+        if errtarget:
+            for w in (code_ptr, msg_ptr, "ActionStatus", "OK", "FAIL", "error", "exception"):
+                dict_words[errtarget].add(w)
+    # Garbage a server may really send.
+    for t in ERRMAP.values():
+        write(t, "html-502", b"<html><body>502 Bad Gateway</body></html>" + status_byte(502))
+        write(t, "empty-500", status_byte(500))
+    # UserSig seeds: valid, expired, wrong identifier (same algorithm as the runner).
+    def usersig(ident, appid, key, t, expire):
+        content = "TLS.identifier:%s\nTLS.sdkappid:%d\nTLS.time:%d\nTLS.expire:%d\n" % (ident, appid, t, expire)
+        sig = base64.b64encode(hmac.new(key.encode(), content.encode(), hashlib.sha256).digest()).decode()
+        doc = {"TLS.ver": "2.0", "TLS.identifier": ident, "TLS.sdkappid": appid,
+               "TLS.expire": expire, "TLS.time": t, "TLS.sig": sig}
+        raw = base64.b64encode(zlib.compress(json.dumps(doc, separators=(",", ":")).encode())).decode()
+        return raw.replace("+", "*").replace("/", "-").replace("=", "_")
+    write("usersig", "valid", usersig("administrator", 1400000000, "conform-demo-secret-key", 1699990000, 86400))
+    write("usersig", "expired", usersig("administrator", 1400000000, "conform-demo-secret-key", 1600000000, 60))
+    write("usersig", "other-identifier", usersig("conform-user-1", 1400000000, "conform-demo-secret-key", 1699990000, 86400))
+    write("usersig", "wrong-key", usersig("administrator", 1400000000, "wrong", 1699990000, 86400))
+    dict_words["usersig"] = {"TLS.ver", "TLS.identifier", "TLS.sdkappid", "TLS.expire", "TLS.time", "TLS.sig", "2.0"}
+    for t, words in dict_words.items():
+        if not words:
+            continue
+        with open(os.path.join(ROOT, "corpus", t + ".dict"), "w", encoding="utf-8") as f:
+            for w in sorted(words):
+                f.write('"%s"\n' % json.dumps(w, ensure_ascii=True)[1:-1])
+    print("gen-corpus: %d specs, %d operations" % (len(SPECS), op_index))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
