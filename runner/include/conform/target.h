@@ -1,0 +1,80 @@
+/* conform — targets and credentials: where each vendor's cases go and how
+ * requests are signed.  Secrets come from a config file, the environment or
+ * a file named by either, never from argv; they never reach logs or
+ * reports (cfm_redact). */
+#ifndef CONFORM_TARGET_H
+#define CONFORM_TARGET_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "conform/error.h"
+
+/* One vendor's target. */
+typedef struct cfm_target {
+  char *vendor;        /* "tencent-im", "agora-chat", "dingtalk-rooms" */
+  char *base_url;      /* replaces "https://{host}" in the spec's base_url, e.g.
+                          "http://127.0.0.1:8080"; NULL = the spec's first host */
+  json_t *credentials; /* owned: {"sdkappid": "...", "identifier": "...",
+                          "secret_key": "...", "app_token": "...",
+                          "access_token": "..."} (only those the scheme needs) */
+  json_t *variables;   /* owned: overrides of the spec's variables (app_id, owner, ...) */
+  int verify_tls;      /* default 1 */
+  char *ca_file;       /* optional */
+} cfm_target;
+
+typedef struct cfm_config {
+  cfm_target *targets; /* owned */
+  size_t count;
+  unsigned concurrency;      /* 0 = default */
+  long timeout_ms;           /* 0 = default */
+  double rate_scale;         /* fraction of documented rate limits to use; default 0.8 */
+  double global_rate_per_s;  /* <= 0 = none */
+  char *run_prefix;          /* names of created resources start with it; default "cfm-<random>" */
+} cfm_config;
+
+void cfm_config_init(cfm_config *cfg);
+void cfm_config_release(cfm_config *cfg);
+
+/* Loads a JSON config file (docs/config.md).  Secret values may be given as
+ * {"env": "NAME"} or {"file": "path"}; a literal secret in the file is
+ * accepted (the file is the user's).  Returns CFM_EOK or CFM_ECONFIG. */
+int cfm_config_load(cfm_config *cfg, const char *path, cfm_error_t *err);
+
+/* Applies "--target VENDOR=URL".  Returns CFM_EOK or CFM_EUSAGE. */
+int cfm_config_set_target_url(cfm_config *cfg, const char *vendor_eq_url, cfm_error_t *err);
+
+/* Fills demo credentials for the embedded mock at http://127.0.0.1:port
+ * for every vendor not already configured with a URL. */
+int cfm_config_use_mock(cfm_config *cfg, uint16_t port);
+
+/* The target of a vendor, or NULL (borrowed). */
+cfm_target *cfm_config_target(cfm_config *cfg, const char *vendor);
+
+/* How a case wants its credentials presented. */
+typedef enum {
+  CFM_AUTH_VALID = 0,
+  CFM_AUTH_MISSING,   /* omit the credential entirely */
+  CFM_AUTH_MALFORMED, /* syntactically broken credential */
+  CFM_AUTH_EXPIRED,   /* a well-formed but expired credential (UserSig) */
+  CFM_AUTH_WRONG_APP  /* valid form, signed for / belonging to another app */
+} cfm_auth_mode;
+
+/* Credentials rendered for one request. */
+typedef struct cfm_auth_out {
+  char query[2048];  /* "sdkappid=..&identifier=..&usersig=..&random=..&contenttype=json"
+                        to append to the URL query ("" if none) */
+  char header[2048]; /* one "Name: value" header line ("" if none) */
+} cfm_auth_out;
+
+/* Renders the spec's transport.auth (borrowed) for target t in mode at time
+ * now (seconds), with `random` for Tencent's random parameter.  Returns
+ * CFM_EOK, CFM_ECONFIG (credential missing) or CFM_ECRYPTO. */
+int cfm_auth_render(const cfm_target *t, const json_t *auth, cfm_auth_mode mode, int64_t now,
+                    uint32_t random, cfm_auth_out *out, cfm_error_t *err);
+
+/* Copies text to out (cap bytes, NUL-terminated) with secrets replaced by
+ * "REDACTED": usersig= query values, "Authorization: Bearer ..." and
+ * access-token header values, and any literal secret of cfg. cfg may be NULL. */
+void cfm_redact(const cfm_config *cfg, const char *text, char *out, size_t cap);
+
+#endif
