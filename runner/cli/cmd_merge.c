@@ -1,0 +1,61 @@
+/* conform merge — merge shard reports into one run directory. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conform/report.h"
+
+static void usage(FILE *f) {
+  fputs("usage: conform merge [--reports DIR] REPORT.json...\n\n"
+        "Merges the report.json of several shards (conform run --shard I/N) into\n"
+        "one run under DIR (default: reports), writing every format again.\n"
+        "Exit 1 when the merged run has failures or errors not accepted by a\n"
+        "baseline, 0 otherwise.\n",
+        f);
+}
+
+int cmd_merge(int argc, char **argv) {
+  const char *dir = "reports";
+  const char **inputs;
+  size_t n = 0;
+  cfm_report_summary sum;
+  cfm_error_t err;
+  int i, rc;
+  inputs = calloc((size_t)argc + 1, sizeof(*inputs));
+  if (!inputs)
+    return CFM_EXIT_INTERNAL;
+  for (i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      free(inputs);
+      return CFM_EXIT_OK;
+    } else if (!strcmp(argv[i], "--reports") && i + 1 < argc) {
+      dir = argv[++i];
+    } else if (argv[i][0] == '-') {
+      cfm_cli_error("merge: unknown option '%s'", argv[i]);
+      free(inputs);
+      return CFM_EXIT_USAGE;
+    } else {
+      inputs[n++] = argv[i];
+    }
+  }
+  if (n == 0) {
+    usage(stderr);
+    free(inputs);
+    return CFM_EXIT_USAGE;
+  }
+  cfm_error_init(&err);
+  memset(&sum, 0, sizeof(sum));
+  rc = cfm_report_merge(inputs, n, dir, &sum, &err);
+  free(inputs);
+  if (rc) {
+    cfm_cli_error("%s%s%s: %s", err.where, *err.pointer ? "#" : "", err.pointer, err.text);
+    return rc == CFM_ENOMEM || rc == CFM_EIO ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
+  }
+  fprintf(stderr, "conform: merged %zu reports into '%s'\n", n, sum.run_dir);
+  return sum.counts[CFM_VERDICT_FAIL] + sum.counts[CFM_VERDICT_ERROR] > sum.baselined
+             ? CFM_EXIT_FAIL
+             : CFM_EXIT_OK;
+}

@@ -1,0 +1,255 @@
+/* conform — baselines (accepted deviations) and shard selection.
+ *
+ * A baseline is a JSON file (docs/reports.md):
+ *   {"format": "conform-baseline/1", "entries": [
+ *     {"id": "<case id>", "vendor_code": "<observed code or *>", "reason": "..."}]}
+ * Keyed on (case id, observed vendor code): if the target starts failing the
+ * same case differently (another code), that is a new failure. */
+#include "conform/report.h"
+#include "conform/jsonutil.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define BASELINE_MAX_BYTES (64u * 1024u * 1024u)
+#define REPORT_MAX_BYTES (1024u * 1024u * 1024u)
+
+struct cfm_baseline {
+  char **keys; /* "id\x1f" "code", sorted */
+  size_t count;
+};
+
+/* The string value of j, or "" (never NULL). */
+static const char *str_of(const json_t *j) {
+  const char *s = json_string_value(j);
+  return s ? s : "";
+}
+
+static int key_cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *make_key(const char *id, const char *code) {
+  size_t n = strlen(id) + strlen(code) + 2;
+  char *k = malloc(n);
+  if (k)
+    snprintf(k, n, "%s\x1f%s", id, code);
+  return k;
+}
+
+/* Reads a whole file into memory, at most cap bytes. */
+static int slurp(const char *path, size_t cap, char **out, size_t *len, cfm_error_t *err) {
+  FILE *f = fopen(path, "rb");
+  struct stat st;
+  char *data;
+  size_t n;
+  *out = NULL;
+  if (!f)
+    return cfm_error_set(err, CFM_EIO, path, "", "cannot open: %s", strerror(errno));
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    return cfm_error_set(err, CFM_EIO, path, "", "not a regular file");
+  }
+  if ((uintmax_t)st.st_size > cap) {
+    fclose(f);
+    return cfm_error_set(err, CFM_ETOOBIG, path, "", "file larger than %zu bytes", cap);
+  }
+  data = malloc((size_t)st.st_size + 1);
+  if (!data) {
+    fclose(f);
+    return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
+  }
+  n = fread(data, 1, (size_t)st.st_size, f);
+  fclose(f);
+  data[n] = '\0';
+  *out = data;
+  *len = n;
+  return CFM_EOK;
+}
+
+/* Loads a JSON document from a file (capped); new reference or NULL. */
+json_t *cfm__load_json_file(const char *path, size_t cap, cfm_error_t *err);
+json_t *cfm__load_json_file(const char *path, size_t cap, cfm_error_t *err) {
+  char *data;
+  size_t len = 0;
+  char why[200];
+  json_t *j;
+  if (slurp(path, cap, &data, &len, err) != CFM_EOK)
+    return NULL;
+  j = cfm_json_parse(data, len, cap, why, sizeof(why));
+  free(data);
+  if (!j)
+    cfm_error_set(err, CFM_EPARSE, path, "", "%s", why);
+  return j;
+}
+
+int cfm_baseline_load(const char *path, cfm_baseline **out, cfm_error_t *err) {
+  json_t *root, *entries;
+  cfm_baseline *b;
+  size_t i;
+  int rc = CFM_EOK;
+  *out = NULL;
+  root = cfm__load_json_file(path, BASELINE_MAX_BYTES, err);
+  if (!root)
+    return CFM_ECONFIG;
+  if (!json_is_object(root) ||
+      strcmp(str_of(json_object_get(root, "format")), "conform-baseline/1") != 0) {
+    json_decref(root);
+    return cfm_error_set(err, CFM_ECONFIG, path, "/format",
+                         "not a conform baseline (format must be \"conform-baseline/1\")");
+  }
+  entries = json_object_get(root, "entries");
+  if (!json_is_array(entries)) {
+    json_decref(root);
+    return cfm_error_set(err, CFM_ECONFIG, path, "/entries", "entries must be an array");
+  }
+  b = calloc(1, sizeof(*b));
+  if (b)
+    b->keys = calloc(json_array_size(entries) + 1, sizeof(char *));
+  if (!b || !b->keys) {
+    free(b);
+    json_decref(root);
+    return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
+  }
+  for (i = 0; i < json_array_size(entries); i++) {
+    json_t *e = json_array_get(entries, i);
+    const char *id = json_string_value(json_object_get(e, "id"));
+    const json_t *code = json_object_get(e, "vendor_code");
+    char ptr[64], codebuf[64];
+    const char *c;
+    snprintf(ptr, sizeof(ptr), "/entries/%zu", i);
+    if (!id || !*id) {
+      rc = cfm_error_set(err, CFM_ECONFIG, path, ptr, "entry has no \"id\" string");
+      break;
+    }
+    if (json_is_integer(code)) {
+      snprintf(codebuf, sizeof(codebuf), "%" JSON_INTEGER_FORMAT, json_integer_value(code));
+      c = codebuf;
+    } else if (json_is_string(code)) {
+      c = json_string_value(code);
+    } else if (!code) {
+      c = "*";
+    } else {
+      rc = cfm_error_set(err, CFM_ECONFIG, path, ptr, "\"vendor_code\" must be a string");
+      break;
+    }
+    b->keys[b->count] = make_key(id, c);
+    if (!b->keys[b->count]) {
+      rc = cfm_error_set(err, CFM_ENOMEM, path, ptr, "out of memory");
+      break;
+    }
+    b->count++;
+  }
+  json_decref(root);
+  if (rc != CFM_EOK) {
+    cfm_baseline_free(b);
+    return rc == CFM_ENOMEM ? rc : CFM_ECONFIG;
+  }
+  qsort(b->keys, b->count, sizeof(char *), key_cmp);
+  *out = b;
+  return CFM_EOK;
+}
+
+static int has_key(const cfm_baseline *b, const char *id, const char *code) {
+  char *k = make_key(id, code);
+  int hit;
+  if (!k)
+    return 0;
+  hit = bsearch(&k, b->keys, b->count, sizeof(char *), key_cmp) != NULL;
+  free(k);
+  return hit;
+}
+
+int cfm_baseline_accepts(const cfm_baseline *b, const char *case_id, const char *vendor_code) {
+  if (!b || !case_id)
+    return 0;
+  return has_key(b, case_id, vendor_code ? vendor_code : "") || has_key(b, case_id, "*");
+}
+
+void cfm_baseline_free(cfm_baseline *b) {
+  size_t i;
+  if (!b)
+    return;
+  for (i = 0; i < b->count; i++)
+    free(b->keys[i]);
+  free(b->keys);
+  free(b);
+}
+
+int cfm_baseline_write_from_report(const char *report_json, const char *out_path,
+                                   cfm_error_t *err) {
+  json_t *report, *cases, *out, *entries;
+  size_t i;
+  int rc = CFM_EOK;
+  report = cfm__load_json_file(report_json, REPORT_MAX_BYTES, err);
+  if (!report)
+    return CFM_ECONFIG;
+  cases = json_object_get(report, "cases");
+  if (!json_is_array(cases) ||
+      strcmp(str_of(json_object_get(report, "format")), "conform-report/1") != 0) {
+    json_decref(report);
+    return cfm_error_set(err, CFM_ECONFIG, report_json, "", "not a conform report.json");
+  }
+  entries = json_array();
+  out = json_pack("{s:s, s:s, s:o}", "format", "conform-baseline/1", "run_id",
+                  str_of(json_object_get(report, "run_id")), "entries", entries);
+  if (!out) {
+    json_decref(report);
+    return cfm_error_set(err, CFM_ENOMEM, out_path, "", "out of memory");
+  }
+  for (i = 0; i < json_array_size(cases); i++) {
+    json_t *c = json_array_get(cases, i);
+    const json_t *resp = json_object_get(c, "response");
+    if (strcmp(str_of(json_object_get(c, "verdict")), "fail") != 0 ||
+        !json_is_string(json_object_get(c, "id")))
+      continue;
+    json_array_append_new(entries, json_pack("{s:s, s:s, s:s}", "id",
+                                             str_of(json_object_get(c, "id")), "vendor_code",
+                                             str_of(json_object_get(resp, "vendor_code")),
+                                             "reason", str_of(json_object_get(c, "reason"))));
+  }
+  if (json_dump_file(out, out_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+    rc = cfm_error_set(err, CFM_EIO, out_path, "", "cannot write: %s", strerror(errno));
+  json_decref(out);
+  json_decref(report);
+  return rc;
+}
+
+/* FNV-1a, 64 bit: stable across platforms and runs. */
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+int cfm_shard_selects(const char *key, unsigned index, unsigned count) {
+  if (count <= 1)
+    return 1;
+  if (!key || index < 1 || index > count)
+    return 0;
+  return fnv1a(key) % count == index - 1;
+}
+
+int cfm_shard_parse(const char *text, unsigned *index, unsigned *count) {
+  char *end;
+  unsigned long i, n;
+  if (!text || !*text || *text == '-' || *text == '+')
+    return -1;
+  errno = 0;
+  i = strtoul(text, &end, 10);
+  if (errno || end == text || *end != '/' || end[1] == '-' || end[1] == '+')
+    return -1;
+  text = end + 1;
+  n = strtoul(text, &end, 10);
+  if (errno || end == text || *end != '\0' || n < 1 || n > 100000 || i < 1 || i > n)
+    return -1;
+  *index = (unsigned)i;
+  *count = (unsigned)n;
+  return 0;
+}

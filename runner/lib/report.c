@@ -1,0 +1,776 @@
+/* conform — streamed reports: report.json, junit.xml, report.html and the
+ * terminal summary, written case by case.
+ *
+ * Memory stays flat in the number of cases: each case is written out as it
+ * arrives.  What must appear before the cases in a file (JUnit's counts, the
+ * HTML summary, failures first) is kept as per-operation counters, and the
+ * case bodies go to temporary files in the run directory that close()
+ * splices in order.  Only the coverage table (bounded by the specs' size)
+ * and the first few failures (for the terminal) stay in memory. */
+#include "conform/report.h"
+#include "report_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CONFORM_VERSION
+#define CONFORM_VERSION "0"
+#endif
+
+#define TERM_FAILURES 20  /* failures listed in the terminal summary */
+#define COV_CASE_IDS 5    /* case ids kept per coverage item */
+
+typedef struct op_stat {
+  char *vendor;
+  char *operation;
+  size_t counts[CFM_VERDICT__COUNT];
+} op_stat;
+
+typedef struct cov_item {
+  char *key;           /* "spec#pointer" */
+  json_t *item;        /* the documented item (own reference) */
+  size_t ncases;
+  size_t npass;
+  size_t nfail;
+  json_t *case_ids;    /* first COV_CASE_IDS ids */
+} cov_item;
+
+struct cfm_report {
+  char root[400];
+  char run_id[96];
+  char run_dir[512];
+  FILE *json;
+  FILE *junit_tmp;
+  FILE *html_fail_tmp;
+  FILE *html_rest_tmp;
+  FILE *term;
+  int tty;
+  size_t expected;
+  size_t n;
+  size_t counts[CFM_VERDICT__COUNT];
+  size_t prov_counts[4][CFM_VERDICT__COUNT];
+  size_t baselined;
+  op_stat *ops;
+  size_t nops;
+  size_t capops;
+  cov_item *cov;  /* sorted by key */
+  size_t ncov;
+  char *term_failures[TERM_FAILURES];
+  size_t nterm;
+  char *shard;
+  json_t *targets;
+  char started[32];
+  struct timespec last_progress;
+  int io_error;
+};
+
+static int mkdir_p(const char *path) {
+  char tmp[600];
+  char *p;
+  snprintf(tmp, sizeof(tmp), "%s", path);
+  for (p = tmp + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+      return -1;
+    *p = '/';
+  }
+  if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+static FILE *open_in_run(cfm_report *r, const char *name, const char *mode) {
+  char path[700];
+  snprintf(path, sizeof(path), "%s/%s", r->run_dir, name);
+  return fopen(path, mode);
+}
+
+static void remove_in_run(cfm_report *r, const char *name) {
+  char path[700];
+  snprintf(path, sizeof(path), "%s/%s", r->run_dir, name);
+  remove(path);
+}
+
+static int cov_cmp(const void *a, const void *b) {
+  return strcmp(((const cov_item *)a)->key, ((const cov_item *)b)->key);
+}
+
+static int load_coverage(cfm_report *r, const json_t *items) {
+  size_t i, n = json_array_size(items);
+  if (n == 0)
+    return 0;
+  r->cov = calloc(n, sizeof(*r->cov));
+  if (!r->cov)
+    return -1;
+  for (i = 0; i < n; i++) {
+    json_t *it = json_array_get(items, i);
+    char key[600];
+    if (!json_is_object(it))
+      continue;
+    cfm__coverage_key(json_string_value(json_object_get(it, "spec")),
+                      json_string_value(json_object_get(it, "pointer")), key, sizeof(key));
+    r->cov[r->ncov].key = strdup(key);
+    r->cov[r->ncov].item = json_incref(it);
+    r->cov[r->ncov].case_ids = json_array();
+    if (!r->cov[r->ncov++].key || !r->cov[r->ncov - 1].case_ids)
+      return -1;
+  }
+  qsort(r->cov, r->ncov, sizeof(*r->cov), cov_cmp);
+  return 0;
+}
+
+static void make_run_id(char *out, size_t cap) {
+  struct timespec ts;
+  struct tm tm;
+  char stamp[32];
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+  snprintf(out, cap, "%s-%04x", stamp,
+           (unsigned)(((unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 8)) & 0xffff));
+}
+
+static const char html_head[] =
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>conform report</title>\n<style>\n"
+    "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:75em;padding:0 1em;"
+    "color:#222}\n"
+    "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}\n"
+    "table{border-collapse:collapse;width:100%;margin:.5em 0}"
+    "td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}\n"
+    "th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    ".pass{color:#17692f}.fail,.error{color:#b00020;font-weight:600}.warn{color:#8a5a00}"
+    ".skip{color:#666}\n"
+    "pre{background:#f7f7f7;padding:.5em;overflow-x:auto;white-space:pre-wrap;"
+    "word-break:break-all}\n"
+    "details{margin:.2em 0}summary{cursor:pointer}.muted{color:#666}\n"
+    "</style></head><body>\n";
+
+int cfm_report_open(const cfm_report_options *opt, cfm_report **out, cfm_error_t *err) {
+  cfm_report *r;
+  time_t now = time(NULL);
+  struct tm tm;
+  json_t *head;
+  char *text;
+  int attempt;
+  *out = NULL;
+  if (!opt || !opt->dir || !*opt->dir)
+    return cfm_error_set(err, CFM_EUSAGE, "report", "", "no reports directory given");
+  r = calloc(1, sizeof(*r));
+  if (!r)
+    return cfm_error_set(err, CFM_ENOMEM, "report", "", "out of memory");
+  snprintf(r->root, sizeof(r->root), "%s", opt->dir);
+  if (mkdir_p(r->root) != 0) {
+    cfm_error_set(err, CFM_EIO, opt->dir, "", "cannot create reports directory: %s",
+                  strerror(errno));
+    free(r);
+    return CFM_EIO;
+  }
+  for (attempt = 0;; attempt++) {
+    if (opt->run_id && attempt == 0)
+      snprintf(r->run_id, sizeof(r->run_id), "%s", opt->run_id);
+    else if (opt->run_id)
+      snprintf(r->run_id, sizeof(r->run_id), "%.80s-%d", opt->run_id, attempt);
+    else
+      make_run_id(r->run_id, sizeof(r->run_id));
+    snprintf(r->run_dir, sizeof(r->run_dir), "%s/%s", r->root, r->run_id);
+    if (mkdir(r->run_dir, 0755) == 0)
+      break;
+    if (errno != EEXIST || attempt >= 20) {
+      cfm_error_set(err, CFM_EIO, r->run_dir, "", "cannot create run directory: %s",
+                    strerror(errno));
+      free(r);
+      return CFM_EIO;
+    }
+  }
+  gmtime_r(&now, &tm);
+  strftime(r->started, sizeof(r->started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  r->term = opt->term;
+  r->tty = opt->term_is_tty;
+  r->expected = opt->expected_cases;
+  r->shard = opt->shard ? strdup(opt->shard) : NULL;
+  r->targets = opt->targets ? json_deep_copy(opt->targets) : json_object();
+  if (load_coverage(r, opt->coverage_items) != 0) {
+    cfm_report_close(r, 0, NULL);
+    return cfm_error_set(err, CFM_ENOMEM, "report", "", "out of memory");
+  }
+  r->json = open_in_run(r, "report.json", "w");
+  r->junit_tmp = open_in_run(r, ".junit-cases.tmp", "w+");
+  r->html_fail_tmp = open_in_run(r, ".html-failures.tmp", "w+");
+  r->html_rest_tmp = open_in_run(r, ".html-cases.tmp", "w+");
+  if (!r->json || !r->junit_tmp || !r->html_fail_tmp || !r->html_rest_tmp) {
+    cfm_error_set(err, CFM_EIO, r->run_dir, "", "cannot write report files: %s",
+                  strerror(errno));
+    cfm_report_close(r, 0, NULL);
+    return CFM_EIO;
+  }
+  head = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:O, s:o}", "format", "conform-report/1",
+                   "tool", "name", "conform", "version", CONFORM_VERSION, "run_id", r->run_id,
+                   "started", r->started, "targets", r->targets, "shard",
+                   r->shard ? json_string(r->shard) : json_null());
+  text = head ? json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(head);
+  if (!text) {
+    cfm_report_close(r, 0, NULL);
+    return cfm_error_set(err, CFM_ENOMEM, "report", "", "out of memory");
+  }
+  /* Drop the closing brace: cases, summary and coverage follow. */
+  text[strlen(text) - 1] = '\0';
+  fprintf(r->json, "%s,\n\"cases\":[", text);
+  free(text);
+  *out = r;
+  return CFM_EOK;
+}
+
+static op_stat *find_op(cfm_report *r, const char *vendor, const char *operation) {
+  size_t i;
+  for (i = 0; i < r->nops; i++)
+    if (strcmp(r->ops[i].vendor, vendor) == 0 && strcmp(r->ops[i].operation, operation) == 0)
+      return &r->ops[i];
+  if (r->nops == r->capops) {
+    size_t ncap = r->capops ? r->capops * 2 : 32;
+    op_stat *n = realloc(r->ops, ncap * sizeof(*n));
+    if (!n)
+      return NULL;
+    r->ops = n;
+    r->capops = ncap;
+  }
+  memset(&r->ops[r->nops], 0, sizeof(op_stat));
+  r->ops[r->nops].vendor = strdup(vendor);
+  r->ops[r->nops].operation = strdup(operation);
+  if (!r->ops[r->nops].vendor || !r->ops[r->nops].operation) {
+    free(r->ops[r->nops].vendor);
+    free(r->ops[r->nops].operation);
+    return NULL;
+  }
+  return &r->ops[r->nops++];
+}
+
+static void note_coverage(cfm_report *r, const cfm_case_result *res) {
+  size_t i;
+  for (i = 0; i < json_array_size(res->covers); i++) {
+    const char *c = json_string_value(json_array_get(res->covers, i));
+    const char *hash;
+    char key[600];
+    cov_item probe, *hit;
+    if (!c || !(hash = strchr(c, '#')))
+      continue;
+    {
+      char spec[512];
+      snprintf(spec, sizeof(spec), "%.*s", (int)(hash - c), c);
+      cfm__coverage_key(spec, hash + 1, key, sizeof(key));
+    }
+    probe.key = key;
+    hit = r->ncov ? bsearch(&probe, r->cov, r->ncov, sizeof(*r->cov), cov_cmp) : NULL;
+    if (!hit)
+      continue;
+    hit->ncases++;
+    if (res->verdict == CFM_VERDICT_PASS)
+      hit->npass++;
+    else if (res->verdict == CFM_VERDICT_FAIL)
+      hit->nfail++;
+    if (json_array_size(hit->case_ids) < COV_CASE_IDS)
+      json_array_append_new(hit->case_ids, cfm__json_text(res->id));
+  }
+}
+
+static const char *s_or(const char *s, const char *dflt) { return s && *s ? s : dflt; }
+
+static void write_provenance_text(FILE *f, const json_t *prov) {
+  const char *doc = json_string_value(json_object_get(prov, "doc"));
+  const char *sec = json_string_value(json_object_get(prov, "section"));
+  const char *secondary = json_string_value(json_object_get(prov, "secondary"));
+  const char *assumed = json_string_value(json_object_get(prov, "assumed"));
+  if (doc) {
+    cfm__xml_escape(f, doc);
+    if (sec) {
+      fputs(" \xC2\xA7 ", f);
+      cfm__xml_escape(f, sec);
+    }
+  } else if (secondary) {
+    fputs("secondary: ", f);
+    cfm__xml_escape(f, secondary);
+    if (sec) {
+      fputs(" \xC2\xA7 ", f);
+      cfm__xml_escape(f, sec);
+    }
+  } else if (assumed) {
+    fputs("assumed: ", f);
+    cfm__xml_escape(f, assumed);
+  } else {
+    fputs("no provenance", f);
+  }
+}
+
+static void write_junit_case(cfm_report *r, const cfm_case_result *res) {
+  FILE *f = r->junit_tmp;
+  fputs("    <testcase classname=\"", f);
+  cfm__xml_escape(f, res->vendor);
+  fputc('.', f);
+  cfm__xml_escape(f, res->operation);
+  fputs("\" name=\"", f);
+  cfm__xml_escape(f, res->id);
+  fprintf(f, "\" time=\"%.6f\">", res->duration_ms / 1000.0);
+  if (res->baselined) {
+    fputs("<skipped message=\"accepted by baseline: ", f);
+    cfm__xml_escape(f, res->reason);
+    fputs("\"/>", f);
+  } else if (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR) {
+    const char *tag = res->verdict == CFM_VERDICT_FAIL ? "failure" : "error";
+    fprintf(f, "\n      <%s type=\"%s\" message=\"", tag, cfm_verdict_name(res->verdict));
+    cfm__xml_escape(f, res->reason);
+    fputs("\">", f);
+    cfm__xml_escape(f, res->reason);
+    fputs("\ndoc: ", f);
+    write_provenance_text(f, res->provenance);
+    fputs("\nrequest: ", f);
+    cfm__xml_escape(f, res->request_summary);
+    fprintf(f, "\nresponse: HTTP %ld code=", res->http_status);
+    cfm__xml_escape(f, res->vendor_code);
+    fputs(" class=", f);
+    cfm__xml_escape(f, res->observed_class);
+    fputs("\nrepro: ", f);
+    cfm__xml_escape(f, res->repro);
+    fprintf(f, "</%s>\n    ", tag);
+  } else if (res->verdict == CFM_VERDICT_SKIP) {
+    fputs("<skipped message=\"", f);
+    cfm__xml_escape(f, res->reason);
+    fputs("\"/>", f);
+  } else if (res->verdict == CFM_VERDICT_WARN) {
+    fputs("<system-out>warn: ", f);
+    cfm__xml_escape(f, res->reason);
+    fputs("</system-out>", f);
+  }
+  fputs("</testcase>\n", f);
+}
+
+static void write_html_case(cfm_report *r, const cfm_case_result *res) {
+  int bad = !res->baselined &&
+            (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR);
+  FILE *f = bad ? r->html_fail_tmp : r->html_rest_tmp;
+  const char *v = cfm_verdict_name(res->verdict);
+  fprintf(f, "<details%s><summary><span class=\"%s\">%s</span>%s <code>", bad ? " open" : "",
+          v, v, res->baselined ? " (baselined)" : "");
+  cfm__xml_escape(f, res->id);
+  fputs("</code> \xE2\x80\x94 ", f);
+  cfm__xml_escape(f, res->reason);
+  fputs("</summary>\n<table><tr><th>doc</th><td>", f);
+  write_provenance_text(f, res->provenance);
+  fputs("</td></tr>\n<tr><th>request</th><td><code>", f);
+  cfm__xml_escape(f, res->request_summary);
+  fprintf(f, "</code></td></tr>\n<tr><th>response</th><td>HTTP %ld, code <code>",
+          res->http_status);
+  cfm__xml_escape(f, s_or(res->vendor_code, "-"));
+  fputs("</code>, class <code>", f);
+  cfm__xml_escape(f, s_or(res->observed_class, "-"));
+  fprintf(f, "</code>, %.2f ms</td></tr>\n", res->duration_ms);
+  if (res->response_excerpt && *res->response_excerpt) {
+    fputs("<tr><th>body</th><td><pre>", f);
+    cfm__xml_escape(f, res->response_excerpt);
+    fputs("</pre></td></tr>\n", f);
+  }
+  fputs("<tr><th>reproduce</th><td><pre>", f);
+  cfm__xml_escape(f, s_or(res->repro, "-"));
+  fputs("</pre></td></tr></table></details>\n", f);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void progress(cfm_report *r, int force) {
+  static const double every_ms = 100.0;
+  double t;
+  if (!r->term || !r->tty)
+    return;
+  t = now_ms();
+  if (!force && t - ((double)r->last_progress.tv_sec * 1000.0 +
+                     (double)r->last_progress.tv_nsec / 1e6) < every_ms)
+    return;
+  r->last_progress.tv_sec = (time_t)(t / 1000.0);
+  r->last_progress.tv_nsec = (long)((t - (double)r->last_progress.tv_sec * 1000.0) * 1e6);
+  if (r->expected)
+    fprintf(r->term, "\r\033[K  %zu/%zu cases  pass %zu  fail %zu  error %zu", r->n, r->expected,
+            r->counts[CFM_VERDICT_PASS], r->counts[CFM_VERDICT_FAIL],
+            r->counts[CFM_VERDICT_ERROR]);
+  else
+    fprintf(r->term, "\r\033[K  %zu cases  pass %zu  fail %zu  error %zu", r->n,
+            r->counts[CFM_VERDICT_PASS], r->counts[CFM_VERDICT_FAIL],
+            r->counts[CFM_VERDICT_ERROR]);
+  fflush(r->term);
+}
+
+int cfm_report_add(cfm_report *r, const cfm_case_result *res) {
+  json_t *obj;
+  op_stat *op;
+  int grade;
+  if (!r || !res || (int)res->verdict < 0 || res->verdict >= CFM_VERDICT__COUNT)
+    return CFM_EINTERNAL;
+  obj = cfm__case_to_json(res);
+  if (!obj)
+    return CFM_ENOMEM;
+  if (r->n > 0)
+    fputc(',', r->json);
+  fputc('\n', r->json);
+  if (json_dumpf(obj, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+    r->io_error = 1;
+  json_decref(obj);
+  write_junit_case(r, res);
+  write_html_case(r, res);
+  r->n++;
+  r->counts[res->verdict]++;
+  if (res->baselined)
+    r->baselined++;
+  grade = cfm__provenance_grade(res->provenance);
+  r->prov_counts[grade][res->verdict]++;
+  op = find_op(r, s_or(res->vendor, "?"), s_or(res->operation, "?"));
+  if (!op)
+    return CFM_ENOMEM;
+  op->counts[res->verdict]++;
+  note_coverage(r, res);
+  if (!res->baselined && (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR) &&
+      r->nterm < TERM_FAILURES) {
+    size_t need = strlen(s_or(res->id, "?")) + strlen(s_or(res->reason, "")) + 16;
+    char *line = malloc(need);
+    if (line) {
+      snprintf(line, need, "%s %s \xE2\x80\x94 %s",
+               res->verdict == CFM_VERDICT_FAIL ? "FAIL " : "ERROR", s_or(res->id, "?"),
+               s_or(res->reason, ""));
+      r->term_failures[r->nterm++] = line;
+    }
+  }
+  if (ferror(r->json) || ferror(r->junit_tmp) || ferror(r->html_fail_tmp) ||
+      ferror(r->html_rest_tmp))
+    r->io_error = 1;
+  progress(r, 0);
+  return r->io_error ? CFM_EIO : CFM_EOK;
+}
+
+static json_t *verdict_counts(const size_t *counts) {
+  json_t *o = json_object();
+  int v;
+  for (v = 0; v < CFM_VERDICT__COUNT; v++)
+    json_object_set_new(o, cfm_verdict_name((cfm_verdict)v), json_integer((json_int_t)counts[v]));
+  return o;
+}
+
+static json_t *summary_json(cfm_report *r, double wall_ms) {
+  static const char *const grades[] = {"doc", "secondary", "assumed", "none"};
+  json_t *s = verdict_counts(r->counts), *byprov = json_object(), *byop = json_array();
+  size_t i;
+  json_object_set_new(s, "total", json_integer((json_int_t)r->n));
+  json_object_set_new(s, "baselined", json_integer((json_int_t)r->baselined));
+  json_object_set_new(s, "wall_ms", json_real(wall_ms));
+  for (i = 0; i < 4; i++)
+    json_object_set_new(byprov, grades[i], verdict_counts(r->prov_counts[i]));
+  json_object_set_new(s, "by_provenance", byprov);
+  for (i = 0; i < r->nops; i++) {
+    json_t *o = verdict_counts(r->ops[i].counts);
+    json_object_set_new(o, "vendor", json_string(r->ops[i].vendor));
+    json_object_set_new(o, "operation", json_string(r->ops[i].operation));
+    json_array_append_new(byop, o);
+  }
+  json_object_set_new(s, "by_operation", byop);
+  return s;
+}
+
+static json_t *coverage_json(cfm_report *r) {
+  json_t *c = json_object(), *items = json_array();
+  size_t i, exercised = 0, observed = 0;
+  for (i = 0; i < r->ncov; i++) {
+    json_t *o = json_deep_copy(r->cov[i].item);
+    if (!o)
+      continue;
+    json_object_set_new(o, "cases", json_integer((json_int_t)r->cov[i].ncases));
+    json_object_set_new(o, "passed", json_integer((json_int_t)r->cov[i].npass));
+    json_object_set_new(o, "failed", json_integer((json_int_t)r->cov[i].nfail));
+    json_object_set(o, "case_ids", r->cov[i].case_ids);
+    json_object_set_new(o, "observed", json_boolean(r->cov[i].npass > 0));
+    json_array_append_new(items, o);
+    exercised += r->cov[i].ncases > 0;
+    observed += r->cov[i].npass > 0;
+  }
+  json_object_set_new(c, "documented", json_integer((json_int_t)r->ncov));
+  json_object_set_new(c, "exercised", json_integer((json_int_t)exercised));
+  json_object_set_new(c, "observed", json_integer((json_int_t)observed));
+  json_object_set_new(c, "items", items);
+  return c;
+}
+
+static int splice(FILE *dst, FILE *src) {
+  char chunk[16384];
+  size_t n;
+  if (fflush(src) != 0 || fseek(src, 0, SEEK_SET) != 0)
+    return -1;
+  while ((n = fread(chunk, 1, sizeof(chunk), src)) > 0)
+    if (fwrite(chunk, 1, n, dst) != n)
+      return -1;
+  return ferror(src) ? -1 : 0;
+}
+
+static int write_junit(cfm_report *r, double wall_ms) {
+  FILE *f = open_in_run(r, "junit.xml", "w");
+  size_t failures, errors, skipped;
+  int rc = 0;
+  if (!f)
+    return -1;
+  failures = r->counts[CFM_VERDICT_FAIL];
+  errors = r->counts[CFM_VERDICT_ERROR];
+  skipped = r->counts[CFM_VERDICT_SKIP] + r->baselined;
+  /* Baselined results are reported as skipped, not failed. */
+  fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  fprintf(f,
+          "<testsuites name=\"conform\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+          "skipped=\"%zu\" time=\"%.3f\">\n",
+          r->n, failures, errors, skipped, wall_ms / 1000.0);
+  fprintf(f,
+          "  <testsuite name=\"conform\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+          "skipped=\"%zu\" time=\"%.3f\" timestamp=\"%s\">\n",
+          r->n, failures, errors, skipped, wall_ms / 1000.0, r->started);
+  fputs("    <properties><property name=\"run_id\" value=\"", f);
+  cfm__xml_escape(f, r->run_id);
+  fputs("\"/>", f);
+  if (r->shard) {
+    fputs("<property name=\"shard\" value=\"", f);
+    cfm__xml_escape(f, r->shard);
+    fputs("\"/>", f);
+  }
+  fputs("</properties>\n", f);
+  if (splice(f, r->junit_tmp) != 0)
+    rc = -1;
+  fputs("  </testsuite>\n</testsuites>\n", f);
+  if (ferror(f))
+    rc = -1;
+  if (fclose(f) != 0)
+    rc = -1;
+  return rc;
+}
+
+static void html_counts_row(FILE *f, const size_t *counts) {
+  int v;
+  for (v = 0; v < CFM_VERDICT__COUNT; v++)
+    fprintf(f, "<td class=\"n%s\">%zu</td>", counts[v] ? (v == CFM_VERDICT_FAIL ||
+                                                           v == CFM_VERDICT_ERROR
+                                                               ? " fail"
+                                                               : "")
+                                                       : "",
+            counts[v]);
+}
+
+static void html_verdict_header(FILE *f) {
+  int v;
+  for (v = 0; v < CFM_VERDICT__COUNT; v++)
+    fprintf(f, "<th>%s</th>", cfm_verdict_name((cfm_verdict)v));
+}
+
+static int write_html(cfm_report *r, double wall_ms) {
+  static const char *const grades[] = {"document", "secondary source", "assumed", "none"};
+  FILE *f = open_in_run(r, "report.html", "w");
+  size_t i, exercised = 0;
+  int rc = 0, g;
+  const char *k;
+  json_t *v;
+  if (!f)
+    return -1;
+  fputs(html_head, f);
+  fputs("<h1>conform report</h1>\n<p class=\"muted\">run <code>", f);
+  cfm__xml_escape(f, r->run_id);
+  fprintf(f, "</code>, started %s, %zu cases in %.1f ms", r->started, r->n, wall_ms);
+  if (r->shard) {
+    fputs(", shard ", f);
+    cfm__xml_escape(f, r->shard);
+  }
+  fputs("</p>\n<table><tr><th>target</th><th>URL</th></tr>\n", f);
+  json_object_foreach(r->targets, k, v) {
+    fputs("<tr><td>", f);
+    cfm__xml_escape(f, k);
+    fputs("</td><td><code>", f);
+    cfm__xml_escape(f, json_is_string(v) ? json_string_value(v) : "");
+    fputs("</code></td></tr>\n", f);
+  }
+  fputs("</table>\n<h2>Summary</h2>\n<table><tr><th></th>", f);
+  html_verdict_header(f);
+  fputs("<th>baselined</th></tr>\n<tr><th>all cases</th>", f);
+  html_counts_row(f, r->counts);
+  fprintf(f, "<td class=\"n\">%zu</td></tr>\n</table>\n", r->baselined);
+  fputs("<h3>By provenance of the statement tested</h3>\n<table><tr><th></th>", f);
+  html_verdict_header(f);
+  fputs("</tr>\n", f);
+  for (g = 0; g < 4; g++) {
+    fprintf(f, "<tr><th>%s</th>", grades[g]);
+    html_counts_row(f, r->prov_counts[g]);
+    fputs("</tr>\n", f);
+  }
+  fputs("</table>\n<h3>By operation</h3>\n<table><tr><th>vendor</th><th>operation</th>", f);
+  html_verdict_header(f);
+  fputs("</tr>\n", f);
+  for (i = 0; i < r->nops; i++) {
+    fputs("<tr><td>", f);
+    cfm__xml_escape(f, r->ops[i].vendor);
+    fputs("</td><td>", f);
+    cfm__xml_escape(f, r->ops[i].operation);
+    fputs("</td>", f);
+    html_counts_row(f, r->ops[i].counts);
+    fputs("</tr>\n", f);
+  }
+  fprintf(f, "</table>\n<h2>Failures and errors (%zu)</h2>\n",
+          r->counts[CFM_VERDICT_FAIL] + r->counts[CFM_VERDICT_ERROR] - r->baselined);
+  if (splice(f, r->html_fail_tmp) != 0)
+    rc = -1;
+  fputs("<h2>All other cases</h2>\n", f);
+  if (splice(f, r->html_rest_tmp) != 0)
+    rc = -1;
+  for (i = 0; i < r->ncov; i++)
+    exercised += r->cov[i].ncases > 0;
+  fprintf(f,
+          "<h2>Coverage of documented statements</h2>\n<p>%zu documented items, %zu exercised "
+          "by at least one case.  <em>observed</em>: a case exercising the item passed, so the "
+          "target was seen behaving as documented.</p>\n",
+          r->ncov, exercised);
+  fputs("<table><tr><th>spec</th><th>item</th><th>kind</th><th>doc</th><th>cases</th>"
+        "<th>observed</th></tr>\n",
+        f);
+  for (i = 0; i < r->ncov; i++) {
+    const json_t *it = r->cov[i].item;
+    size_t j;
+    fputs("<tr><td>", f);
+    cfm__xml_escape(f, json_string_value(json_object_get(it, "spec")));
+    fputs("</td><td>", f);
+    cfm__xml_escape(f, s_or(json_string_value(json_object_get(it, "label")),
+                            json_string_value(json_object_get(it, "pointer"))));
+    fputs("</td><td>", f);
+    cfm__xml_escape(f, json_string_value(json_object_get(it, "kind")));
+    fputs("</td><td>", f);
+    write_provenance_text(f, json_object_get(it, "provenance"));
+    fprintf(f, "</td><td class=\"n%s\" title=\"", r->cov[i].ncases ? "" : " fail");
+    for (j = 0; j < json_array_size(r->cov[i].case_ids); j++) {
+      cfm__xml_escape(f, json_string_value(json_array_get(r->cov[i].case_ids, j)));
+      fputc(' ', f);
+    }
+    fprintf(f, "\">%zu</td><td class=\"%s\">%s</td></tr>\n", r->cov[i].ncases,
+            r->cov[i].npass ? "pass" : "muted", r->cov[i].npass ? "yes" : "no");
+  }
+  fputs("</table>\n<p class=\"muted\">Generated by conform " CONFORM_VERSION
+        ".</p>\n</body></html>\n",
+        f);
+  if (ferror(f))
+    rc = -1;
+  if (fclose(f) != 0)
+    rc = -1;
+  return rc;
+}
+
+static void update_latest(cfm_report *r) {
+  char link[700], tmp[720];
+  struct stat st;
+  snprintf(link, sizeof(link), "%s/latest", r->root);
+  snprintf(tmp, sizeof(tmp), "%s/.latest.%ld", r->root, (long)getpid());
+  if (lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
+    if (r->term)
+      fprintf(r->term, "conform: warning: '%s' is not a symlink; not updating it\n", link);
+    return;
+  }
+  remove(tmp);
+  if (symlink(r->run_id, tmp) != 0 || rename(tmp, link) != 0) {
+    remove(tmp);
+    if (r->term)
+      fprintf(r->term, "conform: warning: cannot update '%s'\n", link);
+  }
+}
+
+static void term_summary(cfm_report *r, double wall_ms) {
+  const char *red = r->tty ? "\033[31m" : "", *green = r->tty ? "\033[32m" : "",
+             *bold = r->tty ? "\033[1m" : "", *off = r->tty ? "\033[0m" : "";
+  size_t bad = r->counts[CFM_VERDICT_FAIL] + r->counts[CFM_VERDICT_ERROR] - r->baselined;
+  size_t i;
+  if (!r->term)
+    return;
+  if (r->tty)
+    fputs("\r\033[K", r->term);
+  for (i = 0; i < r->nterm; i++)
+    fprintf(r->term, "  %s%s%s\n", red, r->term_failures[i], off);
+  if (bad > r->nterm)
+    fprintf(r->term, "  ... and %zu more (see report.html)\n", bad - r->nterm);
+  fprintf(r->term,
+          "%sconform:%s %zu cases in %.3f s: %s%zu pass%s, %zu warn, %zu skip, %s%zu fail%s, "
+          "%s%zu error%s",
+          bold, off, r->n, wall_ms / 1000.0, green, r->counts[CFM_VERDICT_PASS], off,
+          r->counts[CFM_VERDICT_WARN], r->counts[CFM_VERDICT_SKIP],
+          r->counts[CFM_VERDICT_FAIL] ? red : "", r->counts[CFM_VERDICT_FAIL], off,
+          r->counts[CFM_VERDICT_ERROR] ? red : "", r->counts[CFM_VERDICT_ERROR], off);
+  if (r->baselined)
+    fprintf(r->term, " (%zu accepted by the baseline)", r->baselined);
+  fprintf(r->term, "\nreports: %s/{report.json,junit.xml,report.html}\n", r->run_dir);
+}
+
+int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary) {
+  int rc = CFM_EOK;
+  size_t i;
+  if (!r)
+    return CFM_EOK;
+  if (r->json) {
+    json_t *s = summary_json(r, wall_ms), *c = coverage_json(r);
+    fputs("\n],\n\"summary\":", r->json);
+    if (!s || json_dumpf(s, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+      rc = CFM_EIO;
+    fputs(",\n\"coverage\":", r->json);
+    if (!c || json_dumpf(c, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+      rc = CFM_EIO;
+    fputs("}\n", r->json);
+    json_decref(s);
+    json_decref(c);
+    if (ferror(r->json))
+      rc = CFM_EIO;
+    if (fclose(r->json) != 0)
+      rc = CFM_EIO;
+    if (r->junit_tmp && r->html_fail_tmp && r->html_rest_tmp) {
+      if (write_junit(r, wall_ms) != 0 || write_html(r, wall_ms) != 0)
+        rc = CFM_EIO;
+      update_latest(r);
+    }
+    if (r->io_error)
+      rc = CFM_EIO;
+    term_summary(r, wall_ms);
+  }
+  if (summary) {
+    memcpy(summary->counts, r->counts, sizeof(summary->counts));
+    summary->baselined = r->baselined;
+    summary->wall_ms = wall_ms;
+    snprintf(summary->run_dir, sizeof(summary->run_dir), "%s", r->run_dir);
+  }
+  if (r->junit_tmp)
+    fclose(r->junit_tmp);
+  if (r->html_fail_tmp)
+    fclose(r->html_fail_tmp);
+  if (r->html_rest_tmp)
+    fclose(r->html_rest_tmp);
+  remove_in_run(r, ".junit-cases.tmp");
+  remove_in_run(r, ".html-failures.tmp");
+  remove_in_run(r, ".html-cases.tmp");
+  for (i = 0; i < r->nops; i++) {
+    free(r->ops[i].vendor);
+    free(r->ops[i].operation);
+  }
+  free(r->ops);
+  for (i = 0; i < r->ncov; i++) {
+    free(r->cov[i].key);
+    json_decref(r->cov[i].item);
+    json_decref(r->cov[i].case_ids);
+  }
+  free(r->cov);
+  for (i = 0; i < r->nterm; i++)
+    free(r->term_failures[i]);
+  free(r->shard);
+  json_decref(r->targets);
+  free(r);
+  return rc;
+}

@@ -1,0 +1,258 @@
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conform/report.h"
+
+static char tmpdir[256];
+
+static void make_tmp(void) {
+  snprintf(tmpdir, sizeof(tmpdir), "/tmp/conform-test-report-XXXXXX");
+  cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static char *read_all(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *data;
+  long n;
+  cr_assert_not_null(f, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  data = malloc((size_t)n + 1);
+  cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+  data[n] = '\0';
+  fclose(f);
+  return data;
+}
+
+static void fill(cfm_case_result *r, const char *id, const char *op, cfm_verdict v,
+                 const char *code, const char *reason) {
+  memset(r, 0, sizeof(*r));
+  r->id = strdup(id);
+  r->vendor = strdup("agora-chat");
+  r->operation = strdup(op);
+  r->kind = strdup("limit");
+  r->verdict = v;
+  r->reason = strdup(reason);
+  r->provenance = json_pack("{s:s, s:s}", "doc", "002_b389115bb8c2e7c3.txt", "section",
+                            "创建群组 > 请求体");
+  r->repro = strdup("curl -X POST 'http://127.0.0.1:1/x' -H 'Authorization: Bearer REDACTED'");
+  r->request_summary = strdup("POST /app-id/x/chatgroups");
+  r->http_status = 400;
+  r->vendor_code = strdup(code);
+  r->observed_class = strdup("INVALID_ARGUMENT");
+  r->response_excerpt = strdup("{\"error\":\"bad <request> & \x01 \xff\"}");
+  r->duration_ms = 1.5;
+  r->covers = json_pack("[s]", "specs/agora-chat.json#/operations/0/params/0/limits/0");
+}
+
+/* Writes a run with one case of each verdict; returns its run dir. */
+static void write_run(const char *run_id, int baselined_fail, cfm_report_summary *sum) {
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_error_t err;
+  cfm_case_result r;
+  json_t *cov = json_pack("[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]", "spec", "agora-chat",
+                          "pointer", "/operations/0/params/0/limits/0", "kind", "limit", "label",
+                          "groupname max 128 chars", "spec", "agora-chat", "pointer",
+                          "/operations/0/errors/9", "kind", "error", "label", "never exercised");
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = run_id;
+  opt.coverage_items = cov;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_report_open(&opt, &rep, &err), CFM_EOK, "%s", err.text);
+  fill(&r, "agora-chat.create_group.limit.groupname.at", "create_group", CFM_VERDICT_PASS, "",
+       "accepted at the limit");
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  fill(&r, "agora-chat.create_group.limit.groupname.above", "create_group", CFM_VERDICT_FAIL,
+       "invalid_request_body", "accepted 129 characters; the document allows 128");
+  r.baselined = baselined_fail;
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  fill(&r, "agora-chat.get_group.example.doc", "get_group", CFM_VERDICT_WARN, "",
+       "undocumented field");
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  fill(&r, "agora-chat.get_group.not_found.never", "get_group", CFM_VERDICT_ERROR, "",
+       "connection refused");
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  cr_assert_eq(cfm_report_close(rep, 12.5, sum), CFM_EOK);
+  json_decref(cov);
+}
+
+Test(report, writes_every_format_and_counts) {
+  cfm_report_summary sum;
+  char path[512], target[64];
+  json_t *rep, *cases, *s, *cov;
+  char *junit, *html;
+  ssize_t n;
+  make_tmp();
+  write_run("run-a", 0, &sum);
+  cr_assert_eq(sum.counts[CFM_VERDICT_PASS], 1);
+  cr_assert_eq(sum.counts[CFM_VERDICT_FAIL], 1);
+  cr_assert_eq(sum.counts[CFM_VERDICT_ERROR], 1);
+  cr_assert(strstr(sum.run_dir, "run-a") != NULL);
+
+  snprintf(path, sizeof(path), "%s/latest/report.json", tmpdir);
+  rep = json_load_file(path, 0, NULL);
+  cr_assert_not_null(rep, "report.json must be valid JSON");
+  cr_assert_str_eq(json_string_value(json_object_get(rep, "format")), "conform-report/1");
+  cases = json_object_get(rep, "cases");
+  cr_assert_eq(json_array_size(cases), 4);
+  cr_assert_str_eq(json_string_value(json_object_get(json_array_get(cases, 1), "verdict")), "fail");
+  /* Invalid UTF-8 from a hostile server survives as U+FFFD, not a broken file. */
+  cr_assert(strstr(json_string_value(json_object_get(
+                       json_object_get(json_array_get(cases, 0), "response"), "excerpt")),
+                   "\xEF\xBF\xBD") != NULL);
+  s = json_object_get(rep, "summary");
+  cr_assert_eq(json_integer_value(json_object_get(s, "total")), 4);
+  cr_assert_eq(json_integer_value(json_object_get(json_object_get(json_object_get(s,
+                                                                     "by_provenance"),
+                                                                 "doc"),
+                                                  "fail")),
+               1);
+  cr_assert_eq(json_array_size(json_object_get(s, "by_operation")), 2);
+  cov = json_object_get(rep, "coverage");
+  cr_assert_eq(json_integer_value(json_object_get(cov, "documented")), 2);
+  cr_assert_eq(json_integer_value(json_object_get(cov, "exercised")), 1);
+  cr_assert_eq(json_integer_value(json_object_get(cov, "observed")), 1);
+  json_decref(rep);
+
+  snprintf(path, sizeof(path), "%s/latest", tmpdir);
+  n = readlink(path, target, sizeof(target) - 1);
+  cr_assert_gt(n, 0);
+  target[n] = '\0';
+  cr_assert_str_eq(target, "run-a");
+
+  snprintf(path, sizeof(path), "%s/run-a/junit.xml", tmpdir);
+  junit = read_all(path);
+  cr_assert(strstr(junit, "tests=\"4\" failures=\"1\" errors=\"1\"") != NULL, "%s", junit);
+  cr_assert(strstr(junit, "<failure type=\"fail\"") != NULL);
+  cr_assert(strstr(junit, "bad &lt;request&gt; &amp;") == NULL, "excerpts stay out of JUnit");
+  cr_assert(strstr(junit, "\x01") == NULL, "control characters must not reach XML");
+  free(junit);
+
+  snprintf(path, sizeof(path), "%s/run-a/report.html", tmpdir);
+  html = read_all(path);
+  cr_assert(strstr(html, "bad &lt;request&gt; &amp;") != NULL);
+  /* Failures come first. */
+  cr_assert_lt(strstr(html, "groupname.above"), strstr(html, "groupname.at<"));
+  cr_assert(strstr(html, "never exercised") != NULL);
+  free(html);
+  snprintf(path, sizeof(path), "%s/run-a/.junit-cases.tmp", tmpdir);
+  cr_assert_neq(access(path, F_OK), 0, "temporary files are removed");
+}
+
+Test(report, baseline_round_trip) {
+  cfm_report_summary sum;
+  char report[512], bl[512];
+  cfm_baseline *b;
+  cfm_error_t err;
+  make_tmp();
+  write_run("run-b", 0, &sum);
+  snprintf(report, sizeof(report), "%s/run-b/report.json", tmpdir);
+  snprintf(bl, sizeof(bl), "%s/baseline.json", tmpdir);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_baseline_write_from_report(report, bl, &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(cfm_baseline_load(bl, &b, &err), CFM_EOK, "%s", err.text);
+  cr_assert(cfm_baseline_accepts(b, "agora-chat.create_group.limit.groupname.above",
+                                 "invalid_request_body"));
+  cr_assert_not(cfm_baseline_accepts(b, "agora-chat.create_group.limit.groupname.above",
+                                     "another_code"),
+                "a different failure of the same case is new");
+  cr_assert_not(cfm_baseline_accepts(b, "agora-chat.get_group.not_found.never", ""),
+                "errors are never baselined");
+  cfm_baseline_free(b);
+}
+
+Test(report, baseline_errors_are_precise) {
+  char bl[512];
+  cfm_baseline *b = NULL;
+  cfm_error_t err;
+  FILE *f;
+  make_tmp();
+  snprintf(bl, sizeof(bl), "%s/bad.json", tmpdir);
+  f = fopen(bl, "w");
+  fputs("{\"format\": \"conform-baseline/1\", \"entries\": [{\"id\": \"a\"}, {\"x\": 1}]}", f);
+  fclose(f);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_baseline_load(bl, &b, &err), CFM_ECONFIG);
+  cr_assert_str_eq(err.pointer, "/entries/1");
+  cr_assert_null(b);
+  f = fopen(bl, "w");
+  fputs("{\"format\": \"conform-baseline/1\", \"entries\": [{\"id\": \"a\", \"vendor_code\": "
+        "\"*\"}]}",
+        f);
+  fclose(f);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_baseline_load(bl, &b, &err), CFM_EOK);
+  cr_assert(cfm_baseline_accepts(b, "a", "10010"), "'*' accepts any code");
+  cfm_baseline_free(b);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_baseline_load("/nonexistent/baseline.json", &b, &err), CFM_ECONFIG);
+  cr_assert(strstr(err.text, "cannot open") != NULL, "%s", err.text);
+}
+
+Test(report, shard_partitions_keys) {
+  unsigned i, n, k, hits[3] = {0, 0, 0};
+  char key[32];
+  cr_assert_eq(cfm_shard_parse("2/3", &i, &n), 0);
+  cr_assert_eq(i, 2);
+  cr_assert_eq(n, 3);
+  cr_assert_neq(cfm_shard_parse("0/3", &i, &n), 0);
+  cr_assert_neq(cfm_shard_parse("4/3", &i, &n), 0);
+  cr_assert_neq(cfm_shard_parse("1/", &i, &n), 0);
+  cr_assert_neq(cfm_shard_parse("-1/3", &i, &n), 0);
+  cr_assert_neq(cfm_shard_parse("1/3x", &i, &n), 0);
+  for (k = 0; k < 3000; k++) {
+    unsigned owners = 0, s;
+    snprintf(key, sizeof(key), "vendor.op.case.%u", k);
+    for (s = 1; s <= 3; s++)
+      if (cfm_shard_selects(key, s, 3)) {
+        owners++;
+        hits[s - 1]++;
+      }
+    cr_assert_eq(owners, 1, "key %s must belong to exactly one shard", key);
+  }
+  for (k = 0; k < 3; k++)
+    cr_assert(hits[k] > 800 && hits[k] < 1200, "shard %u has %u keys", k + 1, hits[k]);
+  cr_assert(cfm_shard_selects("anything", 1, 1));
+}
+
+Test(report, merge_deduplicates_and_recounts) {
+  cfm_report_summary a, b, m;
+  char p1[512], p2[512], path[600];
+  const char *inputs[2];
+  cfm_error_t err;
+  json_t *rep;
+  make_tmp();
+  write_run("run-1", 0, &a);
+  write_run("run-2", 1, &b);
+  snprintf(p1, sizeof(p1), "%s/run-1/report.json", tmpdir);
+  snprintf(p2, sizeof(p2), "%s/run-2/report.json", tmpdir);
+  inputs[0] = p1;
+  inputs[1] = p2;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_report_merge(inputs, 2, tmpdir, &m, &err), CFM_EOK, "%s", err.text);
+  /* Same case ids in both: each counted once. */
+  cr_assert_eq(m.counts[CFM_VERDICT_PASS] + m.counts[CFM_VERDICT_FAIL] +
+                   m.counts[CFM_VERDICT_WARN] + m.counts[CFM_VERDICT_ERROR],
+               4);
+  snprintf(path, sizeof(path), "%s/report.json", m.run_dir);
+  rep = json_load_file(path, 0, NULL);
+  cr_assert_not_null(rep);
+  cr_assert_eq(json_integer_value(json_object_get(json_object_get(rep, "coverage"), "documented")),
+               2);
+  json_decref(rep);
+  inputs[1] = "/nonexistent/report.json";
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_report_merge(inputs, 2, tmpdir, &m, &err), CFM_ECONFIG);
+}
