@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git
   libcurl4-openssl-dev libjansson-dev libpcre2-dev libcriterion-dev
   libmicrohttpd-dev libssl-dev zlib1g-dev
-  clang-14 libclang-rt-14-dev llvm-14 clang-format
+  clang clang-14 libclang-rt-14-dev llvm-14 clang-format
 )
 if [ "${CONFORM_BENCH_DEPS:-0}" = 1 ]; then
   packages+=(wrk hyperfine nodejs npm time)
