@@ -44,7 +44,9 @@ void cfm_cli_warn(const char *fmt, ...)
 #endif
     ;
 
+int cmd_baseline(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

@@ -6,7 +6,9 @@
 
 /* Sorted by name; cfm_cli_main relies on it only for the help listing. */
 const struct cfm_cmd cfm_commands[] = {
+    {"baseline", cmd_baseline, "write or check a baseline of accepted deviations"},
     {"help", cmd_help, "show usage of conform or of a command"},
+    {"merge", cmd_merge, "merge shard reports into one run"},
     {"version", cmd_version, "print the version"},
     {NULL, NULL, NULL},
 };
