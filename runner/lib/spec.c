@@ -1,0 +1,586 @@
+/* conform — loading specs, linting them, looking things up. */
+#include "conform/spec.h"
+#include "conform/errmap.h"
+#include "conform/jsonutil.h"
+#include "conform/schema.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifndef CONFORM_DEFAULT_SPECS
+#define CONFORM_DEFAULT_SPECS "specs"
+#endif
+
+/* ---- parsing ------------------------------------------------------------- */
+
+/* Line and column of byte offset off in data. */
+static void line_col(const char *data, size_t len, size_t off, int *line, int *col) {
+  size_t i;
+  *line = 1;
+  *col = 1;
+  for (i = 0; i < off && i < len; i++) {
+    if (data[i] == '\n') {
+      (*line)++;
+      *col = 1;
+    } else {
+      (*col)++;
+    }
+  }
+}
+
+int cfm_spec_parse(const char *name, const char *data, size_t len, cfm_spec **out,
+                   cfm_error_t *err) {
+  json_error_t jerr;
+  json_t *root;
+  cfm_spec *spec;
+  const char *vendor;
+  *out = NULL;
+  if (len > CFM_SPEC_MAX_BYTES)
+    return cfm_error_set(err, CFM_ETOOBIG, name, "", "spec larger than %u bytes",
+                         CFM_SPEC_MAX_BYTES);
+  {
+    char why[160];
+    root = cfm_json_parse(data, len, CFM_SPEC_MAX_BYTES, why, sizeof(why));
+    if (!root) {
+      /* Re-parse for the position jansson knows. */
+      json_t *again = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+      if (again) {
+        json_decref(again);
+        return cfm_error_set(err, CFM_EPARSE, name, "", "%s", why);
+      }
+      {
+        int line, col;
+        line_col(data, len, (size_t)jerr.position, &line, &col);
+        return cfm_error_set(err, CFM_EPARSE, name, "", "line %d column %d: %s", jerr.line,
+                             jerr.column, jerr.text);
+      }
+    }
+  }
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return cfm_error_set(err, CFM_ESPEC, name, "", "a spec must be a JSON object");
+  }
+  vendor = json_string_value(json_object_get(root, "vendor"));
+  if (!vendor || !*vendor) {
+    json_decref(root);
+    return cfm_error_set(err, CFM_ESPEC, name, "/vendor", "missing \"vendor\" string");
+  }
+  spec = calloc(1, sizeof(*spec));
+  if (!spec || !(spec->path = strdup(name))) {
+    free(spec);
+    json_decref(root);
+    return cfm_error_set(err, CFM_ENOMEM, name, "", "out of memory");
+  }
+  spec->root = root;
+  spec->vendor = vendor;
+  *out = spec;
+  return CFM_EOK;
+}
+
+int cfm_spec_load(const char *path, cfm_spec **out, cfm_error_t *err) {
+  FILE *f;
+  struct stat st;
+  char *data;
+  size_t n;
+  int rc;
+  *out = NULL;
+  f = fopen(path, "rb");
+  if (!f)
+    return cfm_error_set(err, CFM_EIO, path, "", "cannot open: %s", strerror(errno));
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    return cfm_error_set(err, CFM_EIO, path, "", "not a regular file");
+  }
+  if ((size_t)st.st_size > CFM_SPEC_MAX_BYTES) {
+    fclose(f);
+    return cfm_error_set(err, CFM_ETOOBIG, path, "", "spec larger than %u bytes",
+                         CFM_SPEC_MAX_BYTES);
+  }
+  data = malloc((size_t)st.st_size + 1);
+  if (!data) {
+    fclose(f);
+    return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
+  }
+  n = fread(data, 1, (size_t)st.st_size, f);
+  fclose(f);
+  rc = cfm_spec_parse(path, data, n, out, err);
+  free(data);
+  return rc;
+}
+
+void cfm_spec_free(cfm_spec *spec) {
+  if (!spec)
+    return;
+  json_decref(spec->root);
+  free(spec->path);
+  free(spec);
+}
+
+static int name_cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int set_push(cfm_specset *set, cfm_spec *spec) {
+  cfm_spec **n = realloc(set->items, (set->count + 1) * sizeof(*n));
+  if (!n)
+    return CFM_ENOMEM;
+  set->items = n;
+  set->items[set->count++] = spec;
+  return CFM_EOK;
+}
+
+int cfm_specset_add_path(cfm_specset *set, const char *path, cfm_error_t *err) {
+  struct stat st;
+  DIR *d;
+  struct dirent *e;
+  char **names = NULL;
+  size_t n = 0, i;
+  int rc = CFM_EOK;
+  if (stat(path, &st) != 0)
+    return cfm_error_set(err, CFM_EIO, path, "", "cannot open: %s", strerror(errno));
+  if (!S_ISDIR(st.st_mode)) {
+    cfm_spec *spec;
+    rc = cfm_spec_load(path, &spec, err);
+    if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK)
+      cfm_spec_free(spec);
+    return rc;
+  }
+  d = opendir(path);
+  if (!d)
+    return cfm_error_set(err, CFM_EIO, path, "", "cannot open: %s", strerror(errno));
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    char **nn;
+    if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 ||
+        strcmp(e->d_name, "spec.schema.json") == 0 || e->d_name[0] == '.')
+      continue;
+    nn = realloc(names, (n + 1) * sizeof(*nn));
+    if (!nn || !(nn[n] = malloc(strlen(path) + len + 2))) {
+      names = nn ? nn : names;
+      rc = cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
+      break;
+    }
+    names = nn;
+    sprintf(names[n++], "%s/%s", path, e->d_name);
+  }
+  closedir(d);
+  if (rc == CFM_EOK)
+    qsort(names, n, sizeof(*names), name_cmp);
+  for (i = 0; i < n; i++) {
+    if (rc == CFM_EOK) {
+      cfm_spec *spec;
+      rc = cfm_spec_load(names[i], &spec, err);
+      if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK)
+        cfm_spec_free(spec);
+    }
+    free(names[i]);
+  }
+  free(names);
+  return rc;
+}
+
+void cfm_specset_release(cfm_specset *set) {
+  size_t i;
+  for (i = 0; i < set->count; i++)
+    cfm_spec_free(set->items[i]);
+  free(set->items);
+  set->items = NULL;
+  set->count = 0;
+}
+
+/* ---- look-ups ------------------------------------------------------------ */
+
+const json_t *cfm_spec_operation(const cfm_spec *spec, const char *op_id) {
+  size_t i;
+  const json_t *op;
+  if (!spec || !op_id)
+    return NULL;
+  json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
+    const char *id = json_string_value(json_object_get(op, "id"));
+    if (id && strcmp(id, op_id) == 0)
+      return op;
+  }
+  return NULL;
+}
+
+const json_t *cfm_spec_error_model(const cfm_spec *spec) {
+  return spec ? json_object_get(json_object_get(spec->root, "transport"), "error_model") : NULL;
+}
+
+static const json_t *row_in(const json_t *rows, const char *id) {
+  size_t i;
+  const json_t *r;
+  json_array_foreach(rows, i, r) {
+    const char *rid = json_string_value(json_object_get(r, "id"));
+    if (rid && strcmp(rid, id) == 0)
+      return r;
+  }
+  return NULL;
+}
+
+const json_t *cfm_spec_error_row(const cfm_spec *spec, const json_t *op, const char *row_id) {
+  const json_t *r = op ? row_in(json_object_get(op, "errors"), row_id) : NULL;
+  if (!r && spec)
+    r = row_in(json_object_get(json_object_get(spec->root, "transport"), "errors"), row_id);
+  return r;
+}
+
+/* ---- the meta-schema ----------------------------------------------------- */
+
+static char schema_dir[1024];
+static json_t *meta_schema;
+static pthread_mutex_t meta_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void cfm_spec_set_schema_dir(const char *dir) {
+  pthread_mutex_lock(&meta_lock);
+  snprintf(schema_dir, sizeof(schema_dir), "%s", dir ? dir : "");
+  json_decref(meta_schema);
+  meta_schema = NULL;
+  pthread_mutex_unlock(&meta_lock);
+}
+
+json_t *cfm_spec_meta_schema(cfm_error_t *err) {
+  json_t *s;
+  pthread_mutex_lock(&meta_lock);
+  if (!meta_schema) {
+    char path[1100];
+    json_error_t jerr;
+    snprintf(path, sizeof(path), "%s/spec.schema.json",
+             schema_dir[0] ? schema_dir : CONFORM_DEFAULT_SPECS);
+    meta_schema = json_load_file(path, 0, &jerr);
+    if (!meta_schema)
+      cfm_error_set(err, CFM_EIO, path, "", "cannot load the meta-schema: %s", jerr.text);
+  }
+  s = json_incref(meta_schema);
+  pthread_mutex_unlock(&meta_lock);
+  return s;
+}
+
+/* ---- lint ------------------------------------------------------------------ */
+
+typedef struct lint_ctx {
+  const cfm_spec *spec;
+  cfm_lint_report *report;
+  int added;
+  int oom;
+} lint_ctx;
+
+static void finding(lint_ctx *c, const char *pointer, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void finding(lint_ctx *c, const char *pointer, const char *fmt, ...) {
+  cfm_lint_report *r = c->report;
+  cfm_lint_issue *it;
+  va_list ap;
+  if (r->count == r->cap) {
+    size_t ncap = r->cap ? r->cap * 2 : 16;
+    cfm_lint_issue *n = realloc(r->items, ncap * sizeof(*n));
+    if (!n) {
+      c->oom = 1;
+      return;
+    }
+    r->items = n;
+    r->cap = ncap;
+  }
+  it = &r->items[r->count++];
+  snprintf(it->file, sizeof(it->file), "%s", c->spec->path);
+  snprintf(it->pointer, sizeof(it->pointer), "%s", pointer);
+  va_start(ap, fmt);
+  vsnprintf(it->message, sizeof(it->message), fmt, ap);
+  va_end(ap);
+  c->added++;
+}
+
+void cfm_lint_report_release(cfm_lint_report *report) {
+  free(report->items);
+  report->items = NULL;
+  report->count = report->cap = 0;
+}
+
+static const char *str(const json_t *o, const char *k) {
+  return json_string_value(json_object_get(o, k));
+}
+
+/* Provenance: present, one form, and a doc named in documents. */
+static void check_provenance(lint_ctx *c, const json_t *item, const char *ptr, const char *key) {
+  const json_t *p = json_object_get(item, key);
+  const char *doc;
+  size_t i;
+  const json_t *d;
+  int found = 0;
+  if (!p) {
+    finding(c, ptr, "no %s: every item cites its source (doc, secondary or assumed)", key);
+    return;
+  }
+  doc = str(p, "doc");
+  if (!doc)
+    return;
+  json_array_foreach(json_object_get(c->spec->root, "documents"), i, d) {
+    if (str(d, "file") && strcmp(str(d, "file"), doc) == 0)
+      found = 1;
+  }
+  if (!found)
+    finding(c, ptr, "provenance names document '%s', which \"documents\" does not list", doc);
+}
+
+static int has_op(const cfm_spec *spec, const char *id) {
+  return id && cfm_spec_operation(spec, id) != NULL;
+}
+
+static void check_rows(lint_ctx *c, const json_t *rows, const char *base) {
+  size_t i, j;
+  const json_t *r, *r2;
+  json_array_foreach(rows, i, r) {
+    char ptr[256];
+    const char *id = str(r, "id"), *msg = str(r, "message");
+    snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
+    check_provenance(c, r, ptr, "provenance");
+    if (msg && cfm_errmap_message_matches(r, "", 0) < 0)
+      finding(c, ptr, "message pattern does not compile (PCRE2): %.120s", msg);
+    if (str(r, "class") && cfm_class_parse(str(r, "class")) < 0)
+      finding(c, ptr, "unknown class '%s'", str(r, "class"));
+    for (j = i + 1; id && j < json_array_size(rows); j++) {
+      r2 = json_array_get(rows, j);
+      if (str(r2, "id") && strcmp(str(r2, "id"), id) == 0)
+        finding(c, ptr, "error id '%s' is used twice", id);
+    }
+  }
+}
+
+static void check_limits(lint_ctx *c, const json_t *param, const char *pptr) {
+  size_t i;
+  const json_t *l;
+  json_array_foreach(json_object_get(param, "limits"), i, l) {
+    char ptr[256];
+    const char *kind = str(l, "kind"), *unit = str(l, "unit"), *above = str(l, "above");
+    const json_t *min = json_object_get(l, "min"), *max = json_object_get(l, "max");
+    const json_t *clamp = json_object_get(l, "clamp_to");
+    snprintf(ptr, sizeof(ptr), "%s/limits/%zu", pptr, i);
+    check_provenance(c, l, ptr, "provenance");
+    if (min && max && json_number_value(min) > json_number_value(max))
+      finding(c, ptr, "min %g is above max %g", json_number_value(min), json_number_value(max));
+    if (kind && unit &&
+        ((!strcmp(kind, "max_length") && strcmp(unit, "chars")) ||
+         (!strcmp(kind, "max_bytes") && strcmp(unit, "bytes")) ||
+         (!strcmp(kind, "max_items") && strcmp(unit, "items"))))
+      finding(c, ptr, "unit '%s' does not fit kind '%s'", unit, kind);
+    if (above && !strcmp(above, "clamp")) {
+      if (!clamp)
+        finding(c, ptr, "above is \"clamp\" but no clamp_to is given");
+      else if ((max && json_number_value(clamp) > json_number_value(max)) ||
+               (min && json_number_value(clamp) < json_number_value(min)))
+        finding(c, ptr, "clamp_to %g is outside [min, max]", json_number_value(clamp));
+    }
+    if (str(l, "error") && !cfm_spec_error_row(c->spec, NULL, str(l, "error"))) {
+      /* The row may be the operation's; checked by the caller's op. */
+    }
+  }
+  {
+    const json_t *d = json_object_get(param, "default");
+    const json_t *l0;
+    json_array_foreach(json_object_get(param, "limits"), i, l0) {
+      if (d && json_is_number(d) && str(l0, "kind") && !strcmp(str(l0, "kind"), "range") &&
+          ((json_object_get(l0, "min") && json_number_value(d) < json_number_value(json_object_get(l0, "min"))) ||
+           (json_object_get(l0, "max") && json_number_value(d) > json_number_value(json_object_get(l0, "max")))))
+        finding(c, pptr, "default %g is outside the documented range", json_number_value(d));
+    }
+  }
+}
+
+/* Every {name} in the path has a path parameter and vice versa. */
+static void check_path(lint_ctx *c, const json_t *op, const char *optr) {
+  const char *path = str(op, "path"), *p;
+  size_t i;
+  const json_t *param;
+  char ptr[256];
+  if (!path)
+    return;
+  for (p = path; (p = strchr(p, '{')) != NULL;) {
+    const char *e = strchr(p, '}');
+    char name[128];
+    int found = 0;
+    if (!e)
+      break;
+    snprintf(name, sizeof(name), "%.*s", (int)(e - p - 1), p + 1);
+    json_array_foreach(json_object_get(op, "params"), i, param) {
+      if (str(param, "in") && !strcmp(str(param, "in"), "path") && str(param, "name") &&
+          !strcmp(str(param, "name"), name))
+        found = 1;
+    }
+    if (!found) {
+      snprintf(ptr, sizeof(ptr), "%s/path", optr);
+      finding(c, ptr, "path placeholder {%s} has no path parameter", name);
+    }
+    p = e;
+  }
+  json_array_foreach(json_object_get(op, "params"), i, param) {
+    char needle[140];
+    if (!str(param, "in") || strcmp(str(param, "in"), "path") || !str(param, "name"))
+      continue;
+    snprintf(needle, sizeof(needle), "{%s}", str(param, "name"));
+    if (!strstr(path, needle)) {
+      snprintf(ptr, sizeof(ptr), "%s/params/%zu", optr, i);
+      finding(c, ptr, "path parameter '%s' does not appear in the path", str(param, "name"));
+    }
+  }
+}
+
+static void check_expect_rows(lint_ctx *c, const json_t *op, const json_t *expect,
+                              const char *ptr) {
+  size_t i;
+  const json_t *r;
+  json_array_foreach(json_object_get(expect, "errors"), i, r) {
+    if (json_is_string(r) && !cfm_spec_error_row(c->spec, op, json_string_value(r)))
+      finding(c, ptr, "expected error row '%s' does not exist", json_string_value(r));
+  }
+}
+
+static void check_steps(lint_ctx *c, const json_t *steps, const char *base) {
+  size_t i;
+  const json_t *st;
+  json_array_foreach(steps, i, st) {
+    char ptr[256];
+    const char *opid = str(st, "op");
+    const json_t *walk = json_object_get(st, "walk");
+    snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
+    if (walk)
+      opid = str(walk, "op");
+    if (!has_op(c->spec, opid))
+      finding(c, ptr, "step names operation '%s', which does not exist", opid ? opid : "(none)");
+    else
+      check_expect_rows(c, cfm_spec_operation(c->spec, opid), json_object_get(st, "expect"), ptr);
+  }
+}
+
+static void check_examples(lint_ctx *c, const json_t *op, const char *optr) {
+  size_t i;
+  const json_t *ex;
+  const json_t *schema = cfm_json_pointer(op, "/response/schema");
+  const json_t *model = cfm_spec_error_model(c->spec);
+  long ok_status = (long)json_integer_value(cfm_json_pointer(op, "/response/status"));
+  json_array_foreach(json_object_get(op, "examples"), i, ex) {
+    char ptr[256];
+    const json_t *resp = json_object_get(ex, "response"), *body;
+    long st;
+    snprintf(ptr, sizeof(ptr), "%s/examples/%zu", optr, i);
+    check_provenance(c, ex, ptr, "provenance");
+    if (!resp || !(body = json_object_get(resp, "body")))
+      continue;
+    st = json_is_integer(json_object_get(resp, "status"))
+             ? (long)json_integer_value(json_object_get(resp, "status"))
+             : (ok_status ? ok_status : 200);
+    {
+      /* Success examples validate against the schema; error examples must
+       * map to one of the rows. */
+      char *text = json_dumps(body, JSON_COMPACT);
+      const json_t *tables[2] = {json_object_get(op, "errors"),
+                                 json_object_get(json_object_get(c->spec->root, "transport"),
+                                                 "errors")};
+      cfm_mapped m;
+      if (!text)
+        continue;
+      cfm_errmap_map(model, tables, 2, st, text, strlen(text), &m);
+      free(text);
+      if (!m.is_error && schema) {
+        cfm_violations v;
+        int n = cfm_schema_validate(schema, body, &v);
+        if (n < 0)
+          finding(c, optr, "response schema is malformed");
+        else if (n > 0)
+          finding(c, ptr, "example response does not validate: %s: %s", v.items[0].pointer,
+                  v.items[0].message);
+      } else if (m.is_error && !m.row && m.code[0]) {
+        finding(c, ptr, "example error (code %s) matches no error row", m.code);
+      }
+    }
+  }
+}
+
+int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
+  lint_ctx c = {spec, report, 0, 0};
+  cfm_error_t err;
+  json_t *meta;
+  const json_t *t, *op, *sc, *auth;
+  size_t i, j;
+  cfm_error_init(&err);
+  meta = cfm_spec_meta_schema(&err);
+  if (!meta) {
+    finding(&c, "", "%s", err.text);
+  } else {
+    cfm_violations v;
+    int n = cfm_schema_validate(meta, spec->root, &v);
+    if (n < 0)
+      finding(&c, "", "the meta-schema itself is malformed");
+    for (i = 0; n > 0 && i < v.count; i++)
+      finding(&c, v.items[i].pointer, "%s", v.items[i].message);
+    if (n > 0 && v.total > v.count)
+      finding(&c, "", "... and %zu more schema violations", v.total - v.count);
+    json_decref(meta);
+  }
+  t = json_object_get(spec->root, "transport");
+  check_provenance(&c, t, "/transport", "provenance");
+  check_rows(&c, json_object_get(t, "errors"), "/transport/errors");
+  auth = json_object_get(t, "auth");
+  {
+    const char *mode;
+    json_t *rows;
+    json_object_foreach(json_object_get(auth, "errors"), mode, rows) {
+      const json_t *r;
+      json_array_foreach(rows, j, r) {
+        if (json_is_string(r) && !cfm_spec_error_row(spec, NULL, json_string_value(r)))
+          finding(&c, "/transport/auth/errors", "auth error '%s' names no transport row",
+                  json_string_value(r));
+      }
+    }
+  }
+  json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
+    char optr[64];
+    const json_t *p;
+    snprintf(optr, sizeof(optr), "/operations/%zu", i);
+    check_provenance(&c, op, optr, "provenance");
+    for (j = i + 1; j < json_array_size(json_object_get(spec->root, "operations")); j++) {
+      const json_t *o2 = json_array_get(json_object_get(spec->root, "operations"), j);
+      if (str(op, "id") && str(o2, "id") && !strcmp(str(op, "id"), str(o2, "id")))
+        finding(&c, optr, "operation id '%s' is used twice", str(op, "id"));
+    }
+    check_path(&c, op, optr);
+    json_array_foreach(json_object_get(op, "params"), j, p) {
+      char pptr[128];
+      snprintf(pptr, sizeof(pptr), "%s/params/%zu", optr, j);
+      check_provenance(&c, p, pptr, "provenance");
+      check_limits(&c, p, pptr);
+    }
+    {
+      char eptr[128];
+      snprintf(eptr, sizeof(eptr), "%s/errors", optr);
+      check_rows(&c, json_object_get(op, "errors"), eptr);
+    }
+    {
+      char sptr[128];
+      snprintf(sptr, sizeof(sptr), "%s/setup", optr);
+      check_steps(&c, json_object_get(op, "setup"), sptr);
+    }
+    if (json_object_get(op, "creates")) {
+      const char *cop = str(json_object_get(json_object_get(op, "creates"), "cleanup"), "op");
+      if (cop && !has_op(spec, cop))
+        finding(&c, optr, "cleanup operation '%s' does not exist", cop);
+    }
+    check_examples(&c, op, optr);
+  }
+  json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
+    char sptr[128];
+    snprintf(sptr, sizeof(sptr), "/scenarios/%zu", i);
+    check_provenance(&c, sc, sptr, "provenance");
+    snprintf(sptr, sizeof(sptr), "/scenarios/%zu/steps", i);
+    check_steps(&c, json_object_get(sc, "steps"), sptr);
+  }
+  return c.oom ? -1 : c.added;
+}
