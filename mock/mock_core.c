@@ -1,0 +1,445 @@
+/* conform mock — configuration, faults, dispatch, and the libmicrohttpd
+ * listener.  The vendor files hold the behaviour; this file is plumbing. */
+#include "mock_internal.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+void cfm_mock_config_init(cfm_mock_config *cfg) {
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->listen_host = "127.0.0.1";
+  cfg->tencent_sdkappid = 1400000000u;
+  cfg->tencent_admin = "administrator";
+  cfg->tencent_key = "conform-demo-secret-key";
+  cfg->agora_app_id = "conform-demo-app";
+  cfg->agora_token = "conform-demo-app-token";
+  cfg->dingtalk_token = "conform-demo-access-token";
+  cfg->dingtalk_admin_union_id = "conform-admin-union";
+  cfg->max_body_bytes = 1u << 20;
+  cfg->max_groups = 100000;
+}
+
+static cfm_mock_fault all_faults[128];
+static pthread_once_t faults_once = PTHREAD_ONCE_INIT;
+
+static void join_faults(void) {
+  const cfm_mock_fault *tables[] = {cfm__mock_tencent_faults, cfm__mock_agora_faults,
+                                    cfm__mock_dingtalk_faults};
+  size_t t, n = 0;
+  for (t = 0; t < 3; t++) {
+    const cfm_mock_fault *f;
+    for (f = tables[t]; f->name && n + 1 < sizeof(all_faults) / sizeof(all_faults[0]); f++)
+      all_faults[n++] = *f;
+  }
+  all_faults[n].name = NULL;
+}
+
+const cfm_mock_fault *cfm_mock_faults(void) {
+  pthread_once(&faults_once, join_faults);
+  return all_faults;
+}
+
+int cfm__mock_fault(const cfm_mock *m, const char *name) {
+  size_t i;
+  for (i = 0; i < m->nfaults; i++)
+    if (strcmp(m->faults[i], name) == 0)
+      return 1;
+  return 0;
+}
+
+int64_t cfm__mock_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cfm__mock_rate_take(cfm_mock *m, const char *key, double per_second) {
+  size_t i;
+  bucket *b = NULL;
+  double now;
+  if (!m->cfg.enforce_rate_limits || per_second <= 0)
+    return 1;
+  now = mono_s();
+  for (i = 0; i < m->nbuckets; i++)
+    if (strcmp(m->buckets[i].key, key) == 0)
+      b = &m->buckets[i];
+  if (!b) {
+    if (m->nbuckets == sizeof(m->buckets) / sizeof(m->buckets[0]))
+      return 1;
+    b = &m->buckets[m->nbuckets++];
+    snprintf(b->key, sizeof(b->key), "%s", key);
+    b->tokens = per_second;
+    b->last = now;
+  }
+  b->tokens += (now - b->last) * per_second;
+  if (b->tokens > per_second)
+    b->tokens = per_second;
+  b->last = now;
+  if (b->tokens < 1.0)
+    return 0;
+  b->tokens -= 1.0;
+  return 1;
+}
+
+static int hexval(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Percent-decodes n bytes of s into out (cap); '+' is a space when plus. */
+static void url_decode(const char *s, size_t n, char *out, size_t cap, int plus) {
+  size_t i, o = 0;
+  for (i = 0; i < n && o + 1 < cap; i++) {
+    if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+      out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+      i += 2;
+    } else if (plus && s[i] == '+') {
+      out[o++] = ' ';
+    } else {
+      out[o++] = s[i];
+    }
+  }
+  out[o] = '\0';
+}
+
+int cfm__mock_query(const mock_req *r, const char *name, char *out, size_t cap) {
+  const char *p = r->query;
+  size_t nl = strlen(name);
+  while (p && *p) {
+    const char *amp = strchr(p, '&'), *eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
+    size_t klen = eq ? (size_t)(eq - p) : (amp ? (size_t)(amp - p) : strlen(p));
+    if (klen == nl && strncmp(p, name, nl) == 0) {
+      if (eq) {
+        const char *v = eq + 1;
+        url_decode(v, amp ? (size_t)(amp - v) : strlen(v), out, cap, 1);
+      } else if (cap) {
+        out[0] = '\0';
+      }
+      return 1;
+    }
+    p = amp ? amp + 1 : NULL;
+  }
+  return 0;
+}
+
+int cfm__mock_header(const mock_req *r, const char *name, char *out, size_t cap) {
+  const char *p = r->headers;
+  size_t nl = strlen(name);
+  while (p && *p) {
+    const char *eol = strchr(p, '\n');
+    size_t len = eol ? (size_t)(eol - p) : strlen(p);
+    if (len > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+      const char *v = p + nl + 1;
+      size_t vl = len - nl - 1;
+      while (vl && (*v == ' ' || *v == '\t')) {
+        v++;
+        vl--;
+      }
+      while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+        vl--;
+      snprintf(out, cap, "%.*s", (int)vl, v);
+      return 1;
+    }
+    p = eol ? eol + 1 : NULL;
+  }
+  return 0;
+}
+
+void cfm__mock_json(mock_resp *resp, int status, json_t *obj) {
+  char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(obj);
+  resp->status = status;
+  resp->content_type = "application/json";
+  cfm_buf_reset(&resp->body);
+  if (text) {
+    cfm_buf_adds(&resp->body, text);
+    free(text);
+  } else {
+    resp->status = 500;
+    cfm_buf_adds(&resp->body, "{\"error\":\"internal\"}");
+  }
+}
+
+static const char *keep(cfm_mock *m, size_t slot, const char *s) {
+  if (!s)
+    return NULL;
+  m->strings[slot] = strdup(s);
+  return m->strings[slot];
+}
+
+static void free_state(cfm_mock *m) {
+  size_t i;
+  cfm__mock_agora_free(m);
+  cfm__mock_tencent_free(m);
+  cfm__mock_dingtalk_free(m);
+  for (i = 0; i < sizeof(m->strings) / sizeof(m->strings[0]); i++)
+    free(m->strings[i]);
+  for (i = 0; i < m->nfaults; i++)
+    free((char *)m->faults[i]);
+  pthread_mutex_destroy(&m->lock);
+  free(m);
+}
+
+static int mock_new(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, size_t errcap) {
+  cfm_mock *m = calloc(1, sizeof(*m));
+  size_t i;
+  *out = NULL;
+  if (!m) {
+    snprintf(errbuf, errcap, "out of memory");
+    return -1;
+  }
+  m->cfg = *cfg;
+  m->cfg.listen_host = keep(m, 0, cfg->listen_host ? cfg->listen_host : "127.0.0.1");
+  m->cfg.tencent_admin = keep(m, 1, cfg->tencent_admin);
+  m->cfg.tencent_key = keep(m, 2, cfg->tencent_key);
+  m->cfg.agora_app_id = keep(m, 3, cfg->agora_app_id);
+  m->cfg.agora_token = keep(m, 4, cfg->agora_token);
+  m->cfg.dingtalk_token = keep(m, 5, cfg->dingtalk_token);
+  m->cfg.dingtalk_admin_union_id = keep(m, 6, cfg->dingtalk_admin_union_id);
+  m->cfg.faults = NULL;
+  if (!m->cfg.max_body_bytes)
+    m->cfg.max_body_bytes = 1u << 20;
+  if (!m->cfg.max_groups)
+    m->cfg.max_groups = 100000;
+  pthread_mutex_init(&m->lock, NULL);
+  for (i = 0; cfg->faults && cfg->faults[i]; i++) {
+    const cfm_mock_fault *f;
+    int known = 0;
+    for (f = cfm_mock_faults(); f->name; f++)
+      known |= strcmp(f->name, cfg->faults[i]) == 0;
+    if (!known || m->nfaults == MOCK_MAX_FAULTS) {
+      snprintf(errbuf, errcap, "unknown fault '%s' (see --list-faults)", cfg->faults[i]);
+      free_state(m);
+      return -1;
+    }
+    m->faults[m->nfaults++] = strdup(cfg->faults[i]);
+  }
+  if (cfm__mock_agora_init(m) || cfm__mock_tencent_init(m) || cfm__mock_dingtalk_init(m)) {
+    snprintf(errbuf, errcap, "out of memory");
+    free_state(m);
+    return -1;
+  }
+  *out = m;
+  return 0;
+}
+
+static void not_found(mock_resp *resp, const char *path) {
+  json_t *o = json_pack("{s:s, s:s}", "error", "no_such_path", "error_description",
+                        "this mock serves the Tencent, Agora and DingTalk group APIs only");
+  (void)path;
+  cfm__mock_json(resp, 404, o);
+}
+
+int cfm_mock_handle(cfm_mock *m, const char *method, const char *url, const char *headers,
+                    const char *body, size_t body_len, int *status, char **resp_body,
+                    size_t *resp_len, const char **content_type) {
+  mock_req r;
+  mock_resp resp;
+  const char *q;
+  memset(&r, 0, sizeof(r));
+  r.method = method ? method : "GET";
+  url = url ? url : "/";
+  q = strchr(url, '?');
+  url_decode(url, q ? (size_t)(q - url) : strlen(url), r.path, sizeof(r.path), 0);
+  r.query = q ? q + 1 : "";
+  r.headers = headers ? headers : "";
+  r.body = body ? body : "";
+  r.body_len = body ? body_len : 0;
+  if (r.body_len > m->cfg.max_body_bytes)
+    r.body_too_big = 1;
+  memset(&resp, 0, sizeof(resp));
+  cfm_buf_init(&resp.body, MOCK_MAX_RESPONSE);
+  resp.status = 500;
+  resp.content_type = "application/json";
+  if (!cfm__mock_tencent(m, &r, &resp) && !cfm__mock_agora(m, &r, &resp) &&
+      !cfm__mock_dingtalk(m, &r, &resp))
+    not_found(&resp, r.path);
+  *status = resp.status;
+  *content_type = resp.content_type;
+  if (!resp.body.data) {
+    *resp_body = strdup("");
+    *resp_len = 0;
+  } else {
+    *resp_body = cfm_buf_detach(&resp.body, resp_len);
+  }
+  return *resp_body ? 0 : -1;
+}
+
+/* ---- libmicrohttpd --------------------------------------------------------- */
+
+typedef struct conn_state {
+  cfm_buf body;
+  int too_big;
+} conn_state;
+
+typedef struct hdr_ctx {
+  cfm_buf *buf;
+} hdr_ctx;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+  cfm_buf *b = cls;
+  (void)kind;
+  cfm_buf_addf(b, "%s: %s\n", key, value ? value : "");
+  return MHD_YES;
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+  cfm_buf *b = cls;
+  const char *p;
+  (void)kind;
+  if (b->len)
+    cfm_buf_adds(b, "&");
+  for (p = key; *p; p++)
+    cfm_buf_addf(b, isalnum((unsigned char)*p) || strchr("-_.~", *p) ? "%c" : "%%%02X",
+                 (unsigned char)*p);
+  if (value) {
+    cfm_buf_adds(b, "=");
+    for (p = value; *p; p++)
+      cfm_buf_addf(b, isalnum((unsigned char)*p) || strchr("-_.~,", *p) ? "%c" : "%%%02X",
+                   (unsigned char)*p);
+  }
+  return MHD_YES;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **state) {
+  cfm_mock *m = cls;
+  conn_state *cs = *state;
+  cfm_buf hdrs, full;
+  int status = 500;
+  char *resp_body = NULL;
+  size_t resp_len = 0;
+  const char *ctype = "application/json";
+  struct MHD_Response *r;
+  enum MHD_Result ret;
+  (void)version;
+  if (!cs) {
+    cs = calloc(1, sizeof(*cs));
+    if (!cs)
+      return MHD_NO;
+    cfm_buf_init(&cs->body, m->cfg.max_body_bytes);
+    *state = cs;
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    if (!cs->too_big && cfm_buf_add(&cs->body, upload, *upload_size) != 0)
+      cs->too_big = 1; /* keep reading, answer once the upload ends */
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  cfm_buf_init(&hdrs, 64 * 1024);
+  cfm_buf_init(&full, 64 * 1024);
+  MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hdrs);
+  cfm_buf_adds(&full, url);
+  {
+    cfm_buf args;
+    cfm_buf_init(&args, 64 * 1024);
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+    if (args.len) {
+      cfm_buf_adds(&full, "?");
+      cfm_buf_adds(&full, cfm_buf_str(&args));
+    }
+    cfm_buf_release(&args);
+  }
+  if (cs->too_big) {
+    /* A body past the cap: the handlers answer in the vendor's way. */
+    static const char marker[] = "";
+    cfm_mock_handle(m, method, cfm_buf_str(&full), cfm_buf_str(&hdrs), marker,
+                    m->cfg.max_body_bytes + 1, &status, &resp_body, &resp_len, &ctype);
+  } else {
+    cfm_mock_handle(m, method, cfm_buf_str(&full), cfm_buf_str(&hdrs),
+                    cs->body.data ? cs->body.data : "", cs->body.len, &status, &resp_body,
+                    &resp_len, &ctype);
+  }
+  cfm_buf_release(&hdrs);
+  cfm_buf_release(&full);
+  r = MHD_create_response_from_buffer(resp_len, resp_body ? resp_body : (char *)"",
+                                      resp_body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  if (!r) {
+    free(resp_body);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, "Content-Type", ctype);
+  if (status == 429)
+    MHD_add_response_header(r, "Retry-After", "1");
+  ret = MHD_queue_response(c, (unsigned)status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+                      enum MHD_RequestTerminationCode code) {
+  conn_state *cs = *state;
+  (void)cls;
+  (void)c;
+  (void)code;
+  if (cs) {
+    cfm_buf_release(&cs->body);
+    free(cs);
+    *state = NULL;
+  }
+}
+
+int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, size_t errcap) {
+  cfm_mock *m;
+  struct sockaddr_in sa;
+  struct MHD_Daemon *d;
+  const union MHD_DaemonInfo *info;
+  if (mock_new(cfg, &m, errbuf, errcap) != 0)
+    return -1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(cfg->port);
+  if (inet_pton(AF_INET, m->cfg.listen_host, &sa.sin_addr) != 1) {
+    snprintf(errbuf, errcap, "cannot listen on '%s': not an IPv4 address", m->cfg.listen_host);
+    free_state(m);
+    return -1;
+  }
+  d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, answer,
+                       m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
+                       (unsigned)2, MHD_OPTION_CONNECTION_LIMIT, 1024u,
+                       MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                       (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, m,
+                       MHD_OPTION_END);
+  if (!d) {
+    snprintf(errbuf, errcap, "cannot listen on %s:%u", m->cfg.listen_host, (unsigned)cfg->port);
+    free_state(m);
+    return -1;
+  }
+  info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  m->port = info ? info->port : cfg->port;
+  m->daemon = d;
+  *out = m;
+  return 0;
+}
+
+uint16_t cfm_mock_port(const cfm_mock *m) { return m ? m->port : 0; }
+
+void cfm_mock_stop(cfm_mock *m) {
+  if (!m)
+    return;
+  if (m->daemon)
+    MHD_stop_daemon(m->daemon);
+  free_state(m);
+}

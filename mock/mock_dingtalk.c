@@ -1,0 +1,5 @@
+#include "mock_internal.h"
+const cfm_mock_fault cfm__mock_dingtalk_faults[] = {{NULL, NULL, NULL}};
+int cfm__mock_dingtalk_init(cfm_mock *m) { (void)m; return 0; }
+void cfm__mock_dingtalk_free(cfm_mock *m) { (void)m; }
+int cfm__mock_dingtalk(cfm_mock *m, const mock_req *r, mock_resp *resp) { (void)m; (void)r; (void)resp; return 0; }

@@ -1,0 +1,92 @@
+/* conform mock — internals shared by the core and the vendor handlers. */
+#ifndef CONFORM_MOCK_INTERNAL_H
+#define CONFORM_MOCK_INTERNAL_H
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conform/buf.h"
+#include "conform/mock.h"
+
+#define MOCK_MAX_FAULTS 64
+#define MOCK_MAX_RESPONSE (4u * 1024u * 1024u)
+
+/* One request, parsed. */
+typedef struct mock_req {
+  const char *method;
+  char path[1024];       /* decoded path, no query */
+  const char *query;     /* raw query string (after '?'), "" if none */
+  const char *headers;   /* "Name: value\n" lines */
+  const char *body;
+  size_t body_len;
+  int body_too_big;      /* the body exceeded cfg.max_body_bytes */
+} mock_req;
+
+typedef struct mock_resp {
+  int status;
+  cfm_buf body;
+  const char *content_type;
+} mock_resp;
+
+typedef struct bucket {
+  char key[64];
+  double tokens;
+  double last;
+} bucket;
+
+typedef struct agora_state agora_state;
+typedef struct tencent_state tencent_state;
+typedef struct dingtalk_state dingtalk_state;
+
+struct cfm_mock {
+  cfm_mock_config cfg;
+  char *strings[16]; /* owned copies of cfg strings */
+  const char *faults[MOCK_MAX_FAULTS];
+  size_t nfaults;
+  pthread_mutex_t lock; /* guards all vendor state and buckets */
+  bucket buckets[32];
+  size_t nbuckets;
+  agora_state *agora;
+  tencent_state *tencent;
+  dingtalk_state *dingtalk;
+  void *daemon; /* struct MHD_Daemon * */
+  uint16_t port;
+};
+
+/* 1 when the fault is switched on. */
+int cfm__mock_fault(const cfm_mock *m, const char *name);
+
+/* Takes a token from the bucket of key at per_second; 1 = allowed.  Only
+ * enforced when cfg.enforce_rate_limits (else always 1).  Call with the
+ * lock held. */
+int cfm__mock_rate_take(cfm_mock *m, const char *key, double per_second);
+
+/* Query parameter value (URL-decoded) into out; 1 if present. */
+int cfm__mock_query(const mock_req *r, const char *name, char *out, size_t cap);
+/* Header value (case-insensitive name) into out; 1 if present. */
+int cfm__mock_header(const mock_req *r, const char *name, char *out, size_t cap);
+
+/* Sets a JSON body (steals obj). */
+void cfm__mock_json(mock_resp *resp, int status, json_t *obj);
+
+/* Milliseconds since the epoch. */
+int64_t cfm__mock_now_ms(void);
+
+/* Vendor handlers: return 1 when the path is theirs (resp filled). */
+int cfm__mock_agora(cfm_mock *m, const mock_req *r, mock_resp *resp);
+int cfm__mock_tencent(cfm_mock *m, const mock_req *r, mock_resp *resp);
+int cfm__mock_dingtalk(cfm_mock *m, const mock_req *r, mock_resp *resp);
+
+int cfm__mock_agora_init(cfm_mock *m);
+void cfm__mock_agora_free(cfm_mock *m);
+int cfm__mock_tencent_init(cfm_mock *m);
+void cfm__mock_tencent_free(cfm_mock *m);
+int cfm__mock_dingtalk_init(cfm_mock *m);
+void cfm__mock_dingtalk_free(cfm_mock *m);
+
+extern const cfm_mock_fault cfm__mock_agora_faults[];
+extern const cfm_mock_fault cfm__mock_tencent_faults[];
+extern const cfm_mock_fault cfm__mock_dingtalk_faults[];
+
+#endif
