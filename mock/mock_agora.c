@@ -641,25 +641,25 @@ out:
   json_decref(body);
 }
 
-/* Splits "/a/b/c" after the prefix into at most 4 segments. */
-static size_t segments(const char *path, char seg[][512], size_t max) {
+/* Splits "/a/b/c" (after the prefix) into at most max segments of up to
+ * 4 KiB; empty segments are kept ("//" is an empty id).  Returns max + 1
+ * when there are more. */
+static size_t segments(const char *path, char seg[][4096], size_t max) {
   size_t n = 0;
   const char *p = path;
-  while (*p == '/')
-    p++;
-  while (*p && n < max) {
-    const char *e = strchr(p, '/');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    snprintf(seg[n++], 512, "%.*s", (int)len, p);
-    p += len;
-    while (*p == '/')
-      p++;
+  if (*p != '/')
+    return 0;
+  while (*p == '/' && n < max) {
+    const char *s = p + 1, *e = strchr(s, '/');
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+    snprintf(seg[n++], 4096, "%.*s", (int)len, s);
+    p = s + len;
   }
   return *p ? max + 1 : n;
 }
 
 int cfm__mock_agora(cfm_mock *m, const mock_req *r, mock_resp *resp) {
-  char prefix[256], seg[6][512], auth[1024], want[1100];
+  char prefix[256], seg[6][4096], auth[1024], want[1100];
   size_t n, plen;
   const char *rest, *method = r->method;
   double rate = 100;

@@ -108,7 +108,8 @@ static int hexval(char c) {
 static void url_decode(const char *s, size_t n, char *out, size_t cap, int plus) {
   size_t i, o = 0;
   for (i = 0; i < n && o + 1 < cap; i++) {
-    if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0 &&
+        (hexval(s[i + 1]) | hexval(s[i + 2])) != 0) { /* %00 stays literal */
       out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
       i += 2;
     } else if (plus && s[i] == '+') {

@@ -15,7 +15,7 @@
 /* One request, parsed. */
 typedef struct mock_req {
   const char *method;
-  char path[1024];       /* decoded path, no query */
+  char path[8192];       /* decoded path, no query */
   const char *query;     /* raw query string (after '?'), "" if none */
   const char *headers;   /* "Name: value\n" lines */
   const char *body;

@@ -46,7 +46,10 @@ void cfm_cli_warn(const char *fmt, ...)
 
 int cmd_baseline(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_mock(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

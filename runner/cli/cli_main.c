@@ -8,7 +8,10 @@
 const struct cfm_cmd cfm_commands[] = {
     {"baseline", cmd_baseline, "write or check a baseline of accepted deviations"},
     {"help", cmd_help, "show usage of conform or of a command"},
+    {"lint", cmd_lint, "check specs against the format and its rules"},
     {"merge", cmd_merge, "merge shard reports into one run"},
+    {"mock", cmd_mock, "serve the reference mock of all three vendors"},
+    {"run", cmd_run, "run the contract cases against targets (default: embedded mock)"},
     {"version", cmd_version, "print the version"},
     {NULL, NULL, NULL},
 };

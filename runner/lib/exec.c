@@ -435,21 +435,25 @@ static void finish(cfm_exec *ex, CURLMsg *msg) {
 
 int cfm_exec_run(cfm_exec *ex) {
   while ((ex->head || ex->running) && !ex->cancelled) {
-    double wait = dispatch(ex);
     int still = 0, numfds = 0, left;
     CURLMsg *msg;
-    long ms = ex->running ? (long)(wait * 1000) : (long)(wait * 1000) + 1;
-    if (ms > 1000)
-      ms = 1000;
-    if (ms < 1)
-      ms = 1;
+    double wait;
+    long ms;
+    dispatch(ex);
     curl_multi_perform(ex->multi, &still);
     while ((msg = curl_multi_info_read(ex->multi, &left)) != NULL)
       if (msg->msg == CURLMSG_DONE)
         finish(ex, msg);
-    if (ex->running)
+    /* Callbacks may have queued work that can start right away. */
+    wait = dispatch(ex);
+    ms = (long)(wait * 1000);
+    if (ms > 1000)
+      ms = 1000;
+    if (ms < 1)
+      ms = 1;
+    if (ex->running) {
       curl_multi_poll(ex->multi, NULL, 0, (int)ms, &numfds);
-    else if (ex->head) {
+    } else if (ex->head) {
       struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
       nanosleep(&ts, NULL);
     }

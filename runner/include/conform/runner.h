@@ -1,0 +1,79 @@
+/* conform — contract cases from specs, run against targets.
+ *
+ * A case is a short list of steps (set-up steps, then the request under
+ * test, or a scenario's steps); each step has an expectation derived from a
+ * documented statement, and the case's verdict is its first non-pass step's
+ * (or pass).  Case ids are stable: <vendor>.<operation>.<check>[.<detail>]. */
+#ifndef CONFORM_RUNNER_H
+#define CONFORM_RUNNER_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "conform/error.h"
+#include "conform/report.h"
+#include "conform/spec.h"
+#include "conform/target.h"
+
+typedef struct cfm_case {
+  char *id;
+  const cfm_spec *spec; /* borrowed */
+  char *operation;      /* the operation under test ("" for scenarios) */
+  char *kind;           /* example required type limit enum auth not_found rule scenario */
+  json_t *steps;        /* new reference: array of step objects */
+  json_t *provenance;   /* new reference: the statement tested */
+  json_t *covers;       /* new reference: array of "vendor#/pointer" */
+  int exclusive;        /* runs alone (list walks see the whole app) */
+} cfm_case;
+
+typedef struct cfm_caselist {
+  cfm_case *items;
+  size_t count, cap;
+} cfm_caselist;
+
+/* Generates every case of every spec in set, in a deterministic order.
+ * Returns CFM_EOK or CFM_ENOMEM. */
+int cfm_cases_generate(const cfm_specset *set, cfm_caselist *out);
+void cfm_caselist_release(cfm_caselist *list);
+
+/* The documented items of a spec set for the coverage view (new reference:
+ * array of {"spec", "pointer", "kind", "label", "provenance"}). */
+json_t *cfm_coverage_items(const cfm_specset *set);
+
+typedef struct cfm_run_options {
+  const char *filter;      /* glob on case ids; NULL = all */
+  const char *vendor;      /* only this vendor; NULL = all */
+  unsigned shard_index, shard_count; /* 0/0 = no sharding */
+  int list;                /* print case ids, run nothing */
+  int dry_run;             /* print requests, send nothing */
+  const char *reports_dir; /* NULL = no reports */
+  const cfm_baseline *baseline;
+  unsigned concurrency;    /* 0 = config or 8 */
+  long timeout_ms;         /* 0 = config or 10000 */
+  int pace;                /* 1 = honour documented rate limits (real targets) */
+  unsigned repeat;         /* run the case set this many times (benchmarks); 0 = 1 */
+  FILE *out;               /* --list / --dry-run output (stdout) */
+  FILE *term;              /* progress and summary (stderr) or NULL */
+  int term_is_tty;
+} cfm_run_options;
+
+typedef struct cfm_run_result {
+  size_t counts[CFM_VERDICT__COUNT];
+  size_t baselined;
+  size_t cases;
+  size_t requests;
+  size_t unreachable_targets;
+  double wall_ms;
+  char run_dir[512];
+} cfm_run_result;
+
+/* Runs the cases of set against cfg's targets.  Returns CFM_EOK (verdicts
+ * in res) or an error (err filled): CFM_ECONFIG (a vendor without target
+ * or credentials), CFM_EIO (reports), CFM_ENOMEM. */
+int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
+            cfm_run_result *res, cfm_error_t *err);
+
+/* Makes a running cfm_run stop soon and clean up (async-signal-safe). */
+void cfm_run_interrupt(void);
+
+#endif

@@ -1,0 +1,682 @@
+/* conform — generating contract cases from specs.
+ *
+ * Every case starts from the operation's first documented example (or its
+ * parameters' defaults), applies the operation's "bind" (live values such as
+ * a group the set-up steps created), then varies one thing.  The order of
+ * operations, parameters and limits in the spec fixes the order of cases,
+ * so ids and order are stable across runs. */
+#include "conform/runner.h"
+#include "conform/jsonutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str(const json_t *o, const char *k) {
+  return json_string_value(json_object_get(o, k));
+}
+
+static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const char *kind,
+                    json_t *steps, const json_t *prov, json_t *covers, int exclusive,
+                    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 9, 10)))
+#endif
+    ;
+
+static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const char *kind,
+                    json_t *steps, const json_t *prov, json_t *covers, int exclusive,
+                    const char *fmt, ...) {
+  cfm_case *c;
+  char id[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(id, sizeof(id), fmt, ap);
+  va_end(ap);
+  if (l->count == l->cap) {
+    size_t ncap = l->cap ? l->cap * 2 : 256;
+    cfm_case *n = realloc(l->items, ncap * sizeof(*n));
+    if (!n) {
+      json_decref(steps);
+      json_decref(covers);
+      return CFM_ENOMEM;
+    }
+    l->items = n;
+    l->cap = ncap;
+  }
+  c = &l->items[l->count];
+  memset(c, 0, sizeof(*c));
+  c->id = strdup(id);
+  c->spec = spec;
+  c->operation = strdup(op ? op : "");
+  c->kind = strdup(kind);
+  c->steps = steps;
+  c->provenance = prov ? json_deep_copy(prov) : json_null();
+  c->covers = covers ? covers : json_array();
+  c->exclusive = exclusive;
+  if (!c->id || !c->operation || !c->kind || !c->steps) {
+    free(c->id);
+    free(c->operation);
+    free(c->kind);
+    json_decref(c->steps);
+    json_decref(c->provenance);
+    json_decref(c->covers);
+    return CFM_ENOMEM;
+  }
+  l->count++;
+  return CFM_EOK;
+}
+
+void cfm_caselist_release(cfm_caselist *list) {
+  size_t i;
+  for (i = 0; i < list->count; i++) {
+    free(list->items[i].id);
+    free(list->items[i].operation);
+    free(list->items[i].kind);
+    json_decref(list->items[i].steps);
+    json_decref(list->items[i].provenance);
+    json_decref(list->items[i].covers);
+  }
+  free(list->items);
+  memset(list, 0, sizeof(*list));
+}
+
+static json_t *cover(const cfm_spec *spec, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static json_t *cover(const cfm_spec *spec, const char *fmt, ...) {
+  char ptr[256], full[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ptr, sizeof(ptr), fmt, ap);
+  va_end(ap);
+  snprintf(full, sizeof(full), "%s#%s", spec->vendor, ptr);
+  return json_string(full);
+}
+
+/* The request a case starts from (new reference). */
+static json_t *base_request(const json_t *op) {
+  const json_t *ex = json_object_get(json_array_get(json_object_get(op, "examples"), 0), "request");
+  json_t *req = json_pack("{s:{}, s:{}, s:{}}", "path", "query", "headers");
+  const json_t *bind = json_object_get(op, "bind"), *p;
+  const char *k;
+  json_t *v;
+  size_t i;
+  int has_body = 0;
+  json_array_foreach(json_object_get(op, "params"), i, p) has_body |= !strcmp(str(p, "in"), "body");
+  if (json_is_object(json_object_get(ex, "body")))
+    json_object_set_new(req, "body", json_deep_copy(json_object_get(ex, "body")));
+  else if (has_body)
+    json_object_set_new(req, "body", json_object());
+  json_object_foreach((json_t *)json_object_get(ex, "query"), k, v)
+      json_object_set(json_object_get(req, "query"), k, v);
+  json_object_foreach((json_t *)json_object_get(ex, "path"), k, v)
+      json_object_set(json_object_get(req, "path"), k, v);
+  /* Required parameters the example lacks: their default, or a placeholder. */
+  json_array_foreach(json_object_get(op, "params"), i, p) {
+    const char *in = str(p, "in");
+    json_t *slot = json_object_get(req, in);
+    if (!json_is_true(json_object_get(p, "required")) || !json_is_object(slot) ||
+        json_object_get(slot, str(p, "name")) || !strcmp(in, "header"))
+      continue;
+    if (json_object_get(p, "default"))
+      json_object_set(slot, str(p, "name"), json_object_get(p, "default"));
+    else
+      json_object_set_new(slot, str(p, "name"), json_string("conform"));
+  }
+  json_object_foreach((json_t *)bind, k, v) {
+    json_array_foreach(json_object_get(op, "params"), i, p) {
+      if (strcmp(str(p, "name"), k) == 0) {
+        json_t *slot = json_object_get(req, str(p, "in"));
+        if (json_is_object(slot))
+          json_object_set(slot, k, v);
+      }
+    }
+  }
+  return req;
+}
+
+/* The set-up steps of an operation (new reference, a copy). */
+static json_t *setup_steps(const json_t *op) {
+  json_t *s = json_deep_copy(json_object_get(op, "setup"));
+  json_t *st;
+  size_t i;
+  if (!s)
+    return json_array();
+  json_array_foreach(s, i, st) json_object_set_new(st, "setup", json_true());
+  return s;
+}
+
+static json_t *main_step(const json_t *op, json_t *request, json_t *expect) {
+  return json_pack("{s:s, s:o, s:o}", "op", str(op, "id"), "request", request, "expect", expect);
+}
+
+static json_t *steps_with(const json_t *op, json_t *step) {
+  json_t *s = setup_steps(op);
+  json_array_append_new(s, step);
+  return s;
+}
+
+/* Error rows of op (and transport) whose trigger is one of triggers. */
+static json_t *rows_by_trigger(const cfm_spec *spec, const json_t *op, const char *const *trig) {
+  json_t *ids = json_array();
+  const json_t *tables[2] = {json_object_get(op, "errors"),
+                             json_object_get(json_object_get(spec->root, "transport"), "errors")};
+  size_t t, i, k;
+  const json_t *r;
+  for (t = 0; t < 2; t++)
+    json_array_foreach(tables[t], i, r) {
+      for (k = 0; trig[k]; k++)
+        if (str(r, "trigger") && !strcmp(str(r, "trigger"), trig[k]))
+          json_array_append_new(ids, json_string(str(r, "id")));
+    }
+  return ids;
+}
+
+/* An "error" expectation: rows if the spec names them, else classes. */
+static json_t *expect_error(json_t *rows, const char *const *classes, const json_t *prov,
+                            int silent, const char *what) {
+  json_t *e = json_pack("{s:s, s:O, s:b, s:s}", "outcome", "error", "provenance",
+                        prov ? prov : json_null(), "silent", silent, "what", what);
+  json_t *cl = json_array();
+  size_t i;
+  for (i = 0; classes && classes[i]; i++)
+    json_array_append_new(cl, json_string(classes[i]));
+  json_object_set_new(e, "classes", cl);
+  if (rows && json_array_size(rows))
+    json_object_set_new(e, "errors", rows);
+  else
+    json_decref(rows);
+  return e;
+}
+
+static json_t *expect_success(const json_t *op, const json_t *prov, int silent, const char *what) {
+  json_t *e = json_pack("{s:s, s:b, s:O, s:b, s:s}", "outcome", "success", "schema", 1,
+                        "provenance", prov ? prov : json_null(), "silent", silent, "what", what);
+  const json_t *st = json_object_get(json_object_get(op, "response"), "status");
+  if (json_is_integer(st))
+    json_object_set(e, "status", (json_t *)st);
+  return e;
+}
+
+static int is_assumed(const json_t *prov) { return json_object_get(prov, "assumed") != NULL; }
+
+/* A string of n units: ASCII 'a', CJK (3 bytes), emoji (4 bytes). */
+static json_t *text_of(size_t n, int width) {
+  static const char cjk[] = "\xE7\xBE\xA4";      /* 群 */
+  static const char emoji[] = "\xF0\x9F\x98\x80"; /* 😀 */
+  size_t i, w = width == 3 ? 3 : width == 4 ? 4 : 1;
+  char *s = malloc(n * w + 1);
+  json_t *j;
+  if (!s)
+    return NULL;
+  for (i = 0; i < n; i++)
+    memcpy(s + i * w, w == 3 ? cjk : w == 4 ? emoji : "a", w);
+  s[n * w] = '\0';
+  j = json_stringn(s, n * w);
+  free(s);
+  return j;
+}
+
+/* n distinct items for an array parameter.  Accounts for Tencent member
+ * lists, generic strings otherwise. */
+static json_t *items_of(const json_t *param, size_t n) {
+  json_t *a = json_array();
+  size_t i;
+  const char *name = str(param, "name");
+  for (i = 0; i < n; i++) {
+    char buf[64];
+    if (strstr(name, "Account") || strstr(name, "username") || strstr(name, "members"))
+      snprintf(buf, sizeof(buf), "conform-user-%zu", 100 + i % 900);
+    else
+      snprintf(buf, sizeof(buf), "conform-item-%zu", i);
+    json_array_append_new(a, json_string(buf));
+  }
+  return a;
+}
+
+/* A copy of req with one parameter set (value stolen) or removed (NULL). */
+static json_t *vary(const json_t *req, const json_t *param, json_t *value) {
+  json_t *r = json_deep_copy(req);
+  json_t *slot = json_object_get(r, str(param, "in"));
+  if (!json_is_object(slot)) {
+    slot = json_object();
+    json_object_set_new(r, str(param, "in"), slot);
+  }
+  if (value)
+    json_object_set_new(slot, str(param, "name"), value);
+  else
+    json_object_del(slot, str(param, "name"));
+  return r;
+}
+
+/* The array a list operation returns (for clamp checks): "data", else the
+ * first array property of the response schema. */
+static const char *list_pointer(const json_t *op) {
+  const json_t *props = json_object_get(
+      json_object_get(json_object_get(op, "response"), "schema"), "properties");
+  const char *k;
+  json_t *v;
+  if (json_is_object(json_object_get(props, "data")) &&
+      str(json_object_get(props, "data"), "type") &&
+      !strcmp(str(json_object_get(props, "data"), "type"), "array"))
+    return "/data";
+  json_object_foreach((json_t *)props, k, v) {
+    if (str(v, "type") && !strcmp(str(v, "type"), "array") && strcmp(k, "entities"))
+      return k[0] == 'M' ? "/MemberList" : "/entities";
+  }
+  return "/entities";
+}
+
+struct variant {
+  const char *detail;
+  size_t units;
+  int width;
+  int ok;
+};
+
+static struct variant variant_of(const char *detail, size_t units, int width, int ok) {
+  struct variant v;
+  v.detail = detail;
+  v.units = units;
+  v.width = width;
+  v.ok = ok;
+  return v;
+}
+
+static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, size_t oi,
+                       const json_t *p, size_t pi, const json_t *req) {
+  static const char *const limit_trig[] = {"limit", "invalid_param", NULL};
+  static const char *const bad_classes[] = {"INVALID_ARGUMENT", "RESOURCE_EXHAUSTED",
+                                            "PERMISSION_DENIED", "FAILED_PRECONDITION", NULL};
+  const json_t *lim;
+  size_t li;
+  const char *v = spec->vendor, *o = str(op, "id"), *name = str(p, "name");
+  int rc = CFM_EOK;
+  json_array_foreach(json_object_get(p, "limits"), li, lim) {
+    const char *kind = str(lim, "kind"), *above = str(lim, "above");
+    const json_t *prov = json_object_get(lim, "provenance");
+    const json_t *aprov = json_object_get(lim, "above_provenance") ? json_object_get(lim, "above_provenance") : prov;
+    long max = (long)json_number_value(json_object_get(lim, "max"));
+    long min = json_object_get(lim, "min") ? (long)json_number_value(json_object_get(lim, "min")) : 0;
+    int clamp = above && !strcmp(above, "clamp");
+    char what[200];
+#define COVER() json_pack("[o]", cover(spec, "/operations/%zu/params/%zu/limits/%zu", oi, pi, li))
+#define ABOVE_ROWS()                                                                               \
+  (str(lim, "error") ? json_pack("[s]", str(lim, "error")) : rows_by_trigger(spec, op, limit_trig))
+    if (!strcmp(kind, "max_length") || !strcmp(kind, "max_bytes")) {
+      int bytes = !strcmp(kind, "max_bytes");
+      struct variant vs[8];
+      size_t nv = 0, k;
+      /* ASCII at and above the limit, then multi-byte text: at/above the
+       * limit in the unit the document counts, and the other unit's
+       * boundary to show which unit the target counts. */
+      vs[nv++] = variant_of("at", (size_t)max, 1, 1);
+      vs[nv++] = variant_of("above", (size_t)max + 1, 1, 0);
+      if (bytes) {
+        vs[nv++] = variant_of("cjk_at", (size_t)max / 3, 3, 1);
+        vs[nv++] = variant_of("cjk_above", (size_t)max / 3 + 1, 3, 0);
+        vs[nv++] = variant_of("emoji_at", (size_t)max / 4, 4, 1);
+        vs[nv++] = variant_of("emoji_above", (size_t)max / 4 + 1, 4, 0);
+      } else {
+        vs[nv++] = variant_of("cjk_at", (size_t)max, 3, 1);
+        vs[nv++] = variant_of("cjk_above", (size_t)max + 1, 3, 0);
+        if (max > 1)
+          vs[nv++] = variant_of("cjk_below", (size_t)max - 1, 3, 1);
+      }
+      for (k = 0; k < nv && rc == CFM_EOK; k++) {
+        json_t *val = text_of(vs[k].units, vs[k].width);
+        json_t *r2 = vary(req, p, val), *exp;
+        if (vs[k].ok) {
+          snprintf(what, sizeof(what), "%s of %zu %s (%zu bytes) is accepted", name, vs[k].units,
+                   vs[k].width == 1 ? "ASCII characters" : vs[k].width == 3 ? "CJK characters" : "emoji",
+                   vs[k].units * (size_t)vs[k].width);
+          exp = expect_success(op, prov, is_assumed(prov), what);
+        } else {
+          snprintf(what, sizeof(what), "%s of %zu %s (%zu bytes) is refused: the limit is %ld %s",
+                   name, vs[k].units,
+                   vs[k].width == 1 ? "ASCII characters" : vs[k].width == 3 ? "CJK characters" : "emoji",
+                   vs[k].units * (size_t)vs[k].width, max, bytes ? "bytes" : "characters");
+          exp = expect_error(ABOVE_ROWS(), bad_classes, aprov, is_assumed(aprov), what);
+        }
+        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(),
+                      0, "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
+      }
+    } else if (!strcmp(kind, "max_items")) {
+      int csv = str(p, "style") && !strcmp(str(p, "style"), "csv");
+      size_t k;
+      for (k = 0; k < 2 && rc == CFM_EOK; k++) {
+        size_t n = (size_t)max + k;
+        json_t *val, *r2, *exp;
+        if (csv) {
+          /* The bound value first (a live id), then made-up ids. */
+          char *buf = malloc(n * 24 + 64);
+          size_t i, off = 0;
+          const json_t *live = json_object_get(json_object_get(req, str(p, "in")), name);
+          if (!buf)
+            return CFM_ENOMEM;
+          off += (size_t)sprintf(buf, "%s", json_string_value(live) ? json_string_value(live) : "x");
+          for (i = 1; i < n; i++)
+            off += (size_t)sprintf(buf + off, ",%llu", 900000000000000ull + (unsigned long long)i);
+          val = json_string(buf);
+          free(buf);
+        } else {
+          val = items_of(p, n);
+        }
+        r2 = vary(req, p, val);
+        snprintf(what, sizeof(what), "%zu items of %s are %s (the limit is %ld)", n, name,
+                 k ? "refused" : "accepted", max);
+        exp = k ? expect_error(ABOVE_ROWS(), bad_classes, aprov, is_assumed(aprov), what)
+                : expect_success(op, prov, is_assumed(prov), what);
+        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(),
+                      0, "%s.%s.limit.%s.%s", v, o, name, k ? "above" : "at");
+      }
+    } else if (!strcmp(kind, "range")) {
+      struct {
+        const char *detail;
+        long value;
+        int ok;
+      } vs[4] = {{"min", min, 1}, {"max", max, 1}, {"below", min - 1, 0}, {"above", max + 1, clamp}};
+      size_t k;
+      for (k = 0; k < 4 && rc == CFM_EOK; k++) {
+        json_t *r2 = vary(req, p, json_integer(vs[k].value)), *exp;
+        if (vs[k].ok) {
+          if (k == 3) {
+            snprintf(what, sizeof(what), "%s=%ld is served as %s=%lld", name, vs[k].value, name,
+                     (long long)json_integer_value(json_object_get(lim, "clamp_to")));
+            exp = expect_success(op, prov, is_assumed(prov), what);
+            json_object_set_new(exp, "array_max",
+                                json_pack("{s:s, s:O}", "pointer", list_pointer(op), "max",
+                                          json_object_get(lim, "clamp_to")));
+          } else {
+            snprintf(what, sizeof(what), "%s=%ld is accepted", name, vs[k].value);
+            exp = expect_success(op, prov, is_assumed(prov), what);
+          }
+        } else {
+          const json_t *bp = k == 2 ? json_pack("{s:s}", "assumed",
+                                                "the document gives the range, not what happens below it")
+                                    : aprov;
+          snprintf(what, sizeof(what), "%s=%ld is refused: the range is [%ld,%ld]", name,
+                   vs[k].value, min, max);
+          exp = expect_error(rows_by_trigger(spec, op, limit_trig), bad_classes, bp,
+                             is_assumed(bp), what);
+          if (k == 2)
+            json_decref((json_t *)bp);
+        }
+        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(),
+                      0, "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
+      }
+    }
+#undef COVER
+#undef ABOVE_ROWS
+  }
+  return rc;
+}
+
+static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, size_t oi) {
+  static const char *const missing_trig[] = {"missing_required", "invalid_param", NULL};
+  static const char *const type_trig[] = {"type", "invalid_param", NULL};
+  static const char *const nf_trig[] = {"not_found", NULL};
+  static const char *const malformed_trig[] = {"malformed_id", "not_found", "invalid_param", NULL};
+  static const char *const bad_classes[] = {"INVALID_ARGUMENT", NULL};
+  static const char *const nf_classes[] = {"NOT_FOUND", NULL};
+  static const char *const malformed_classes[] = {"INVALID_ARGUMENT", "NOT_FOUND", NULL};
+  static const char *const auth_classes[] = {"UNAUTHENTICATED", "PERMISSION_DENIED", NULL};
+  static const char *const modes[] = {"missing", "malformed", "expired", "wrong_app"};
+  static const char *const mode_keys[] = {"missing", "invalid", "expired", "wrong_app"};
+  const char *v = spec->vendor, *o = str(op, "id");
+  json_t *req = base_request(op);
+  const json_t *p, *ex;
+  size_t pi, k;
+  int rc = CFM_EOK;
+  char what[200];
+  if (!req)
+    return CFM_ENOMEM;
+  /* example: the document's own request, bound to live values. */
+  ex = json_array_get(json_object_get(op, "examples"), 0);
+  {
+    const json_t *prov = ex ? json_object_get(ex, "provenance") : json_object_get(op, "provenance");
+    json_t *covers = json_pack("[o]", cover(spec, "/operations/%zu/response", oi));
+    if (ex)
+      json_array_append_new(covers, cover(spec, "/operations/%zu/examples/0", oi));
+    snprintf(what, sizeof(what), "the documented request succeeds with a response that fits the "
+                                 "documented fields");
+    rc = add_case(l, spec, o, "example",
+                  steps_with(op, main_step(op, json_deep_copy(req),
+                                           expect_success(op, prov, is_assumed(prov), what))),
+                  prov, covers, 0, "%s.%s.example.%s", v, o, ex ? str(ex, "id") : "defaults");
+  }
+  json_array_foreach(json_object_get(op, "params"), pi, p) {
+    const char *name = str(p, "name"), *in = str(p, "in"), *type = str(p, "type");
+    const json_t *prov = json_object_get(p, "provenance");
+    if (rc)
+      break;
+    if (!strcmp(in, "header"))
+      continue;
+    /* required: omit it (path parameters cannot be omitted from a path). */
+    if (json_is_true(json_object_get(p, "required")) && strcmp(in, "path")) {
+      snprintf(what, sizeof(what), "omitting the required %s '%s' is refused", in, name);
+      rc = add_case(l, spec, o, "required",
+                    steps_with(op, main_step(op, vary(req, p, NULL),
+                                             expect_error(rows_by_trigger(spec, op, missing_trig),
+                                                          bad_classes, prov, is_assumed(prov),
+                                                          what))),
+                    prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+                    "%s.%s.required.%s", v, o, name);
+    }
+    /* type: a value of the wrong JSON type (body only: query/path are text). */
+    if (!rc && !strcmp(in, "body")) {
+      json_t *wrong = !strcmp(type, "string")    ? json_integer(12345)
+                      : !strcmp(type, "array")   ? json_string("not-an-array")
+                      : !strcmp(type, "object")  ? json_string("not-an-object")
+                                                 : json_string("not-a-number-or-boolean");
+      json_t *sprov = json_pack("{s:s}", "assumed",
+                                "the document gives the type; that other types are refused is our reading");
+      snprintf(what, sizeof(what), "'%s' of the wrong JSON type is refused (documented as %s)",
+               name, type);
+      rc = add_case(l, spec, o, "type",
+                    steps_with(op, main_step(op, vary(req, p, wrong),
+                                             expect_error(rows_by_trigger(spec, op, type_trig),
+                                                          bad_classes, sprov, 1, what))),
+                    prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+                    "%s.%s.type.%s", v, o, name);
+      json_decref(sprov);
+    }
+    /* enum */
+    if (!rc && json_is_array(json_object_get(p, "enum"))) {
+      snprintf(what, sizeof(what), "'%s' outside its documented values is refused", name);
+      rc = add_case(l, spec, o, "enum",
+                    steps_with(op, main_step(op, vary(req, p, json_string("conform-not-listed")),
+                                             expect_error(rows_by_trigger(spec, op, type_trig),
+                                                          bad_classes, prov, 1, what))),
+                    prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+                    "%s.%s.enum.%s", v, o, name);
+    }
+    /* not_found: a well-formed id that does not exist, and malformed ids. */
+    if (!rc && json_object_get(p, "absent")) {
+      snprintf(what, sizeof(what), "a '%s' that does not exist answers not found", name);
+      rc = add_case(l, spec, o, "not_found",
+                    steps_with(op, main_step(op, vary(req, p, json_deep_copy(json_object_get(p, "absent"))),
+                                             expect_error(rows_by_trigger(spec, op, nf_trig),
+                                                          nf_classes, prov, 0, what))),
+                    prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+                    "%s.%s.not_found.%s", v, o, name);
+    }
+    if (!rc && json_is_array(json_object_get(p, "malformed"))) {
+      const json_t *mv;
+      json_array_foreach(json_object_get(p, "malformed"), k, mv) {
+        json_t *mprov = json_object_get(p, "malformed_provenance")
+                            ? json_incref(json_object_get(p, "malformed_provenance"))
+                            : json_pack("{s:s}", "assumed",
+                                        "a malformed id is refused as invalid or not found");
+        snprintf(what, sizeof(what), "a malformed '%s' is refused", name);
+        rc = add_case(l, spec, o, "not_found",
+                      steps_with(op, main_step(op, vary(req, p, json_deep_copy(mv)),
+                                               expect_error(rows_by_trigger(spec, op, malformed_trig),
+                                                            malformed_classes, mprov,
+                                                            is_assumed(mprov), what))),
+                      mprov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+                      "%s.%s.malformed.%s.%zu", v, o, name, k);
+        json_decref(mprov);
+        if (rc)
+          break;
+      }
+    }
+    if (!rc)
+      rc = limit_cases(l, spec, op, oi, p, pi, req);
+  }
+  /* auth: each documented way a credential can be wrong. */
+  {
+    const json_t *auth = json_object_get(json_object_get(spec->root, "transport"), "auth");
+    for (k = 0; k < 4 && !rc; k++) {
+      const json_t *rows = json_object_get(json_object_get(auth, "errors"), mode_keys[k]);
+      const json_t *prov = json_object_get(auth, "provenance");
+      json_t *step, *exp;
+      int silent = !json_array_size(rows);
+      snprintf(what, sizeof(what), "a %s credential is refused",
+               k == 0 ? "missing" : k == 1 ? "malformed" : k == 2 ? "expired" : "wrong-app");
+      exp = expect_error(json_array_size(rows) ? json_deep_copy(rows) : NULL, auth_classes, prov,
+                         silent, what);
+      if (json_array_size(rows)) {
+        const json_t *r0 = cfm_spec_error_row(spec, op, json_string_value(json_array_get(rows, 0)));
+        if (r0)
+          json_object_set(exp, "provenance", json_object_get(r0, "provenance"));
+      }
+      step = main_step(op, json_deep_copy(req), exp);
+      json_object_set_new(step, "auth", json_string(modes[k]));
+      rc = add_case(l, spec, o, "auth", steps_with(op, step), json_object_get(exp, "provenance"),
+                    json_pack("[o]", cover(spec, "/transport/auth")), 0, "%s.%s.auth.%s", v, o,
+                    modes[k]);
+    }
+  }
+  json_decref(req);
+  return rc;
+}
+
+static int scenario_cases(cfm_caselist *l, const cfm_spec *spec) {
+  const json_t *sc;
+  size_t i, j;
+  int rc = CFM_EOK;
+  json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
+    json_t *steps = json_deep_copy(json_object_get(sc, "steps")), *st;
+    const char *kind = str(sc, "kind");
+    int exclusive = 0;
+    json_array_foreach(steps, j, st) {
+      json_t *e = json_object_get(st, "expect");
+      if (json_object_get(st, "walk"))
+        exclusive = 1;
+      if (!json_is_object(e)) {
+        e = json_object();
+        json_object_set_new(st, "expect", e);
+      }
+      if (!json_object_get(e, "provenance"))
+        json_object_set(e, "provenance", json_object_get(sc, "provenance"));
+      json_object_set_new(e, "silent", json_boolean(is_assumed(json_object_get(e, "provenance"))));
+      if (!json_object_get(e, "what"))
+        json_object_set(e, "what", json_object_get(sc, "statement"));
+      if (!json_object_get(st, "walk")) {
+        const char *cls = str(e, "class");
+        json_object_set_new(e, "outcome",
+                            json_string(!cls || !strcmp(cls, "OK") ? "success" : "error"));
+        if (cls && strcmp(cls, "OK"))
+          json_object_set_new(e, "classes", json_pack("[s]", cls));
+        if (!json_object_get(e, "schema"))
+          json_object_set_new(e, "schema", json_true());
+      }
+    }
+    rc = add_case(l, spec, "", !strcmp(kind, "rule") ? "rule" : "scenario", steps,
+                  json_object_get(sc, "provenance"),
+                  json_pack("[o]", cover(spec, "/scenarios/%zu", i)), exclusive, "%s.%s.%s",
+                  spec->vendor, !strcmp(kind, "rule") ? "rule" : "scenario", str(sc, "id"));
+    if (rc)
+      break;
+  }
+  return rc;
+}
+
+int cfm_cases_generate(const cfm_specset *set, cfm_caselist *out) {
+  size_t s, i;
+  int rc = CFM_EOK;
+  for (s = 0; s < set->count && !rc; s++) {
+    const cfm_spec *spec = set->items[s];
+    const json_t *op;
+    json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
+      rc = op_cases(out, spec, op, i);
+      if (rc)
+        break;
+    }
+    if (!rc)
+      rc = scenario_cases(out, spec);
+  }
+  return rc;
+}
+
+json_t *cfm_coverage_items(const cfm_specset *set) {
+  json_t *items = json_array();
+  size_t s, i, j, k;
+  for (s = 0; s < set->count; s++) {
+    const cfm_spec *spec = set->items[s];
+    const json_t *op, *p, *l, *r, *sc;
+    char ptr[256], label[300];
+#define ITEM(kind_, prov_)                                                                         \
+  json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:O}", "spec", spec->vendor,        \
+                                         "pointer", ptr, "kind", kind_, "label", label,            \
+                                         "provenance", (prov_) ? (prov_) : json_null()))
+    json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
+      snprintf(ptr, sizeof(ptr), "/operations/%zu/response", i);
+      snprintf(label, sizeof(label), "%s: response fields", str(op, "id"));
+      ITEM("response_field", json_object_get(json_object_get(op, "response"), "provenance"));
+      json_array_foreach(json_object_get(op, "examples"), j, p) {
+        snprintf(ptr, sizeof(ptr), "/operations/%zu/examples/%zu", i, j);
+        snprintf(label, sizeof(label), "%s: example %s", str(op, "id"), str(p, "id"));
+        ITEM("example", json_object_get(p, "provenance"));
+      }
+      json_array_foreach(json_object_get(op, "params"), j, p) {
+        snprintf(ptr, sizeof(ptr), "/operations/%zu/params/%zu", i, j);
+        snprintf(label, sizeof(label), "%s: %s %s", str(op, "id"), str(p, "in"), str(p, "name"));
+        ITEM("param", json_object_get(p, "provenance"));
+        json_array_foreach(json_object_get(p, "limits"), k, l) {
+          snprintf(ptr, sizeof(ptr), "/operations/%zu/params/%zu/limits/%zu", i, j, k);
+          snprintf(label, sizeof(label), "%s: %s %s %g", str(op, "id"), str(p, "name"),
+                   str(l, "kind"), json_number_value(json_object_get(l, "max")));
+          ITEM("limit", json_object_get(l, "provenance"));
+        }
+      }
+      json_array_foreach(json_object_get(op, "errors"), j, r) {
+        char code[64];
+        if (json_is_integer(json_object_get(r, "code")))
+          snprintf(code, sizeof(code), "%lld", (long long)json_integer_value(json_object_get(r, "code")));
+        else
+          snprintf(code, sizeof(code), "%s", str(r, "code") ? str(r, "code") : "");
+        snprintf(ptr, sizeof(ptr), "/operations/%zu/errors/%zu", i, j);
+        snprintf(label, sizeof(label), "%s: error %s (HTTP %lld)", str(op, "id"), code,
+                 (long long)json_integer_value(json_object_get(r, "status")));
+        ITEM("error", json_object_get(r, "provenance"));
+      }
+    }
+    json_array_foreach(json_object_get(json_object_get(spec->root, "transport"), "errors"), j, r) {
+      char code[64];
+      if (json_is_integer(json_object_get(r, "code")))
+        snprintf(code, sizeof(code), "%lld", (long long)json_integer_value(json_object_get(r, "code")));
+      else
+        snprintf(code, sizeof(code), "%s", str(r, "code") ? str(r, "code") : "");
+      snprintf(ptr, sizeof(ptr), "/transport/errors/%zu", j);
+      snprintf(label, sizeof(label), "any call: error %s", code);
+      ITEM("error", json_object_get(r, "provenance"));
+    }
+    snprintf(ptr, sizeof(ptr), "/transport/auth");
+    snprintf(label, sizeof(label), "authentication");
+    ITEM("auth", json_object_get(json_object_get(json_object_get(spec->root, "transport"), "auth"), "provenance"));
+    json_array_foreach(json_object_get(spec->root, "scenarios"), j, sc) {
+      snprintf(ptr, sizeof(ptr), "/scenarios/%zu", j);
+      snprintf(label, sizeof(label), "%s", str(sc, "statement") ? str(sc, "statement") : str(sc, "id"));
+      ITEM(str(sc, "kind") && !strcmp(str(sc, "kind"), "rule") ? "rule" : "flow",
+           json_object_get(sc, "provenance"));
+    }
+#undef ITEM
+  }
+  return items;
+}
