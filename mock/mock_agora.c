@@ -21,8 +21,9 @@
 const cfm_mock_fault cfm__mock_agora_faults[] = {
     {"agora-public-keeps-allowinvites", "agora-chat",
      "creating a public group forces allowinvites to false (创建群组 > 请求 body)"},
-    {"agora-groupname-no-limit", "agora-chat",
-     "groupname is at most 128 characters (创建群组 > 请求 body) — longer names are accepted"},
+    {"agora-groupname-counts-bytes", "agora-chat",
+     "groupname is at most 128 characters (创建群组 > 请求 body) — the mock counts bytes, so "
+     "128 CJK characters are refused"},
     {"agora-avatar-off-by-one", "agora-chat",
      "avatar may be 1024 characters (创建群组 > 请求 body) — exactly 1024 is refused"},
     {"agora-list-no-clamp", "agora-chat",
@@ -188,11 +189,11 @@ static int check_fields(cfm_mock *m, const json_t *body, mock_resp *resp) {
                   strs[i].name);
       return -1;
     }
-    if (i == 0 && cfm__mock_fault(m, "agora-groupname-no-limit"))
-      continue;
     if (i == 1 && cfm__mock_fault(m, "agora-avatar-off-by-one"))
       max--;
-    if (utf8_chars(json_string_value(v)) > max) {
+    if ((i == 0 && cfm__mock_fault(m, "agora-groupname-counts-bytes")
+             ? json_string_length(v)
+             : utf8_chars(json_string_value(v))) > max) {
       agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                   "%s length is too big", strs[i].name);
       return -1;
