@@ -266,7 +266,7 @@ static cfm_auth_mode mode_of(const char *s) {
 
 /* Builds the HTTP request of op with request template req (resolved here). */
 static int build(casestate *cs, const json_t *op, const json_t *req_t, const char *auth_mode,
-                 built *b, cfm_error_t *err) {
+                 const char *raw_body, built *b, cfm_error_t *err) {
   const cfm_spec *spec = cs->c->spec;
   const cfm_target *t = cfm_config_target(cs->rc->cfg, spec->vendor);
   const json_t *transport = json_object_get(spec->root, "transport");
@@ -352,7 +352,11 @@ static int build(casestate *cs, const json_t *op, const json_t *req_t, const cha
     scalar_text(v, text, sizeof(text));
     add_header(b, "%s: %s", k, text);
   }
-  if (json_object_get(req, "body")) {
+  if (raw_body) {
+    cfm_buf_adds(&b->body, raw_body);
+    b->has_body = 1;
+    add_header(b, "Content-Type: application/json");
+  } else if (json_object_get(req, "body")) {
     char *text = json_dumps(json_object_get(req, "body"), JSON_COMPACT | JSON_ENCODE_ANY);
     if (text) {
       cfm_buf_adds(&b->body, text);
@@ -855,7 +859,7 @@ static void issue(casestate *cs) {
       req_t = given;
     }
   }
-  if (build(cs, op, req_t, str(step, "auth"), &b, &err) != CFM_EOK) {
+  if (build(cs, op, req_t, str(step, "auth"), str(step, "raw_body"), &b, &err) != CFM_EOK) {
     set_verdict(cs, CFM_VERDICT_ERROR, NULL, "%s", err.text);
     json_decref(req_copy);
     built_release(&b);
@@ -1257,7 +1261,7 @@ static void cleanup_phase(runctx *rc) {
       cs.vars = json_pack("{s:O}", "id", json_object_get(e, "id"));
       req_t = json_object_get(creator_cleanup, "request");
       cfm_error_init(&err);
-      if (build(&cs, op, req_t, NULL, &b, &err) == CFM_EOK && !b.missing[0]) {
+      if (build(&cs, op, req_t, NULL, NULL, &b, &err) == CFM_EOK && !b.missing[0]) {
         memset(&hr, 0, sizeof(hr));
         hr.method = str(op, "method");
         hr.url = cfm_buf_str(&b.url);
