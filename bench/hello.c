@@ -2,7 +2,9 @@
  * to every request, with the same threading model as the mock.  Benchmarks
  * measure the mock and the executor against it, on the same machine, in
  * the same run.  usage: bench_hello [PORT]  (0 = ephemeral; prints the port) */
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

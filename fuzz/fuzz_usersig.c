@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "conform/usersig.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char key[] = "conform-demo-secret-key";

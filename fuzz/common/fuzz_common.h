@@ -8,6 +8,9 @@
 
 #include "conform/spec.h"
 
+/* The libFuzzer entry point every fuzz/fuzz_<name>.c defines. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* The shipped specs (CONFORM_SPECS_DIR, or $CONFORM_FUZZ_SPECS), loaded on
  * first use; aborts if they do not load: a harness without them is useless. */
 const cfm_specset *cfm_fuzz_specs(void);
