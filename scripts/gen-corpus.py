@@ -45,6 +45,19 @@ def fill(pattern):
     return s
 
 
+def usersig(ident, appid, key, t, expire):
+    content = "TLS.identifier:%s\nTLS.sdkappid:%d\nTLS.time:%d\nTLS.expire:%d\n" % (ident, appid, t, expire)
+    sig = base64.b64encode(hmac.new(key.encode(), content.encode(), hashlib.sha256).digest()).decode()
+    doc = {"TLS.ver": "2.0", "TLS.identifier": ident, "TLS.sdkappid": appid,
+           "TLS.expire": expire, "TLS.time": t, "TLS.sig": sig}
+    raw = base64.b64encode(zlib.compress(json.dumps(doc, separators=(",", ":")).encode())).decode()
+    return raw.replace("+", "*").replace("/", "-").replace("=", "_")
+
+
+# Valid until 2045: seeds stay deterministic and keep passing the mock's check.
+MOCK_SIG = usersig("administrator", 1400000000, "conform-demo-secret-key", 1763000000, 20 * 365 * 86400)
+
+
 def main():
     dict_words = {t: set() for t in ["response", "spec", "mock"] + list(ERRMAP.values())}
     op_index = 0
@@ -76,9 +89,15 @@ def main():
                 q = "&".join("%s=%s" % (k, v) for k, v in (req.get("query") or {}).items())
                 if q:
                     url += "?" + q
+                hdrs = "".join("%s: %s\n" % (k, v) for k, v in (req.get("headers") or {}).items())
+                # The mock's demo credentials, so seeds reach past authentication.
                 if vendor == "agora-chat":
                     url = "/app-id/conform-demo-app" + url
-                hdrs = "".join("%s: %s\n" % (k, v) for k, v in (req.get("headers") or {}).items())
+                    hdrs += "Authorization: Bearer conform-demo-app-token\n"
+                elif vendor == "dingtalk-rooms":
+                    hdrs += "x-acs-dingtalk-access-token: conform-demo-access-token\n"
+                elif vendor == "tencent-im":
+                    url += ("&" if "?" in url else "?") + "sdkappid=1400000000&identifier=administrator&usersig=%s&random=7&contenttype=json" % MOCK_SIG
                 body = dump(req["body"]) if "body" in req else ""
                 write("mock", "%s-%s-%s" % (vendor, op["id"], ex["id"]),
                       "%s %s\n%s\n%s" % (op["method"], url, hdrs, body))
@@ -104,18 +123,28 @@ def main():
         write(t, "html-502", b"<html><body>502 Bad Gateway</body></html>" + status_byte(502))
         write(t, "empty-500", status_byte(500))
     # UserSig seeds: valid, expired, wrong identifier (same algorithm as the runner).
-    def usersig(ident, appid, key, t, expire):
-        content = "TLS.identifier:%s\nTLS.sdkappid:%d\nTLS.time:%d\nTLS.expire:%d\n" % (ident, appid, t, expire)
-        sig = base64.b64encode(hmac.new(key.encode(), content.encode(), hashlib.sha256).digest()).decode()
-        doc = {"TLS.ver": "2.0", "TLS.identifier": ident, "TLS.sdkappid": appid,
-               "TLS.expire": expire, "TLS.time": t, "TLS.sig": sig}
-        raw = base64.b64encode(zlib.compress(json.dumps(doc, separators=(",", ":")).encode())).decode()
-        return raw.replace("+", "*").replace("/", "-").replace("=", "_")
     write("usersig", "valid", usersig("administrator", 1400000000, "conform-demo-secret-key", 1699990000, 86400))
     write("usersig", "expired", usersig("administrator", 1400000000, "conform-demo-secret-key", 1600000000, 60))
     write("usersig", "other-identifier", usersig("conform-user-1", 1400000000, "conform-demo-secret-key", 1699990000, 86400))
     write("usersig", "wrong-key", usersig("administrator", 1400000000, "wrong", 1699990000, 86400))
     dict_words["usersig"] = {"TLS.ver", "TLS.identifier", "TLS.sdkappid", "TLS.expire", "TLS.time", "TLS.sig", "2.0"}
+    # The extractor: the test pages written in the seeds' three styles (never
+    # the seed documents themselves).
+    for p in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "extract", "*"))):
+        write("extract", os.path.basename(p), open(p, "rb").read())
+    dict_words["extract"] = {"|", "---", "```", "##", "最大长度为", "取值范围为", "默认值为", "不超过",
+                             "Maximum length is", "at most", "HttpCode", "NameTypeRequiredDescription",
+                             "错误码", "HTTP 状态码", "POST https://{host}/"}
+    # Config and baseline files.
+    write("config", "full", json.dumps({"concurrency": 4, "timeout_ms": 2000, "rate_scale": 0.5, "run_prefix": "cfm-x",
+          "targets": {"agora-chat": {"base_url": "https://a.example", "credentials": {"app_token": {"env": "CONFORM_FUZZ_NO_SUCH_VAR"}},
+                                     "variables": {"owner": "u1"}},
+                      "tencent-im": {"base_url": "http://127.0.0.1:1", "credentials": {"sdkappid": "1", "identifier": "a", "secret_key": {"file": "/nonexistent"}}},
+                      "dingtalk-rooms": {"credentials": {"access_token": "t"}, "verify_tls": False}}}))
+    write("config", "minimal", "{}")
+    dict_words["config"] = {"targets", "base_url", "credentials", "env", "file", "variables", "concurrency", "timeout_ms", "rate_scale", "run_prefix", "verify_tls", "ca_file"}
+    write("baseline", "two", json.dumps({"format": "conform-baseline/1", "entries": [{"id": "a.b.c", "vendor_code": "x"}, {"id": "a.b.d", "vendor_code": 10010}, {"id": "a.b.e"}]}))
+    dict_words["baseline"] = {"format", "conform-baseline/1", "entries", "id", "vendor_code", "*"}
     for t, words in dict_words.items():
         if not words:
             continue
