@@ -34,7 +34,11 @@ int cfm_buf_addf(cfm_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-int cfm_buf_vaddf(cfm_buf *b, const char *fmt, va_list ap);
+int cfm_buf_vaddf(cfm_buf *b, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 /* Returns the data ("" if empty, never NULL); still owned by b. */
 const char *cfm_buf_str(const cfm_buf *b);
 /* Transfers ownership of the data to the caller (malloc'd, NUL-terminated,
