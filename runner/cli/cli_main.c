@@ -17,6 +17,11 @@ const struct cfm_cmd cfm_commands[] = {
     {NULL, NULL, NULL},
 };
 
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 static void vmsg(const char *kind, const char *fmt, va_list ap) {
   fprintf(stderr, "conform: %s: ", kind);
   vfprintf(stderr, fmt, ap);
