@@ -1,0 +1,108 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conform/target.h"
+#include "conform/usersig.h"
+#include "conform/jsonutil.h"
+
+static const char *write_tmp(const char *text) {
+  static char path[64];
+  FILE *f;
+  snprintf(path, sizeof(path), "/tmp/conform-config-XXXXXX");
+  f = fdopen(mkstemp(path), "w");
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+Test(config, secrets_from_env_and_file) {
+  cfm_config cfg;
+  cfm_error_t err;
+  char secret_file[64];
+  char text[512];
+  const cfm_target *t;
+  snprintf(secret_file, sizeof(secret_file), "%s", write_tmp("file-secret\n"));
+  setenv("CONFORM_TEST_TOKEN", "env-secret", 1);
+  snprintf(text, sizeof(text),
+           "{\"concurrency\": 3, \"targets\": {\"agora-chat\": {\"base_url\": \"https://x.example\","
+           " \"credentials\": {\"app_token\": {\"env\": \"CONFORM_TEST_TOKEN\"}}},"
+           " \"dingtalk-rooms\": {\"base_url\": \"http://127.0.0.1:9\", \"credentials\":"
+           " {\"access_token\": {\"file\": \"%s\"}}, \"variables\": {\"admin\": \"u1\"}}}}",
+           secret_file);
+  cfm_config_init(&cfg);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_load(&cfg, write_tmp(text), &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(cfg.concurrency, 3);
+  t = cfm_config_target(&cfg, "agora-chat");
+  cr_assert_str_eq(json_string_value(json_object_get(t->credentials, "app_token")), "env-secret");
+  t = cfm_config_target(&cfg, "dingtalk-rooms");
+  cr_assert_str_eq(json_string_value(json_object_get(t->credentials, "access_token")), "file-secret");
+  cr_assert_str_eq(json_string_value(json_object_get(t->variables, "admin")), "u1");
+  cfm_config_release(&cfg);
+}
+
+Test(config, errors_name_the_place) {
+  cfm_config cfg;
+  cfm_error_t err;
+  cfm_config_init(&cfg);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_load(&cfg, write_tmp("{\"targets\": {\"a\": {\"credentials\": {\"k\": {\"env\": \"CONFORM_NO_SUCH_VAR_X\"}}}}}"), &err),
+               CFM_ECONFIG);
+  cr_assert_str_eq(err.pointer, "/targets/a/credentials/k");
+  cr_assert(strstr(err.text, "CONFORM_NO_SUCH_VAR_X") != NULL);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_load(&cfg, write_tmp("{\"concurrency\": 0}"), &err), CFM_ECONFIG);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_load(&cfg, write_tmp("not json"), &err), CFM_ECONFIG);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_set_target_url(&cfg, "agora-chat", &err), CFM_EUSAGE);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_set_target_url(&cfg, "agora-chat=ftp://x", &err), CFM_EUSAGE);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_set_target_url(&cfg, "agora-chat=http://127.0.0.1:8/", &err), CFM_EOK);
+  cr_assert_str_eq(cfm_config_target(&cfg, "agora-chat")->base_url, "http://127.0.0.1:8");
+  cfm_config_release(&cfg);
+}
+
+Test(config, auth_rendering_and_redaction) {
+  cfm_config cfg;
+  cfm_auth_out out;
+  json_t *tauth = json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "scheme", "tencent_usersig",
+                            "query", "sdkappid", "sdkappid", "identifier", "identifier", "usersig",
+                            "usersig", "random", "random", "contenttype", "contenttype");
+  json_t *bearer = json_pack("{s:s, s:s}", "scheme", "bearer", "header", "Authorization");
+  const cfm_target *t;
+  char red[4096], *sig, *amp;
+  cfm_config_init(&cfg);
+  cfm_config_use_mock(&cfg, 1234);
+  t = cfm_config_target(&cfg, "tencent-im");
+  cr_assert_eq(cfm_auth_render(t, tauth, CFM_AUTH_VALID, 1700000000, 7, &out, NULL), CFM_EOK);
+  cr_assert(strstr(out.query, "sdkappid=1400000000&identifier=administrator&usersig=") != NULL);
+  cr_assert(strstr(out.query, "random=7&contenttype=json") != NULL);
+  sig = strstr(out.query, "usersig=") + 8;
+  amp = strchr(sig, '&');
+  cr_assert_eq(cfm_usersig_verify(sig, (size_t)(amp - sig), 1400000000u, "administrator",
+                                  "conform-demo-secret-key", 23, 1700000100),
+               CFM_USERSIG_OK);
+  cfm_auth_render(t, tauth, CFM_AUTH_EXPIRED, 1700000000, 7, &out, NULL);
+  sig = strstr(out.query, "usersig=") + 8;
+  amp = strchr(sig, '&');
+  cr_assert_eq(cfm_usersig_verify(sig, (size_t)(amp - sig), 1400000000u, "administrator",
+                                  "conform-demo-secret-key", 23, 1700000000),
+               CFM_USERSIG_EXPIRED);
+  cfm_auth_render(t, tauth, CFM_AUTH_MISSING, 1700000000, 7, &out, NULL);
+  cr_assert_null(strstr(out.query, "usersig="));
+  t = cfm_config_target(&cfg, "agora-chat");
+  cfm_auth_render(t, bearer, CFM_AUTH_VALID, 0, 0, &out, NULL);
+  cr_assert_str_eq(out.header, "Authorization: Bearer conform-demo-app-token");
+  cfm_redact(&cfg, "curl -H 'Authorization: Bearer conform-demo-app-token' 'http://h/x?usersig=abcdefgh&random=1' conform-demo-secret-key", red, sizeof(red));
+  cr_assert_null(strstr(red, "conform-demo-app-token"), "%s", red);
+  cr_assert_null(strstr(red, "abcdefgh"), "%s", red);
+  cr_assert_null(strstr(red, "conform-demo-secret-key"), "%s", red);
+  cr_assert(strstr(red, "REDACTED") != NULL);
+  json_decref(tauth);
+  json_decref(bearer);
+  cfm_config_release(&cfg);
+}

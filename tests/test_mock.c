@@ -1,0 +1,235 @@
+/* The reference mock over real loopback HTTP (libcurl): each vendor's
+ * convention, auth, documented errors, limits, robustness, concurrency. */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conform/jsonutil.h"
+#include "conform/mock.h"
+#include "conform/usersig.h"
+
+static cfm_mock *mock;
+static char base[64];
+
+static void up(void) {
+  cfm_mock_config cfg;
+  char err[256];
+  cfm_mock_config_init(&cfg);
+  cr_assert_eq(cfm_mock_start(&cfg, &mock, err, sizeof(err)), 0, "%s", err);
+  snprintf(base, sizeof(base), "http://127.0.0.1:%u", (unsigned)cfm_mock_port(mock));
+}
+static void down(void) { cfm_mock_stop(mock); }
+
+typedef struct resp {
+  long status;
+  char body[65536];
+  size_t len;
+} resp;
+
+static size_t sink(char *p, size_t s, size_t n, void *u) {
+  resp *r = u;
+  size_t k = s * n, room = sizeof(r->body) - 1 - r->len;
+  memcpy(r->body + r->len, p, k < room ? k : room);
+  r->len += k < room ? k : room;
+  r->body[r->len] = '\0';
+  return k;
+}
+
+static json_t *call(const char *method, const char *path, const char *header, const char *body,
+                    size_t body_len, long *status) {
+  CURL *c = curl_easy_init();
+  struct curl_slist *h = NULL;
+  char url[8192];
+  static resp r;
+  memset(&r, 0, sizeof(r));
+  snprintf(url, sizeof(url), "%s%s", base, path);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+  if (header)
+    h = curl_slist_append(h, header);
+  h = curl_slist_append(h, "Content-Type: application/json");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  if (body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
+  }
+  cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  *status = r.status;
+  return cfm_json_parse(r.body, r.len, sizeof(r.body), NULL, 0);
+}
+
+#define AG "Authorization: Bearer conform-demo-app-token"
+#define APP "/app-id/conform-demo-app/chatgroups"
+
+Test(mock, agora_create_public_forces_allowinvites, .init = up, .fini = down) {
+  long st;
+  char path[256];
+  const char *b = "{\"groupname\":\"g\",\"public\":true,\"allowinvites\":true,\"owner\":\"conform-owner\"}";
+  json_t *j = call("POST", APP, AG, b, strlen(b), &st), *d;
+  cr_assert_eq(st, 200);
+  snprintf(path, sizeof(path), APP "/%s", json_string_value(cfm_json_pointer(j, "/data/groupid")));
+  json_decref(j);
+  d = call("GET", path, AG, NULL, 0, &st);
+  cr_assert_eq(st, 200);
+  cr_assert(json_is_false(cfm_json_pointer(d, "/data/0/allowinvites")));
+  json_decref(d);
+  j = call("DELETE", path, AG, NULL, 0, &st);
+  cr_assert_eq(st, 200);
+  json_decref(j);
+  j = call("GET", path, AG, NULL, 0, &st);
+  cr_assert_eq(st, 404);
+  cr_assert_str_eq(json_string_value(json_object_get(j, "error")), "resource_not_found");
+  cr_assert(strstr(json_string_value(json_object_get(j, "error_description")), "does not exist!"));
+  cr_assert_not_null(json_object_get(j, "exception"));
+  json_decref(j);
+}
+
+Test(mock, agora_auth_limits_and_clamp, .init = up, .fini = down) {
+  long st;
+  json_t *j = call("GET", APP, "Authorization: Bearer nope", NULL, 0, &st);
+  char body[2048], name[200];
+  cr_assert_eq(st, 401);
+  cr_assert_str_eq(json_string_value(json_object_get(j, "error")), "unauthorized");
+  json_decref(j);
+  memset(name, 'n', 129);
+  name[129] = '\0';
+  snprintf(body, sizeof(body), "{\"groupname\":\"%s\",\"public\":false,\"owner\":\"conform-owner\"}", name);
+  j = call("POST", APP, AG, body, strlen(body), &st);
+  cr_assert_eq(st, 400);
+  json_decref(j);
+  j = call("GET", APP "?limit=5000", AG, NULL, 0, &st);
+  cr_assert_eq(st, 200, "limit above 1000 is served, not refused");
+  json_decref(j);
+  j = call("POST", APP, AG, "{\"public\":", 10, &st);
+  cr_assert_eq(st, 400);
+  json_decref(j);
+}
+
+Test(mock, tencent_200_convention_and_usersig, .init = up, .fini = down) {
+  long st;
+  char sig[CFM_USERSIG_MAX], path[CFM_USERSIG_MAX + 256];
+  json_t *j;
+  cfm_usersig_sign(1400000000u, "administrator", "conform-demo-secret-key", 23, (int64_t)time(NULL),
+                   3600, sig, sizeof(sig));
+  snprintf(path, sizeof(path),
+           "/v4/group_open_http_svc/destroy_group?sdkappid=1400000000&identifier=administrator&"
+           "usersig=%s&random=1&contenttype=json", sig);
+  j = call("POST", path, NULL, "{\"GroupId\":\"@TGS#2NOPE\"}", 24, &st);
+  cr_assert_eq(st, 200);
+  cr_assert_eq(json_integer_value(json_object_get(j, "ErrorCode")), 10010);
+  cr_assert_str_eq(json_string_value(json_object_get(j, "ActionStatus")), "FAIL");
+  json_decref(j);
+  j = call("POST", path, NULL, "{\"GroupId\":\"\"}", 14, &st);
+  cr_assert_eq(json_integer_value(json_object_get(j, "ErrorCode")), 10015);
+  json_decref(j);
+  j = call("POST", path, NULL, "{bad", 4, &st);
+  cr_assert_eq(st, 200);
+  cr_assert_eq(json_integer_value(json_object_get(j, "ErrorCode")), 60003);
+  json_decref(j);
+  j = call("POST", "/v4/group_open_http_svc/destroy_group?sdkappid=1400000000&identifier=administrator&usersig=broken&random=1&contenttype=json",
+           NULL, "{}", 2, &st);
+  cr_assert_eq(json_integer_value(json_object_get(j, "ErrorCode")), 70003);
+  json_decref(j);
+}
+
+Test(mock, dingtalk_errors, .init = up, .fini = down) {
+  long st;
+  json_t *j = call("DELETE", "/v1.0/rooms/groups/5?unionId=conform-admin-union", NULL, NULL, 0, &st);
+  cr_assert_eq(st, 400);
+  cr_assert_str_eq(json_string_value(json_object_get(j, "code")), "AuthenticationFailed.MissingParameter");
+  json_decref(j);
+  j = call("DELETE", "/v1.0/rooms/groups/5", "x-acs-dingtalk-access-token: conform-demo-access-token",
+           NULL, 0, &st);
+  cr_assert_str_eq(json_string_value(json_object_get(j, "code")), "param.error");
+  json_decref(j);
+  j = call("DELETE", "/v1.0/rooms/groups/5?unionId=conform-user-union",
+           "x-acs-dingtalk-access-token: conform-demo-access-token", NULL, 0, &st);
+  cr_assert_str_eq(json_string_value(json_object_get(j, "code")), "user.not.admin");
+  json_decref(j);
+  j = call("DELETE", "/v1.0/rooms/groups/5?unionId=conform-admin-union",
+           "x-acs-dingtalk-access-token: conform-demo-access-token", NULL, 0, &st);
+  cr_assert_eq(st, 400);
+  cr_assert_str_eq(json_string_value(json_object_get(j, "code")), "group.not.found");
+  cr_assert_not_null(json_object_get(j, "requestid"));
+  json_decref(j);
+}
+
+Test(mock, oversized_body_and_unknown_path, .init = up, .fini = down) {
+  long st;
+  size_t n = (1u << 20) + 100;
+  char *big = malloc(n);
+  json_t *j;
+  memset(big, ' ', n);
+  j = call("POST", APP, AG, big, n, &st);
+  cr_assert_eq(st, 413);
+  json_decref(j);
+  free(big);
+  j = call("GET", "/nothing/here", NULL, NULL, 0, &st);
+  cr_assert_eq(st, 404);
+  json_decref(j);
+}
+
+static void *client(void *arg) {
+  int i, ok = 0;
+  (void)arg;
+  for (i = 0; i < 30; i++) {
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, AG);
+    char url[128];
+    long st = 0;
+    FILE *null = fopen("/dev/null", "w");
+    snprintf(url, sizeof(url), "%s" APP "?limit=3", base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    if (curl_easy_perform(c) == CURLE_OK) {
+      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+      ok += st == 200;
+    }
+    fclose(null);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+  }
+  return ok == 30 ? arg : NULL;
+}
+
+Test(mock, concurrent_clients, .init = up, .fini = down) {
+  pthread_t t[4];
+  static int ids[4];
+  void *r;
+  int i;
+  for (i = 0; i < 4; i++)
+    pthread_create(&t[i], NULL, client, &ids[i]);
+  for (i = 0; i < 4; i++) {
+    pthread_join(t[i], &r);
+    cr_assert_not_null(r);
+  }
+}
+
+Test(mock, faults_are_listed_and_checked) {
+  const cfm_mock_fault *f;
+  size_t n = 0;
+  cfm_mock_config cfg;
+  cfm_mock *m;
+  char err[256];
+  const char *bad[] = {"no-such-fault", NULL};
+  for (f = cfm_mock_faults(); f->name; f++) {
+    cr_assert(f->statement && strlen(f->statement) > 10);
+    n++;
+  }
+  cr_assert_geq(n, 30);
+  cfm_mock_config_init(&cfg);
+  cfg.faults = bad;
+  cr_assert_eq(cfm_mock_start(&cfg, &m, err, sizeof(err)), -1);
+  cr_assert(strstr(err, "no-such-fault") != NULL);
+}

@@ -1,0 +1,90 @@
+/* The runner end to end: deterministic case generation, a full run against
+ * the embedded mock, and a run against a target that does not listen. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "conform/mock.h"
+#include "conform/runner.h"
+
+static cfm_specset specs;
+
+static void load(void) {
+  cfm_error_t err;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
+}
+
+Test(run, cases_are_deterministic_and_unique) {
+  cfm_caselist a = {0}, b = {0};
+  size_t i, j;
+  const char *kinds[] = {"example", "required", "type", "limit", "enum", "auth", "not_found",
+                         "rule", "scenario", "robustness"};
+  load();
+  cr_assert_eq(cfm_cases_generate(&specs, &a), CFM_EOK);
+  cr_assert_eq(cfm_cases_generate(&specs, &b), CFM_EOK);
+  cr_assert_eq(a.count, b.count);
+  cr_assert_geq(a.count, 300);
+  for (i = 0; i < a.count; i++) {
+    cr_assert_str_eq(a.items[i].id, b.items[i].id);
+    cr_assert(json_equal(a.items[i].steps, b.items[i].steps), "%s differs", a.items[i].id);
+  }
+  for (i = 1; i < a.count; i++)
+    for (j = 0; j < i; j++)
+      cr_assert_str_neq(a.items[i].id, a.items[j].id);
+  for (j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++) {
+    int seen = 0;
+    for (i = 0; i < a.count; i++)
+      seen |= !strcmp(a.items[i].kind, kinds[j]);
+    cr_assert(seen, "no case of kind %s", kinds[j]);
+  }
+  cfm_caselist_release(&a);
+  cfm_caselist_release(&b);
+  cfm_specset_release(&specs);
+}
+
+Test(run, full_run_against_the_embedded_mock) {
+  cfm_mock_config mc;
+  cfm_mock *m;
+  char why[256];
+  cfm_config cfg;
+  cfm_run_options opt;
+  cfm_run_result res;
+  cfm_error_t err;
+  load();
+  cfm_mock_config_init(&mc);
+  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0);
+  cfm_config_init(&cfg);
+  cfm_config_use_mock(&cfg, cfm_mock_port(m));
+  memset(&opt, 0, sizeof(opt));
+  opt.concurrency = 16;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_run(&specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
+  cr_assert_geq(res.cases, 300);
+  cr_assert_eq(res.counts[CFM_VERDICT_PASS], res.cases, "%zu fail, %zu warn, %zu error, %zu skip",
+               res.counts[CFM_VERDICT_FAIL], res.counts[CFM_VERDICT_WARN],
+               res.counts[CFM_VERDICT_ERROR], res.counts[CFM_VERDICT_SKIP]);
+  cr_assert_eq(res.unreachable_targets, 0);
+  cfm_config_release(&cfg);
+  cfm_mock_stop(m);
+  cfm_specset_release(&specs);
+}
+
+Test(run, unreachable_target_gives_errors, .timeout = 60) {
+  cfm_config cfg;
+  cfm_run_options opt;
+  cfm_run_result res;
+  cfm_error_t err;
+  load();
+  cfm_config_init(&cfg);
+  cfm_config_use_mock(&cfg, 1); /* nothing listens on port 1 */
+  memset(&opt, 0, sizeof(opt));
+  opt.vendor = "agora-chat";
+  opt.timeout_ms = 2000;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_run(&specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(res.unreachable_targets, 1);
+  cr_assert_eq(res.counts[CFM_VERDICT_FAIL], 0, "network trouble is never a contract failure");
+  cr_assert_gt(res.counts[CFM_VERDICT_ERROR] + res.counts[CFM_VERDICT_SKIP], 0);
+  cfm_config_release(&cfg);
+  cfm_specset_release(&specs);
+}
