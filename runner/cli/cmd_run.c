@@ -167,6 +167,11 @@ int cmd_run(int argc, char **argv) {
   signal(SIGTERM, SIG_DFL);
   if (opt.list || opt.dry_run)
     goto out;
+  if (!opt.reports_dir)
+    fprintf(stderr, "conform: %zu cases: %zu pass, %zu warn, %zu skip, %zu fail, %zu error\n",
+            res.cases, res.counts[CFM_VERDICT_PASS], res.counts[CFM_VERDICT_WARN],
+            res.counts[CFM_VERDICT_SKIP], res.counts[CFM_VERDICT_FAIL],
+            res.counts[CFM_VERDICT_ERROR]);
   fprintf(stderr, "conform: %zu requests in %.3f s (%.0f requests/s)\n", res.requests,
           res.wall_ms / 1000.0, res.wall_ms > 0 ? (double)res.requests * 1000.0 / res.wall_ms : 0.0);
   if (res.unreachable_targets)

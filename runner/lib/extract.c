@@ -1466,8 +1466,14 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
       continue;
     }
     if (strcmp(kind, "param") == 0 || strcmp(kind, "field") == 0) {
-      if (acc)
+      if (acc) {
         merge_field(acc, f, tencent, notes, auth_query);
+      } else if (!strcmp(kind, "field") && nops > 1) {
+        /* A common response table (公共参数): every operation answers it. */
+        size_t k;
+        for (k = 0; k < nops; k++)
+          merge_field(&ops[k], f, tencent, notes, auth_query);
+      }
       continue;
     }
     if (strcmp(kind, "error") == 0) {
