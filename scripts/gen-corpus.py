@@ -45,6 +45,20 @@ def fill(pattern):
     return s
 
 
+def dict_escape(word):
+    """libFuzzer dictionary syntax: printable ASCII as is, the rest \\xNN."""
+    out = []
+    for b in word.encode("utf-8"):
+        c = chr(b)
+        if c in '\\"':
+            out.append("\\" + c)
+        elif 32 <= b < 127:
+            out.append(c)
+        else:
+            out.append("\\x%02X" % b)
+    return "".join(out)
+
+
 def usersig(ident, appid, key, t, expire):
     content = "TLS.identifier:%s\nTLS.sdkappid:%d\nTLS.time:%d\nTLS.expire:%d\n" % (ident, appid, t, expire)
     sig = base64.b64encode(hmac.new(key.encode(), content.encode(), hashlib.sha256).digest()).decode()
@@ -150,7 +164,7 @@ def main():
             continue
         with open(os.path.join(ROOT, "corpus", t + ".dict"), "w", encoding="utf-8") as f:
             for w in sorted(words):
-                f.write('"%s"\n' % json.dumps(w, ensure_ascii=True)[1:-1])
+                f.write('"%s"\n' % dict_escape(w))
     print("gen-corpus: %d specs, %d operations" % (len(SPECS), op_index))
 
 

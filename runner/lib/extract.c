@@ -161,9 +161,11 @@ static void rx_init(void) {
   PCRE2_SIZE off;
   for (i = 0; i < RX__COUNT; i++) {
     rx[i] = pcre2_compile((PCRE2_SPTR)rx_src[i], PCRE2_ZERO_TERMINATED,
-                          PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP, &e, &off, NULL);
+                          PCRE2_UTF | PCRE2_CASELESS | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &e,
+                          &off, NULL);
     if (!rx[i])
       return;
+    (void)pcre2_jit_compile(rx[i], PCRE2_JIT_COMPLETE);
   }
   rx_ok = 1;
 }
@@ -172,9 +174,14 @@ static void rx_init(void) {
 static int rx_match(int r, span s, span cap[3], size_t start) {
   pcre2_match_data *md;
   int rc, i;
+  static __thread pcre2_match_data *mds[RX__COUNT];
   if (!rx_ok || start > s.n)
     return 0;
-  md = pcre2_match_data_create_from_pattern(rx[r], NULL);
+  /* One match block per pattern and thread, reused (never freed: a few
+   * hundred bytes per thread). */
+  if (!mds[r])
+    mds[r] = pcre2_match_data_create_from_pattern(rx[r], NULL);
+  md = mds[r];
   if (!md)
     return 0;
   rc = pcre2_match(rx[r], (PCRE2_SPTR)s.p, s.n, start, 0, md, NULL);
@@ -189,10 +196,7 @@ static int rx_match(int r, span s, span cap[3], size_t start) {
         cap[i].n = 0;
       }
     }
-    /* Callers that scan on use cap[0]'s end; store the match end there
-     * when nothing was captured. */
   }
-  pcre2_match_data_free(md);
   return rc > 0;
 }
 
