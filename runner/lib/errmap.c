@@ -152,7 +152,8 @@ static void scalar_text(const json_t *v, char *out, size_t cap) {
     snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
   else if (json_is_real(v)) {
     double d = json_real_value(v);
-    if (d == (double)(long long)d && d > -1e18 && d < 1e18)
+    /* Range first: converting an out-of-range double is undefined. */
+    if (d > -1e18 && d < 1e18 && d == (double)(long long)d)
       snprintf(out, cap, "%lld", (long long)d);
     else
       snprintf(out, cap, "%.17g", d);
