@@ -191,12 +191,19 @@ int cfm_config_load(cfm_config *cfg, const char *path, cfm_error_t *err) {
   int rc = CFM_EOK;
   if (!f)
     return cfm_error_set(err, CFM_ECONFIG, path, "", "cannot open: %s", strerror(errno));
-  data = malloc(CONFIG_MAX_BYTES + 1);
-  if (!data) {
-    fclose(f);
-    return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
+  {
+    struct stat st;
+    size_t want = CONFIG_MAX_BYTES + 1;
+    /* Size the buffer to the file when the size is known. */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < want)
+      want = (size_t)st.st_size + 1;
+    data = malloc(want);
+    if (!data) {
+      fclose(f);
+      return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
+    }
+    n = fread(data, 1, want, f);
   }
-  n = fread(data, 1, CONFIG_MAX_BYTES + 1, f);
   fclose(f);
   if (n > CONFIG_MAX_BYTES) {
     free(data);
