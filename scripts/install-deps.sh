@@ -10,7 +10,9 @@ packages=(
   clang clang-14 libclang-rt-14-dev llvm-14 clang-format
 )
 if [ "${CONFORM_BENCH_DEPS:-0}" = 1 ]; then
-  packages+=(wrk hyperfine nodejs npm time)
+  packages+=(wrk hyperfine time)
+  # Peer tools come from npm; a machine with its own Node.js keeps it.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
 missing=()

@@ -45,6 +45,7 @@ void cfm_cli_warn(const char *fmt, ...)
     ;
 
 int cmd_baseline(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_lint(int argc, char **argv);

@@ -67,6 +67,15 @@ static int auth_header(const char *name) {
   return strcasecmp(name, "Authorization") == 0 || strstr(name, "access-token") != NULL;
 }
 
+/* An error row's code as text (integer or string). */
+static void code_text(const json_t *row, char *out, size_t cap) {
+  const json_t *c = json_object_get(row, "code");
+  if (json_is_integer(c))
+    snprintf(out, cap, "%lld", (long long)json_integer_value(c));
+  else
+    snprintf(out, cap, "%s", json_string_value(c) ? json_string_value(c) : "");
+}
+
 static void put(json_t *set, const char *key, const char *value, const char *section) {
   if (!json_object_get(set, key))
     json_object_set_new(set, key, json_pack("{s:s, s:s}", "value", value ? value : "",
@@ -147,13 +156,9 @@ static void collect(const json_t *spec, const char *doc, int only_doc, json_t *f
                       doc, fields, 0);
     json_array_foreach(json_object_get(op, "errors"), j, e) {
       char key[700], code[96];
-      const json_t *c = json_object_get(e, "code");
       if (only_doc && !from_doc(json_object_get(e, "provenance"), doc))
         continue;
-      if (json_is_integer(c))
-        snprintf(code, sizeof(code), "%lld", (long long)json_integer_value(c));
-      else
-        snprintf(code, sizeof(code), "%s", json_string_value(c) ? json_string_value(c) : "");
+      code_text(e, code, sizeof(code));
       snprintf(key, sizeof(key), "%s|%lld|%s", opk,
                (long long)json_integer_value(json_object_get(e, "status")), code);
       put(errors, key, json_string_value(json_object_get(e, "message")),
@@ -164,13 +169,9 @@ static void collect(const json_t *spec, const char *doc, int only_doc, json_t *f
     const json_t *e;
     json_array_foreach(json_object_get(json_object_get(spec, "transport"), "errors"), j, e) {
       char key[300], code[96];
-      const json_t *c = json_object_get(e, "code");
       if (only_doc && !from_doc(json_object_get(e, "provenance"), doc))
         continue;
-      if (json_is_integer(c))
-        snprintf(code, sizeof(code), "%lld", (long long)json_integer_value(c));
-      else
-        snprintf(code, sizeof(code), "%s", json_string_value(c) ? json_string_value(c) : "");
+      code_text(e, code, sizeof(code));
       snprintf(key, sizeof(key), "*|%lld|%s",
                (long long)json_integer_value(json_object_get(e, "status")), code);
       put(errors, key, json_string_value(json_object_get(e, "message")),

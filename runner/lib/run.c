@@ -901,22 +901,19 @@ static void issue(casestate *cs) {
   if (!rate)
     rate = json_object_get(json_object_get(json_object_get(cs->c->spec->root, "transport"), "rate_limit"),
                            "per_second");
-  if (rc->opt->pace && rate) {
+  {
     char key[160];
-    snprintf(key, sizeof(key), "%s.%s", cs->c->spec->vendor, str(op, "id"));
-    hr.rate_key = key;
-    hr.rate_per_s = json_number_value(rate) * (rc->cfg->rate_scale > 0 ? rc->cfg->rate_scale : 0.8);
+    if (rc->opt->pace && rate) {
+      snprintf(key, sizeof(key), "%s.%s", cs->c->spec->vendor, str(op, "id"));
+      hr.rate_key = key;
+      hr.rate_per_s = json_number_value(rate) * (rc->cfg->rate_scale > 0 ? rc->cfg->rate_scale : 0.8);
+    }
     if (cfm_exec_submit(rc->ex, &hr, on_response, cs) != CFM_EOK) {
       set_verdict(cs, CFM_VERDICT_ERROR, NULL, "out of memory");
       built_release(&b);
       finish_case(cs);
       return;
     }
-  } else if (cfm_exec_submit(rc->ex, &hr, on_response, cs) != CFM_EOK) {
-    set_verdict(cs, CFM_VERDICT_ERROR, NULL, "out of memory");
-    built_release(&b);
-    finish_case(cs);
-    return;
   }
   built_release(&b);
 }
