@@ -27,9 +27,11 @@ const cfm_mock_fault cfm__mock_agora_faults[] = {
     {"agora-avatar-off-by-one", "agora-chat",
      "avatar may be 1024 characters (创建群组 > 请求 body) — exactly 1024 is refused"},
     {"agora-list-no-clamp", "agora-chat",
-     "limit above 1000 still returns up to 1000 groups (获取 App 中的群组 > 查询参数) — refused instead"},
+     "limit above 1000 still returns up to 1000 groups (获取 App 中的群组 > 查询参数) — refused "
+     "instead"},
     {"agora-pagesize-no-clamp", "agora-chat",
-     "pagesize above 20 still returns 20 (获取单个用户加入的所有群组 > 查询参数) — refused instead"},
+     "pagesize above 20 still returns 20 (获取单个用户加入的所有群组 > 查询参数) — refused "
+     "instead"},
     {"agora-list-duplicates", "agora-chat",
      "cursor paging returns each group once (获取 App 中的群组) — a page repeats an item"},
     {"agora-list-drops", "agora-chat",
@@ -162,8 +164,8 @@ static void not_found(cfm_mock *m, mock_resp *resp, const char *id) {
     agora_error(resp, 404, "group_not_found", "GroupNotFoundException", "grpID %s does not exist!",
                 id);
   else if (cfm__mock_fault(m, "agora-not-found-message"))
-    agora_error(resp, 404, "resource_not_found", "ResourceNotFoundException",
-                "group %s not found", id);
+    agora_error(resp, 404, "resource_not_found", "ResourceNotFoundException", "group %s not found",
+                id);
   else
     agora_error(resp, 404, "resource_not_found", "ResourceNotFoundException",
                 "grpID %s does not exist!", id);
@@ -215,8 +217,8 @@ static int check_fields(cfm_mock *m, const json_t *body, mock_resp *resp) {
   }
   v = json_object_get(body, "custom");
   if (v && (!json_is_string(v) || json_string_length(v) > LIMIT_CUSTOM)) {
-    agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
-                "custom %s", json_is_string(v) ? "length is too big" : "must be a string");
+    agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException", "custom %s",
+                json_is_string(v) ? "length is too big" : "must be a string");
     return -1;
   }
   return 0;
@@ -339,11 +341,11 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   snprintf(slot->id, sizeof(slot->id), "%llu", m->agora->next_id++);
   slot->g = g;
   env = envelope(m, "post", r->path);
-  json_object_set_new(env, "data",
-                      json_pack("{s:s}",
-                                cfm__mock_fault(m, "agora-create-renames-groupid") ? "group_id"
-                                                                                  : "groupid",
-                                slot->id));
+  json_object_set_new(
+      env, "data",
+      json_pack("{s:s}",
+                cfm__mock_fault(m, "agora-create-renames-groupid") ? "group_id" : "groupid",
+                slot->id));
   cfm__mock_json(resp, 200, env);
 out:
   json_decref(body);
@@ -366,9 +368,9 @@ static void set_disabled(cfm_mock *m, const mock_req *r, mock_resp *resp, const 
 }
 
 static void modify_group(cfm_mock *m, const mock_req *r, mock_resp *resp, const char *id) {
-  static const char *const allowed[] = {"groupname", "avatar", "description", "maxusers",
-                                        "membersonly", "allowinvites", "invite_need_confirm",
-                                        "public", "custom"};
+  static const char *const allowed[] = {
+      "groupname",           "avatar", "description", "maxusers", "membersonly", "allowinvites",
+      "invite_need_confirm", "public", "custom"};
   json_t *body = parse_body(r, resp), *data, *env, *v;
   const char *key;
   agroup *g;
@@ -419,7 +421,8 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   if (cfm__mock_query(r, "limit", buf, sizeof(buf))) {
     char *end;
     limit = strtol(buf, &end, 10);
-    if (*end || end == buf || limit < 1 || (limit > 1000 && cfm__mock_fault(m, "agora-list-no-clamp"))) {
+    if (*end || end == buf || limit < 1 ||
+        (limit > 1000 && cfm__mock_fault(m, "agora-list-no-clamp"))) {
       agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                   "limit must be in [1,1000]: %s", buf);
       return;
@@ -430,8 +433,7 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   if (cfm__mock_query(r, "cursor", buf, sizeof(buf)) && buf[0]) {
     char *end;
     if (buf[0] != 'c' || (start = strtol(buf + 1, &end, 10)) < 0 || *end) {
-      agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException", "bad cursor %s",
-                  buf);
+      agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException", "bad cursor %s", buf);
       return;
     }
   }
@@ -439,13 +441,15 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   for (i = start; i < (long)n && emitted < limit; i++, emitted++) {
     const agroup *g = &m->agora->items[n - 1 - (size_t)i]; /* newest first */
     char lm[32];
-    snprintf(lm, sizeof(lm), "%lld", (long long)json_integer_value(json_object_get(g->g, "created")));
-    json_array_append_new(data, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "owner",
-                                          json_string_value(json_object_get(g->g, "owner")),
-                                          "groupid", g->id, "affiliations",
-                                          (json_int_t)json_array_size(json_object_get(g->g, "members")) + 1,
-                                          "type", "group", "lastModified", lm, "groupname",
-                                          json_string_value(json_object_get(g->g, "groupname"))));
+    snprintf(lm, sizeof(lm), "%lld",
+             (long long)json_integer_value(json_object_get(g->g, "created")));
+    json_array_append_new(
+        data,
+        json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "owner",
+                  json_string_value(json_object_get(g->g, "owner")), "groupid", g->id,
+                  "affiliations", (json_int_t)json_array_size(json_object_get(g->g, "members")) + 1,
+                  "type", "group", "lastModified", lm, "groupname",
+                  json_string_value(json_object_get(g->g, "groupname"))));
   }
   if (cfm__mock_fault(m, "agora-list-duplicates") && i < (long)n && i > start)
     i--; /* the next page starts one too early */
@@ -496,17 +500,17 @@ static void user_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
       continue;
     if (total >= skip && total < skip + pagesize)
       json_array_append_new(
-          ents, json_pack("{s:s, s:s, s:O, s:O, s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id",
-                          g->id, "groupId", g->id, "name", json_object_get(g->g, "groupname"),
-                          "avatar", json_object_get(g->g, "avatar"), "owner",
-                          json_string_value(json_object_get(g->g, "owner")), "description",
-                          json_object_get(g->g, "description"), "disabled",
-                          json_object_get(g->g, "disabled"), "public",
-                          json_object_get(g->g, "public"), "allowinvites",
-                          json_object_get(g->g, "allowinvites"), "membersonly",
-                          json_object_get(g->g, "membersonly"), "maxusers",
-                          json_object_get(g->g, "maxusers"), "created",
-                          json_object_get(g->g, "created")));
+          ents,
+          json_pack("{s:s, s:s, s:O, s:O, s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", g->id,
+                    "groupId", g->id, "name", json_object_get(g->g, "groupname"), "avatar",
+                    json_object_get(g->g, "avatar"), "owner",
+                    json_string_value(json_object_get(g->g, "owner")), "description",
+                    json_object_get(g->g, "description"), "disabled",
+                    json_object_get(g->g, "disabled"), "public", json_object_get(g->g, "public"),
+                    "allowinvites", json_object_get(g->g, "allowinvites"), "membersonly",
+                    json_object_get(g->g, "membersonly"), "maxusers",
+                    json_object_get(g->g, "maxusers"), "created",
+                    json_object_get(g->g, "created")));
     total++;
   }
   env = envelope(m, "get", r->path);
@@ -521,18 +525,16 @@ static json_t *detail(const agroup *g) {
   json_array_foreach(json_object_get(g->g, "members"), i, v)
       json_array_append_new(aff, json_pack("{s:O}", "member", v));
   json_array_append_new(aff, json_pack("{s:O}", "owner", json_object_get(g->g, "owner")));
-  return json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:I, s:O, s:b, s:O, s:O}",
-                   "id", g->id, "name", json_object_get(g->g, "groupname"), "avatar",
-                   json_object_get(g->g, "avatar"), "description",
-                   json_object_get(g->g, "description"), "membersonly",
-                   json_object_get(g->g, "membersonly"), "allowinvites",
-                   json_object_get(g->g, "allowinvites"), "maxusers",
-                   json_object_get(g->g, "maxusers"), "owner", json_object_get(g->g, "owner"),
-                   "created", json_object_get(g->g, "created"), "affiliations", aff,
-                   "affiliations_count",
-                   (json_int_t)json_array_size(json_object_get(g->g, "members")) + 1, "disabled",
-                   json_object_get(g->g, "disabled"), "mute", 0, "public",
-                   json_object_get(g->g, "public"), "custom", json_object_get(g->g, "custom"));
+  return json_pack(
+      "{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:I, s:O, s:b, s:O, s:O}", "id", g->id,
+      "name", json_object_get(g->g, "groupname"), "avatar", json_object_get(g->g, "avatar"),
+      "description", json_object_get(g->g, "description"), "membersonly",
+      json_object_get(g->g, "membersonly"), "allowinvites", json_object_get(g->g, "allowinvites"),
+      "maxusers", json_object_get(g->g, "maxusers"), "owner", json_object_get(g->g, "owner"),
+      "created", json_object_get(g->g, "created"), "affiliations", aff, "affiliations_count",
+      (json_int_t)json_array_size(json_object_get(g->g, "members")) + 1, "disabled",
+      json_object_get(g->g, "disabled"), "mute", 0, "public", json_object_get(g->g, "public"),
+      "custom", json_object_get(g->g, "custom"));
 }
 
 static void get_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const char *ids) {
@@ -559,8 +561,8 @@ static void get_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const ch
     } else {
       if (!first_missing[0])
         snprintf(first_missing, sizeof(first_missing), "%s", tok);
-      json_array_append_new(data, json_pack("{s:s, s:s}", "id", tok, "error",
-                                            "group id doesn't exist"));
+      json_array_append_new(data,
+                            json_pack("{s:s, s:s}", "id", tok, "error", "group id doesn't exist"));
     }
   }
   if (found == 0) {
@@ -605,8 +607,7 @@ static void add_members(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
     not_found(m, resp, id);
     goto out;
   }
-  if (!json_is_array(names) || json_array_size(names) == 0 ||
-      json_array_size(names) > LIMIT_ADD) {
+  if (!json_is_array(names) || json_array_size(names) == 0 || json_array_size(names) > LIMIT_ADD) {
     agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                 "usernames must be an array of 1 to 60 user ids%s", "");
     goto out;
@@ -618,8 +619,8 @@ static void add_members(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
       goto out;
     }
     if (is_member(g->g, json_string_value(v))) {
-      agora_error(resp, 403, "forbidden_op", "ForbiddenOpException",
-                  "user %s is already a member", json_string_value(v));
+      agora_error(resp, 403, "forbidden_op", "ForbiddenOpException", "user %s is already a member",
+                  json_string_value(v));
       goto out;
     }
   }
@@ -635,8 +636,9 @@ static void add_members(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
     json_array_append(added, v);
   }
   env = envelope(m, "post", r->path);
-  json_object_set_new(env, "data", json_pack("{s:o, s:s, s:s}", "newmembers", added, "groupid",
-                                             g->id, "action", "add_member"));
+  json_object_set_new(
+      env, "data",
+      json_pack("{s:o, s:s, s:s}", "newmembers", added, "groupid", g->id, "action", "add_member"));
   cfm__mock_json(resp, 200, env);
 out:
   json_decref(body);

@@ -417,12 +417,11 @@ int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, siz
     free_state(m);
     return -1;
   }
-  d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, answer,
-                       m, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
-                       (unsigned)2, MHD_OPTION_CONNECTION_LIMIT, 1024u,
-                       MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                       (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, m,
-                       MHD_OPTION_END);
+  d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, answer, m,
+                       MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
+                       MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+                       MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_END);
   if (!d) {
     snprintf(errbuf, errcap, "cannot listen on %s:%u", m->cfg.listen_host, (unsigned)cfg->port);
     free_state(m);
@@ -435,7 +434,9 @@ int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, siz
   return 0;
 }
 
-uint16_t cfm_mock_port(const cfm_mock *m) { return m ? m->port : 0; }
+uint16_t cfm_mock_port(const cfm_mock *m) {
+  return m ? m->port : 0;
+}
 
 void cfm_mock_stop(cfm_mock *m) {
   if (!m)

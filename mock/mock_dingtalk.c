@@ -217,8 +217,9 @@ static void query_group(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
     derr(m, resp, 400, "group.not.found", "Group Not Found");
     return;
   }
-  cfm__mock_json(resp, 200, json_pack("{s:I, s:s, s:I}", "groupId", (json_int_t)g->id,
-                                      "groupName", g->name, "parentId", (json_int_t)g->parent));
+  cfm__mock_json(resp, 200,
+                 json_pack("{s:I, s:s, s:I}", "groupId", (json_int_t)g->id, "groupName", g->name,
+                           "parentId", (json_int_t)g->parent));
 }
 
 static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
@@ -233,8 +234,9 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   for (i = 0; i < m->dingtalk->count; i++) {
     const dgroup *g = &m->dingtalk->items[i];
     if (!g->deleted)
-      json_array_append_new(out, json_pack("{s:I, s:s, s:I}", "groupId", (json_int_t)g->id,
-                                           "groupName", g->name, "parentId", (json_int_t)g->parent));
+      json_array_append_new(out,
+                            json_pack("{s:I, s:s, s:I}", "groupId", (json_int_t)g->id, "groupName",
+                                      g->name, "parentId", (json_int_t)g->parent));
   }
   cfm__mock_json(resp, 200, json_pack("{s:o}", "result", out));
 }

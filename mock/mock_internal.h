@@ -15,12 +15,12 @@
 /* One request, parsed. */
 typedef struct mock_req {
   const char *method;
-  char path[8192];       /* decoded path, no query */
-  const char *query;     /* raw query string (after '?'), "" if none */
-  const char *headers;   /* "Name: value\n" lines */
+  char path[8192];     /* decoded path, no query */
+  const char *query;   /* raw query string (after '?'), "" if none */
+  const char *headers; /* "Name: value\n" lines */
   const char *body;
   size_t body_len;
-  int body_too_big;      /* the body exceeded cfg.max_body_bytes */
+  int body_too_big; /* the body exceeded cfg.max_body_bytes */
 } mock_req;
 
 typedef struct mock_resp {

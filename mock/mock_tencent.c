@@ -16,9 +16,9 @@
 #include "conform/usersig.h"
 
 #define PREFIX "/v4/group_open_http_svc/"
-#define MAX_DELETE 500     /* 001: at most 500 members per call */
+#define MAX_DELETE 500 /* 001: at most 500 members per call */
 #define MAX_CREATE_MEMBERS 100
-#define MAX_GROUP_ID 48    /* longer ids are malformed (10015) */
+#define MAX_GROUP_ID 48 /* longer ids are malformed (10015) */
 
 const cfm_mock_fault cfm__mock_tencent_faults[] = {
     {"tencent-usersig-not-checked", "tencent-im",
@@ -182,8 +182,8 @@ static int is_member(const tgroup *g, const char *a) {
 }
 
 static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
-  static const char *const types[] = {"Public", "Private", "ChatRoom", "AVChatRoom",
-                                      "Community", "Work", "Meeting", "BChatRoom"};
+  static const char *const types[] = {"Public",    "Private", "ChatRoom", "AVChatRoom",
+                                      "Community", "Work",    "Meeting",  "BChatRoom"};
   const char *type = json_string_value(json_object_get(body, "Type"));
   const char *name = json_string_value(json_object_get(body, "Name"));
   const char *owner = json_string_value(json_object_get(body, "Owner_Account"));
@@ -267,7 +267,8 @@ static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
   snprintf(g->name, sizeof(g->name), "%s", name);
   snprintf(g->owner, sizeof(g->owner), "%s", owner ? owner : m->cfg.tencent_admin);
   g->members = json_array();
-  json_array_foreach(list, i, it) json_array_append(g->members, json_object_get(it, "Member_Account"));
+  json_array_foreach(list, i, it)
+      json_array_append(g->members, json_object_get(it, "Member_Account"));
   reply(m, resp, 0, json_pack("{s:s}", "GroupId", g->id), "%s", "");
 }
 
@@ -282,19 +283,21 @@ static void destroy_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
 
 static void delete_member(cfm_mock *m, const json_t *body, mock_resp *resp) {
   const json_t *list = json_object_get(body, "MemberToDel_Account"), *v;
-  const json_t *silence = json_object_get(body, "Silence"), *reason = json_object_get(body, "Reason");
+  const json_t *silence = json_object_get(body, "Silence"),
+               *reason = json_object_get(body, "Reason");
   tgroup *g;
   size_t i;
   if (!json_is_array(list) || json_array_size(list) == 0) {
     reply(m, resp, 10004, NULL, "MemberToDel_Account must be a non-empty array");
     return;
   }
-  if (json_array_size(list) > MAX_DELETE && !cfm__mock_fault(m, "tencent-member-limit-not-enforced")) {
+  if (json_array_size(list) > MAX_DELETE &&
+      !cfm__mock_fault(m, "tencent-member-limit-not-enforced")) {
     reply(m, resp, 10004, NULL, "at most 500 members per request");
     return;
   }
-  if (silence && (!json_is_integer(silence) || (json_integer_value(silence) != 0 &&
-                                                json_integer_value(silence) != 1))) {
+  if (silence && (!json_is_integer(silence) ||
+                  (json_integer_value(silence) != 0 && json_integer_value(silence) != 1))) {
     reply(m, resp, 10004, NULL, "Silence must be 0 or 1");
     return;
   }
@@ -366,7 +369,8 @@ static void add_member(cfm_mock *m, const json_t *body, mock_resp *resp) {
         result = 1;
       }
     }
-    json_array_append_new(out, json_pack("{s:s, s:i}", "Member_Account", a ? a : "", "Result", result));
+    json_array_append_new(out,
+                          json_pack("{s:s, s:i}", "Member_Account", a ? a : "", "Result", result));
   }
   reply(m, resp, 0, json_pack("{s:o}", "MemberList", out), "%s", "");
 }

@@ -60,8 +60,7 @@ Test(cli_reports, baseline_write_check_and_merge) {
   cr_assert_eq(run(CONFORM_BIN " baseline check %s >/dev/null", out), 0);
   cr_assert_eq(run(CONFORM_BIN " baseline check %s/a/junit.xml 2>/dev/null", dir), 3,
                "a file that is not a baseline is exit 3");
-  cr_assert_eq(run(CONFORM_BIN " baseline write --from /nonexistent 2>/dev/null"),
-               3);
+  cr_assert_eq(run(CONFORM_BIN " baseline write --from /nonexistent 2>/dev/null"), 3);
   cr_assert_eq(run(CONFORM_BIN " baseline frobnicate 2>/dev/null"), 2);
   /* Merging two runs with a failure: exit 1; no inputs: usage. */
   snprintf(path, sizeof(path), "%s/a/report.json %s/b/report.json", dir, dir);

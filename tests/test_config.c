@@ -25,12 +25,13 @@ Test(config, secrets_from_env_and_file) {
   const cfm_target *t;
   snprintf(secret_file, sizeof(secret_file), "%s", write_tmp("file-secret\n"));
   setenv("CONFORM_TEST_TOKEN", "env-secret", 1);
-  snprintf(text, sizeof(text),
-           "{\"concurrency\": 3, \"targets\": {\"agora-chat\": {\"base_url\": \"https://x.example\","
-           " \"credentials\": {\"app_token\": {\"env\": \"CONFORM_TEST_TOKEN\"}}},"
-           " \"dingtalk-rooms\": {\"base_url\": \"http://127.0.0.1:9\", \"credentials\":"
-           " {\"access_token\": {\"file\": \"%s\"}}, \"variables\": {\"admin\": \"u1\"}}}}",
-           secret_file);
+  snprintf(
+      text, sizeof(text),
+      "{\"concurrency\": 3, \"targets\": {\"agora-chat\": {\"base_url\": \"https://x.example\","
+      " \"credentials\": {\"app_token\": {\"env\": \"CONFORM_TEST_TOKEN\"}}},"
+      " \"dingtalk-rooms\": {\"base_url\": \"http://127.0.0.1:9\", \"credentials\":"
+      " {\"access_token\": {\"file\": \"%s\"}}, \"variables\": {\"admin\": \"u1\"}}}}",
+      secret_file);
   cfm_config_init(&cfg);
   cfm_error_init(&err);
   cr_assert_eq(cfm_config_load(&cfg, write_tmp(text), &err), CFM_EOK, "%s", err.text);
@@ -38,7 +39,8 @@ Test(config, secrets_from_env_and_file) {
   t = cfm_config_target(&cfg, "agora-chat");
   cr_assert_str_eq(json_string_value(json_object_get(t->credentials, "app_token")), "env-secret");
   t = cfm_config_target(&cfg, "dingtalk-rooms");
-  cr_assert_str_eq(json_string_value(json_object_get(t->credentials, "access_token")), "file-secret");
+  cr_assert_str_eq(json_string_value(json_object_get(t->credentials, "access_token")),
+                   "file-secret");
   cr_assert_str_eq(json_string_value(json_object_get(t->variables, "admin")), "u1");
   cfm_config_release(&cfg);
 }
@@ -48,7 +50,10 @@ Test(config, errors_name_the_place) {
   cfm_error_t err;
   cfm_config_init(&cfg);
   cfm_error_init(&err);
-  cr_assert_eq(cfm_config_load(&cfg, write_tmp("{\"targets\": {\"a\": {\"credentials\": {\"k\": {\"env\": \"CONFORM_NO_SUCH_VAR_X\"}}}}}"), &err),
+  cr_assert_eq(cfm_config_load(&cfg,
+                               write_tmp("{\"targets\": {\"a\": {\"credentials\": {\"k\": "
+                                         "{\"env\": \"CONFORM_NO_SUCH_VAR_X\"}}}}}"),
+                               &err),
                CFM_ECONFIG);
   cr_assert_str_eq(err.pointer, "/targets/a/credentials/k");
   cr_assert(strstr(err.text, "CONFORM_NO_SUCH_VAR_X") != NULL);
@@ -97,7 +102,10 @@ Test(config, auth_rendering_and_redaction) {
   t = cfm_config_target(&cfg, "agora-chat");
   cfm_auth_render(t, bearer, CFM_AUTH_VALID, 0, 0, &out, NULL);
   cr_assert_str_eq(out.header, "Authorization: Bearer conform-demo-app-token");
-  cfm_redact(&cfg, "curl -H 'Authorization: Bearer conform-demo-app-token' 'http://h/x?usersig=abcdefgh&random=1' conform-demo-secret-key", red, sizeof(red));
+  cfm_redact(&cfg,
+             "curl -H 'Authorization: Bearer conform-demo-app-token' "
+             "'http://h/x?usersig=abcdefgh&random=1' conform-demo-secret-key",
+             red, sizeof(red));
   cr_assert_null(strstr(red, "conform-demo-app-token"), "%s", red);
   cr_assert_null(strstr(red, "abcdefgh"), "%s", red);
   cr_assert_null(strstr(red, "conform-demo-secret-key"), "%s", red);

@@ -6,7 +6,9 @@
 #include "conform/errmap.h"
 #include "conform/jsonutil.h"
 
-static json_t *J(const char *s) { return cfm_json_parse(s, strlen(s), 1 << 20, NULL, 0); }
+static json_t *J(const char *s) {
+  return cfm_json_parse(s, strlen(s), 1 << 20, NULL, 0);
+}
 
 static json_t *tencent_model(void) {
   return J("{\"http_errors\": false, \"success_status\": [200], \"code\": \"/ErrorCode\","
@@ -20,8 +22,9 @@ static json_t *agora_model(void) {
 
 Test(errmap, tencent_codes_in_a_200_body) {
   json_t *model = tencent_model();
-  json_t *rows = J("[{\"id\": \"nf\", \"status\": 200, \"code\": 10010, \"class\": \"NOT_FOUND\"},"
-                   " {\"id\": \"bad\", \"status\": 200, \"code\": 10015, \"class\": \"INVALID_ARGUMENT\"}]");
+  json_t *rows =
+      J("[{\"id\": \"nf\", \"status\": 200, \"code\": 10010, \"class\": \"NOT_FOUND\"},"
+        " {\"id\": \"bad\", \"status\": 200, \"code\": 10015, \"class\": \"INVALID_ARGUMENT\"}]");
   const json_t *tables[1] = {rows};
   cfm_mapped m;
   const char ok[] = "{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\"}";
@@ -51,13 +54,15 @@ Test(errmap, tencent_codes_in_a_200_body) {
 
 Test(errmap, agora_rows_chosen_by_message) {
   json_t *model = agora_model();
-  json_t *rows = J("[{\"id\": \"miss\", \"status\": 400, \"code\": \"invalid_parameter\","
-                   "   \"message\": \"^(.+) must be provided$\", \"class\": \"INVALID_ARGUMENT\"},"
-                   " {\"id\": \"avatar\", \"status\": 400, \"code\": \"invalid_parameter\","
-                   "   \"message\": \"^avatar length is too big$\", \"class\": \"INVALID_ARGUMENT\"}]");
+  json_t *rows =
+      J("[{\"id\": \"miss\", \"status\": 400, \"code\": \"invalid_parameter\","
+        "   \"message\": \"^(.+) must be provided$\", \"class\": \"INVALID_ARGUMENT\"},"
+        " {\"id\": \"avatar\", \"status\": 400, \"code\": \"invalid_parameter\","
+        "   \"message\": \"^avatar length is too big$\", \"class\": \"INVALID_ARGUMENT\"}]");
   const json_t *tables[2] = {NULL, rows};
   cfm_mapped m;
-  const char b[] = "{\"error\":\"invalid_parameter\",\"error_description\":\"avatar length is too big\"}";
+  const char b[] =
+      "{\"error\":\"invalid_parameter\",\"error_description\":\"avatar length is too big\"}";
   cfm_errmap_map(model, tables, 2, 400, b, strlen(b), &m);
   cr_assert_str_eq(json_string_value(json_object_get(m.row, "id")), "avatar");
   cr_assert_eq(cfm_errmap_message_matches(m.row, m.message, strlen(m.message)), 1);
@@ -73,13 +78,14 @@ Test(errmap, agora_rows_chosen_by_message) {
 
 Test(errmap, total_on_hostile_bodies) {
   json_t *model = agora_model();
-  static const char *const bodies[] = {"null", "[]", "{", "\xff\xfe\x00", "{\"error\": {\"a\": 1}}",
-                                       "{\"error\": 1e999}", ""};
+  static const char *const bodies[] = {
+      "null", "[]", "{", "\xff\xfe\x00", "{\"error\": {\"a\": 1}}", "{\"error\": 1e999}", ""};
   size_t i, n = 2u << 20;
   char *big = malloc(n), *deep = malloc(20001);
   cfm_mapped m;
   for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
-    cr_assert_eq(cfm_errmap_map(model, NULL, 0, 500, bodies[i], strlen(bodies[i]) + (i == 3), &m), 0);
+    cr_assert_eq(cfm_errmap_map(model, NULL, 0, 500, bodies[i], strlen(bodies[i]) + (i == 3), &m),
+                 0);
   memset(big, '{', n);
   cfm_errmap_map(model, NULL, 0, 400, big, n, &m);
   cr_assert_eq(m.cls, CFM_CLASS_INVALID_ARGUMENT);

@@ -43,10 +43,12 @@ static void *serve(void *arg) {
         send(c, "\x01\x02garbage\r\n\r\n", 13, MSG_NOSIGNAL);
         break;
       } else if (s->how == HTML) {
-        const char r[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 21\r\n\r\n<html>gateway</html>\n";
+        const char r[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: "
+                         "21\r\n\r\n<html>gateway</html>\n";
         send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
       } else if (s->how == ENDLESS) {
-        const char h[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n";
+        const char h[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         "1073741824\r\n\r\n";
         static char chunk[65536];
         memset(chunk, 'x', sizeof(chunk));
         send(c, h, sizeof(h) - 1, MSG_NOSIGNAL);
@@ -60,7 +62,8 @@ static void *serve(void *arg) {
         const char r[] = "HTTP/1.1 429 Too Many\r\nRetry-After: 0\r\nContent-Length: 2\r\n\r\n{}";
         send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
       } else {
-        const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
+        const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         "11\r\n\r\n{\"ok\":true}";
         send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
       }
     }

@@ -74,11 +74,11 @@ Test(extract, english_markdown_page) {
   cr_assert_eq(json_integer_value(json_object_get(param(op, "Priority"), "default")), 5);
   e = json_array_get(json_object_get(op, "errors"), 1);
   cr_assert_str_eq(json_string_value(json_object_get(e, "code")), "channel.missing");
-  cr_assert_str_eq(json_string_value(json_object_get(e, "message")), "^Channel (.+) does not exist$");
+  cr_assert_str_eq(json_string_value(json_object_get(e, "message")),
+                   "^Channel (.+) does not exist$");
   cr_assert_str_eq(json_string_value(json_object_get(e, "class")), "NOT_FOUND");
-  cr_assert_eq(json_integer_value(json_object_get(json_object_get(json_object_get(d, "transport"),
-                                                                  "rate_limit"),
-                                                  "per_second")),
+  cr_assert_eq(json_integer_value(json_object_get(
+                   json_object_get(json_object_get(d, "transport"), "rate_limit"), "per_second")),
                50);
   cr_assert_eq(json_array_size(json_object_get(json_object_get(d, "transport"), "hosts")), 2);
   cr_assert(has_note(d, "no auth scheme"), "an unknown auth scheme is flagged, not guessed");
@@ -102,10 +102,8 @@ Test(extract, chinese_markdown_page_with_two_operations) {
   /* Each operation keeps its own error table. */
   cr_assert_eq(json_array_size(json_object_get(create, "errors")), 2);
   cr_assert_eq(json_array_size(json_object_get(list, "errors")), 1);
-  cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(create,
-                                                                                    "errors"),
-                                                                    0),
-                                                     "message")),
+  cr_assert_str_eq(json_string_value(json_object_get(
+                       json_array_get(json_object_get(create, "errors"), 0), "message")),
                    "^(.+) must be provided$");
   json_decref(d);
 }
@@ -122,13 +120,11 @@ Test(extract, scraped_page_with_run_together_cells) {
   cr_assert_str_eq(json_string_value(json_object_get(e, "code")), "operator.not.allowed");
   cr_assert_eq(json_integer_value(json_object_get(e, "status")), 403);
   cr_assert_str_eq(json_string_value(json_object_get(e, "message")), "^Operator Not Allowed$");
-  cr_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(d,
-                                                                                     "transport"),
-                                                                     "auth"),
-                                                     "scheme")),
+  cr_assert_str_eq(json_string_value(json_object_get(
+                       json_object_get(json_object_get(d, "transport"), "auth"), "scheme")),
                    "header_token");
-  cr_assert_not_null(json_object_get(json_object_get(json_object_get(op, "response"), "schema"),
-                                     "properties"));
+  cr_assert_not_null(
+      json_object_get(json_object_get(json_object_get(op, "response"), "schema"), "properties"));
   json_decref(d);
 }
 
@@ -159,7 +155,8 @@ Test(extract, drift_against_a_spec) {
   json_t *d = extract_file(CONFORM_TESTDATA_DIR "/extract/zh-markdown.md");
   json_t *spec = json_deep_copy(d), *drift, *p, *m;
   /* The spec forgets one parameter and states another limit. */
-  json_t *params = json_object_get(json_array_get(json_object_get(spec, "operations"), 0), "params");
+  json_t *params =
+      json_object_get(json_array_get(json_object_get(spec, "operations"), 0), "params");
   json_array_remove(params, 1);
   p = json_array_get(json_object_get(json_array_get(params, 0), "limits"), 0);
   json_object_set_new(p, "max", json_integer(65));

@@ -31,7 +31,8 @@ Test(jsonutil, rejects_oversized_and_deep_input) {
   cr_assert(strstr(err, "deeper") != NULL, "reason: %s", err);
   free(deep);
   /* Brackets inside strings do not count toward depth. */
-  const char *in_string = "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]";
+  const char *in_string =
+      "[\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]";
   json_t *j = cfm_json_parse(in_string, strlen(in_string), 1024, NULL, 0);
   cr_assert_not_null(j);
   json_decref(j);

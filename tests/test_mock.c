@@ -21,7 +21,9 @@ static void up(void) {
   cr_assert_eq(cfm_mock_start(&cfg, &mock, err, sizeof(err)), 0, "%s", err);
   snprintf(base, sizeof(base), "http://127.0.0.1:%u", (unsigned)cfm_mock_port(mock));
 }
-static void down(void) { cfm_mock_stop(mock); }
+static void down(void) {
+  cfm_mock_stop(mock);
+}
 
 typedef struct resp {
   long status;
@@ -73,7 +75,8 @@ static json_t *call(const char *method, const char *path, const char *header, co
 Test(mock, agora_create_public_forces_allowinvites, .init = up, .fini = down) {
   long st;
   char path[256];
-  const char *b = "{\"groupname\":\"g\",\"public\":true,\"allowinvites\":true,\"owner\":\"conform-owner\"}";
+  const char *b =
+      "{\"groupname\":\"g\",\"public\":true,\"allowinvites\":true,\"owner\":\"conform-owner\"}";
   json_t *j = call("POST", APP, AG, b, strlen(b), &st), *d;
   cr_assert_eq(st, 200);
   snprintf(path, sizeof(path), APP "/%s", json_string_value(cfm_json_pointer(j, "/data/groupid")));
@@ -102,7 +105,8 @@ Test(mock, agora_auth_limits_and_clamp, .init = up, .fini = down) {
   json_decref(j);
   memset(name, 'n', 129);
   name[129] = '\0';
-  snprintf(body, sizeof(body), "{\"groupname\":\"%s\",\"public\":false,\"owner\":\"conform-owner\"}", name);
+  snprintf(body, sizeof(body),
+           "{\"groupname\":\"%s\",\"public\":false,\"owner\":\"conform-owner\"}", name);
   j = call("POST", APP, AG, body, strlen(body), &st);
   cr_assert_eq(st, 400);
   json_decref(j);
@@ -122,7 +126,8 @@ Test(mock, tencent_200_convention_and_usersig, .init = up, .fini = down) {
                    3600, sig, sizeof(sig));
   snprintf(path, sizeof(path),
            "/v4/group_open_http_svc/destroy_group?sdkappid=1400000000&identifier=administrator&"
-           "usersig=%s&random=1&contenttype=json", sig);
+           "usersig=%s&random=1&contenttype=json",
+           sig);
   j = call("POST", path, NULL, "{\"GroupId\":\"@TGS#2NOPE\"}", 24, &st);
   cr_assert_eq(st, 200);
   cr_assert_eq(json_integer_value(json_object_get(j, "ErrorCode")), 10010);
@@ -135,7 +140,10 @@ Test(mock, tencent_200_convention_and_usersig, .init = up, .fini = down) {
   cr_assert_eq(st, 200);
   cr_assert_eq(json_integer_value(json_object_get(j, "ErrorCode")), 60003);
   json_decref(j);
-  j = call("POST", "/v4/group_open_http_svc/destroy_group?sdkappid=1400000000&identifier=administrator&usersig=broken&random=1&contenttype=json",
+  j = call("POST",
+           "/v4/group_open_http_svc/"
+           "destroy_group?sdkappid=1400000000&identifier=administrator&usersig=broken&random=1&"
+           "contenttype=json",
            NULL, "{}", 2, &st);
   cr_assert_eq(json_integer_value(json_object_get(j, "ErrorCode")), 70003);
   json_decref(j);
@@ -143,12 +151,14 @@ Test(mock, tencent_200_convention_and_usersig, .init = up, .fini = down) {
 
 Test(mock, dingtalk_errors, .init = up, .fini = down) {
   long st;
-  json_t *j = call("DELETE", "/v1.0/rooms/groups/5?unionId=conform-admin-union", NULL, NULL, 0, &st);
+  json_t *j =
+      call("DELETE", "/v1.0/rooms/groups/5?unionId=conform-admin-union", NULL, NULL, 0, &st);
   cr_assert_eq(st, 400);
-  cr_assert_str_eq(json_string_value(json_object_get(j, "code")), "AuthenticationFailed.MissingParameter");
+  cr_assert_str_eq(json_string_value(json_object_get(j, "code")),
+                   "AuthenticationFailed.MissingParameter");
   json_decref(j);
-  j = call("DELETE", "/v1.0/rooms/groups/5", "x-acs-dingtalk-access-token: conform-demo-access-token",
-           NULL, 0, &st);
+  j = call("DELETE", "/v1.0/rooms/groups/5",
+           "x-acs-dingtalk-access-token: conform-demo-access-token", NULL, 0, &st);
   cr_assert_str_eq(json_string_value(json_object_get(j, "code")), "param.error");
   json_decref(j);
   j = call("DELETE", "/v1.0/rooms/groups/5?unionId=conform-user-union",

@@ -65,8 +65,8 @@ Test(mutation, every_fault_is_detected, .timeout = 240) {
     else
       snprintf(missed + strlen(missed), sizeof(missed) - strlen(missed), " %s", f->name);
   }
-  printf("detection score: %zu/%zu (%.0f %%)%s%s\n", detected, n, n ? 100.0 * (double)detected / (double)n : 0.0,
-         missed[0] ? "; missed:" : "", missed);
+  printf("detection score: %zu/%zu (%.0f %%)%s%s\n", detected, n,
+         n ? 100.0 * (double)detected / (double)n : 0.0, missed[0] ? "; missed:" : "", missed);
   cr_assert_geq(n, 1);
   cr_assert_eq(detected, n, "undetected faults:%s", missed);
   cfm_specset_release(&specs);

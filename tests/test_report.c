@@ -39,8 +39,8 @@ static void fill(cfm_case_result *r, const char *id, const char *op, cfm_verdict
   r->kind = strdup("limit");
   r->verdict = v;
   r->reason = strdup(reason);
-  r->provenance = json_pack("{s:s, s:s}", "doc", "002_b389115bb8c2e7c3.txt", "section",
-                            "创建群组 > 请求体");
+  r->provenance =
+      json_pack("{s:s, s:s}", "doc", "002_b389115bb8c2e7c3.txt", "section", "创建群组 > 请求体");
   r->repro = strdup("curl -X POST 'http://127.0.0.1:1/x' -H 'Authorization: Bearer REDACTED'");
   r->request_summary = strdup("POST /app-id/x/chatgroups");
   r->http_status = 400;
@@ -114,10 +114,8 @@ Test(report, writes_every_format_and_counts) {
                    "\xEF\xBF\xBD") != NULL);
   s = json_object_get(rep, "summary");
   cr_assert_eq(json_integer_value(json_object_get(s, "total")), 4);
-  cr_assert_eq(json_integer_value(json_object_get(json_object_get(json_object_get(s,
-                                                                     "by_provenance"),
-                                                                 "doc"),
-                                                  "fail")),
+  cr_assert_eq(json_integer_value(json_object_get(
+                   json_object_get(json_object_get(s, "by_provenance"), "doc"), "fail")),
                1);
   cr_assert_eq(json_array_size(json_object_get(s, "by_operation")), 2);
   cov = json_object_get(rep, "coverage");
@@ -165,9 +163,9 @@ Test(report, baseline_round_trip) {
   cr_assert_eq(cfm_baseline_load(bl, &b, &err), CFM_EOK, "%s", err.text);
   cr_assert(cfm_baseline_accepts(b, "agora-chat.create_group.limit.groupname.above",
                                  "invalid_request_body"));
-  cr_assert_not(cfm_baseline_accepts(b, "agora-chat.create_group.limit.groupname.above",
-                                     "another_code"),
-                "a different failure of the same case is new");
+  cr_assert_not(
+      cfm_baseline_accepts(b, "agora-chat.create_group.limit.groupname.above", "another_code"),
+      "a different failure of the same case is new");
   cr_assert_not(cfm_baseline_accepts(b, "agora-chat.get_group.not_found.never", ""),
                 "errors are never baselined");
   cfm_baseline_free(b);

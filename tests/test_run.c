@@ -17,8 +17,8 @@ static void load(void) {
 Test(run, cases_are_deterministic_and_unique) {
   cfm_caselist a = {0}, b = {0};
   size_t i, j;
-  const char *kinds[] = {"example", "required", "type", "limit", "enum", "auth", "not_found",
-                         "rule", "scenario", "robustness"};
+  const char *kinds[] = {"example", "required",  "type", "limit",    "enum",
+                         "auth",    "not_found", "rule", "scenario", "robustness"};
   load();
   cr_assert_eq(cfm_cases_generate(&specs, &a), CFM_EOK);
   cr_assert_eq(cfm_cases_generate(&specs, &b), CFM_EOK);

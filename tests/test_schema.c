@@ -5,7 +5,9 @@
 #include "conform/jsonutil.h"
 #include "conform/schema.h"
 
-static json_t *J(const char *s) { return json_loads(s, JSON_DECODE_ANY, NULL); }
+static json_t *J(const char *s) {
+  return json_loads(s, JSON_DECODE_ANY, NULL);
+}
 
 static int check(const char *schema, const char *instance, cfm_violations *v) {
   json_t *s = J(schema), *i = J(instance);
@@ -45,17 +47,22 @@ Test(schema, lengths_in_code_points_and_bytes) {
   cr_assert_eq(check("{\"maxLength\":3}", "\"\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4\"", &v), 0);
   cr_assert_eq(check("{\"maxLength\":2}", "\"\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4\"", &v), 1);
   cr_assert_eq(check("{\"x-maxBytes\":8}", "\"\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4\"", &v), 1);
-  cr_assert_eq(check("{\"x-maxBytes\":8,\"maxLength\":2}", "\"\xF0\x9F\x98\x80\xF0\x9F\x98\x80\"", &v), 0);
-  cr_assert_eq(cfm_utf8_length("\xE7\xBE\xA4" "a\xF0\x9F\x98\x80", 8), 3);
+  cr_assert_eq(
+      check("{\"x-maxBytes\":8,\"maxLength\":2}", "\"\xF0\x9F\x98\x80\xF0\x9F\x98\x80\"", &v), 0);
+  cr_assert_eq(cfm_utf8_length("\xE7\xBE\xA4"
+                               "a\xF0\x9F\x98\x80",
+                               8),
+               3);
   cr_assert_eq(cfm_utf8_length("\xff\xfe", 2), 2, "invalid bytes count one each");
 }
 
 Test(schema, refs_and_combinators) {
   cfm_violations v;
-  const char *s = "{\"$defs\":{\"p\":{\"type\":\"string\"}},\"type\":\"object\","
-                  "\"properties\":{\"x\":{\"$ref\":\"#/$defs/p\"},"
-                  "\"y\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]},"
-                  "\"z\":{\"anyOf\":[{\"const\":1},{\"const\":2}]},\"w\":{\"not\":{\"type\":\"null\"}}}}";
+  const char *s =
+      "{\"$defs\":{\"p\":{\"type\":\"string\"}},\"type\":\"object\","
+      "\"properties\":{\"x\":{\"$ref\":\"#/$defs/p\"},"
+      "\"y\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]},"
+      "\"z\":{\"anyOf\":[{\"const\":1},{\"const\":2}]},\"w\":{\"not\":{\"type\":\"null\"}}}}";
   cr_assert_eq(check(s, "{\"x\":\"a\",\"y\":1,\"z\":2,\"w\":0}", &v), 0);
   cr_assert_gt(check(s, "{\"x\":1}", &v), 0);
   cr_assert_str_eq(v.items[0].pointer, "/x");

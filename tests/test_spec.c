@@ -29,7 +29,8 @@ Test(spec, parse_errors_are_precise) {
   cfm_spec *s = NULL;
   cfm_error_t err;
   cfm_error_init(&err);
-  cr_assert_eq(cfm_spec_parse("x.json", "{\n  \"vendor\": \"a\",\n  oops\n}", 27, &s, &err), CFM_EPARSE);
+  cr_assert_eq(cfm_spec_parse("x.json", "{\n  \"vendor\": \"a\",\n  oops\n}", 27, &s, &err),
+               CFM_EPARSE);
   cr_assert_str_eq(err.where, "x.json");
   cr_assert(strstr(err.text, "line 3") != NULL, "%s", err.text);
   cfm_error_init(&err);

@@ -18,12 +18,12 @@ Test(usersig, round_trip_and_every_status) {
   cr_assert_eq(cfm_usersig_verify(sig, strlen(sig), 1400000000u, "administrator", key, strlen(key),
                                   1700000000 + 86401),
                CFM_USERSIG_EXPIRED);
-  cr_assert_eq(cfm_usersig_verify(sig, strlen(sig), 1400000000u, "administrator", "other", 5,
-                                  1700000100),
-               CFM_USERSIG_BAD_SIGNATURE);
-  cr_assert_eq(cfm_usersig_verify(sig, strlen(sig), 1400000000u, "someone", key, strlen(key),
-                                  1700000100),
-               CFM_USERSIG_IDENTIFIER_MISMATCH);
+  cr_assert_eq(
+      cfm_usersig_verify(sig, strlen(sig), 1400000000u, "administrator", "other", 5, 1700000100),
+      CFM_USERSIG_BAD_SIGNATURE);
+  cr_assert_eq(
+      cfm_usersig_verify(sig, strlen(sig), 1400000000u, "someone", key, strlen(key), 1700000100),
+      CFM_USERSIG_IDENTIFIER_MISMATCH);
   cr_assert_eq(cfm_usersig_verify(sig, strlen(sig), 1400000001u, "administrator", key, strlen(key),
                                   1700000100),
                CFM_USERSIG_SDKAPPID_MISMATCH);

@@ -40,8 +40,8 @@ const cfm_specset *cfm_fuzz_specs(void) {
       dir = CONFORM_SPECS_DIR;
     cfm_spec_set_schema_dir(dir);
     if (cfm_specset_add_path(&specs, dir, &err) != CFM_EOK || specs.count == 0) {
-      fprintf(stderr, "fuzz: cannot load specs from '%s': %s%s %s\n", dir, err.where,
-              err.pointer, err.text);
+      fprintf(stderr, "fuzz: cannot load specs from '%s': %s%s %s\n", dir, err.where, err.pointer,
+              err.text);
       abort();
     }
     loaded = 1;
@@ -81,8 +81,7 @@ void cfm_fuzz_errmap(const char *vendor, const uint8_t *data, size_t size) {
     tables[n++] = json_object_get(op, "errors");
   }
   tables[n++] = cfm_json_pointer(spec->root, "/transport/errors");
-  cfm_errmap_map(cfm_spec_error_model(spec), tables, n, status, (const char *)data, size - 1,
-                 &out);
+  cfm_errmap_map(cfm_spec_error_model(spec), tables, n, status, (const char *)data, size - 1, &out);
   /* Touch every output field so the sanitizers see reads of them. */
   if (out.code[sizeof(out.code) - 1] != '\0' || out.message[sizeof(out.message) - 1] != '\0')
     abort();

@@ -62,10 +62,10 @@ static json_t *param_schema(const json_t *p) {
 static json_t *export_spec(const cfm_spec *spec) {
   const json_t *root = spec->root, *t = json_object_get(root, "transport"), *op, *h;
   const char *base = str(t, "base_url"), *scheme = str(json_object_get(t, "auth"), "scheme");
-  json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:[], s:{}, s:{s:{}}}", "openapi", "3.1.0", "info",
-                          "title", str(root, "title") ? str(root, "title") : spec->vendor,
-                          "version", "conform-spec/1", "servers", "paths", "components",
-                          "securitySchemes");
+  json_t *doc =
+      json_pack("{s:s, s:{s:s, s:s}, s:[], s:{}, s:{s:{}}}", "openapi", "3.1.0", "info", "title",
+                str(root, "title") ? str(root, "title") : spec->vendor, "version", "conform-spec/1",
+                "servers", "paths", "components", "securitySchemes");
   json_t *servers = json_object_get(doc, "servers"), *paths = json_object_get(doc, "paths");
   json_t *sec = json_object_get(json_object_get(doc, "components"), "securitySchemes");
   size_t i;
@@ -96,20 +96,23 @@ static json_t *export_spec(const cfm_spec *spec) {
           vars = json_object();
           json_object_set_new(s0, "variables", vars);
         }
-        json_object_set_new(vars, vn, json_pack("{s:O}", "default", json_object_get(vv, "default")));
+        json_object_set_new(vars, vn,
+                            json_pack("{s:O}", "default", json_object_get(vv, "default")));
       }
     }
   }
   if (scheme && !strcmp(scheme, "bearer"))
     json_object_set_new(sec, "auth", json_pack("{s:s, s:s}", "type", "http", "scheme", "bearer"));
   else if (scheme && !strcmp(scheme, "header_token"))
-    json_object_set_new(sec, "auth", json_pack("{s:s, s:s, s:s}", "type", "apiKey", "in", "header",
-                                               "name", str(json_object_get(t, "auth"), "header")));
+    json_object_set_new(sec, "auth",
+                        json_pack("{s:s, s:s, s:s}", "type", "apiKey", "in", "header", "name",
+                                  str(json_object_get(t, "auth"), "header")));
   else
-    json_object_set_new(sec, "auth", json_pack("{s:s, s:s, s:s, s:s}", "type", "apiKey", "in",
-                                               "query", "name", "usersig", "description",
-                                               "Tencent UserSig (TLS sig v2) with sdkappid, "
-                                               "identifier, random and contenttype=json"));
+    json_object_set_new(sec, "auth",
+                        json_pack("{s:s, s:s, s:s, s:s}", "type", "apiKey", "in", "query", "name",
+                                  "usersig", "description",
+                                  "Tencent UserSig (TLS sig v2) with sdkappid, "
+                                  "identifier, random and contenttype=json"));
   json_object_set_new(doc, "security", json_pack("[{s:[]}]", "auth"));
   json_object_set(doc, "x-conform-error-model", json_object_get(t, "error_model"));
   json_object_set(doc, "x-conform-errors", json_object_get(t, "errors"));
@@ -141,15 +144,14 @@ static json_t *export_spec(const cfm_spec *spec) {
           json_array_append_new(required, json_string(str(p, "name")));
         continue;
       }
-      if (!strcmp(in, "header") && (!strcasecmp(str(p, "name"), "Content-Type") ||
-                                    !strcasecmp(str(p, "name"), "Accept") ||
-                                    !strcasecmp(str(p, "name"), "Authorization")))
+      if (!strcmp(in, "header") &&
+          (!strcasecmp(str(p, "name"), "Content-Type") || !strcasecmp(str(p, "name"), "Accept") ||
+           !strcasecmp(str(p, "name"), "Authorization")))
         continue; /* OpenAPI describes these itself */
-      json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name", str(p, "name"), "in",
-                                              in, "required",
-                                              json_is_true(json_object_get(p, "required")) ||
-                                                  !strcmp(in, "path"),
-                                              "schema", param_schema(p)));
+      json_array_append_new(
+          params, json_pack("{s:s, s:s, s:b, s:o}", "name", str(p, "name"), "in", in, "required",
+                            json_is_true(json_object_get(p, "required")) || !strcmp(in, "path"),
+                            "schema", param_schema(p)));
     }
     json_object_set_new(o, "parameters", params);
     if (has_body)
@@ -163,11 +165,11 @@ static json_t *export_spec(const cfm_spec *spec) {
     }
     {
       char st[8];
-      json_t *schema = json_object_get(resp, "schema") ? json_deep_copy(json_object_get(resp, "schema"))
-                                                       : json_object();
-      const json_t *ex = json_object_get(json_object_get(json_array_get(json_object_get(op, "examples"), 0),
-                                                         "response"),
-                                         "body");
+      json_t *schema = json_object_get(resp, "schema")
+                           ? json_deep_copy(json_object_get(resp, "schema"))
+                           : json_object();
+      const json_t *ex = json_object_get(
+          json_object_get(json_array_get(json_object_get(op, "examples"), 0), "response"), "body");
       json_t *media = json_pack("{s:o}", "schema", schema);
       snprintf(st, sizeof(st), "%lld",
                json_integer_value(json_object_get(resp, "status"))
@@ -187,8 +189,9 @@ static json_t *export_spec(const cfm_spec *spec) {
         continue;
       snprintf(st, sizeof(st), "%lld", status);
       if (!json_object_get(json_object_get(o, "responses"), st))
-        json_object_set_new(json_object_get(o, "responses"), st,
-                            json_pack("{s:s}", "description", str(p, "when") ? str(p, "when") : "error"));
+        json_object_set_new(
+            json_object_get(o, "responses"), st,
+            json_pack("{s:s}", "description", str(p, "when") ? str(p, "when") : "error"));
     }
     json_object_set(o, "x-conform-errors", json_object_get(op, "errors"));
     if (json_object_get(op, "rate_limit"))

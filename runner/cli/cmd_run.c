@@ -90,8 +90,7 @@ int cmd_run(int argc, char **argv) {
       opt.reports_dir = argv[++i];
     } else if (!strcmp(a, "--no-reports")) {
       opt.reports_dir = NULL;
-    } else if ((!strcmp(a, "--concurrency") || !strcmp(a, "--timeout") ||
-                !strcmp(a, "--repeat")) &&
+    } else if ((!strcmp(a, "--concurrency") || !strcmp(a, "--timeout") || !strcmp(a, "--repeat")) &&
                has_val) {
       char *end;
       long v = strtol(argv[++i], &end, 10);
@@ -173,7 +172,8 @@ int cmd_run(int argc, char **argv) {
             res.counts[CFM_VERDICT_SKIP], res.counts[CFM_VERDICT_FAIL],
             res.counts[CFM_VERDICT_ERROR]);
   fprintf(stderr, "conform: %zu requests in %.3f s (%.0f requests/s)\n", res.requests,
-          res.wall_ms / 1000.0, res.wall_ms > 0 ? (double)res.requests * 1000.0 / res.wall_ms : 0.0);
+          res.wall_ms / 1000.0,
+          res.wall_ms > 0 ? (double)res.requests * 1000.0 / res.wall_ms : 0.0);
   if (res.unreachable_targets)
     rc = CFM_EXIT_UNREACHABLE;
   else if (res.counts[CFM_VERDICT_FAIL] > res.baselined)

@@ -206,10 +206,10 @@ int cfm_baseline_write_from_report(const char *report_json, const char *out_path
     if (strcmp(str_of(json_object_get(c, "verdict")), "fail") != 0 ||
         !json_is_string(json_object_get(c, "id")))
       continue;
-    json_array_append_new(entries, json_pack("{s:s, s:s, s:s}", "id",
-                                             str_of(json_object_get(c, "id")), "vendor_code",
-                                             str_of(json_object_get(resp, "vendor_code")),
-                                             "reason", str_of(json_object_get(c, "reason"))));
+    json_array_append_new(entries,
+                          json_pack("{s:s, s:s, s:s}", "id", str_of(json_object_get(c, "id")),
+                                    "vendor_code", str_of(json_object_get(resp, "vendor_code")),
+                                    "reason", str_of(json_object_get(c, "reason"))));
   }
   if (json_dump_file(out, out_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
     rc = cfm_error_set(err, CFM_EIO, out_path, "", "cannot write: %s", strerror(errno));

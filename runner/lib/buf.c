@@ -54,7 +54,9 @@ int cfm_buf_add(cfm_buf *b, const void *p, size_t n) {
   return CFM_EOK;
 }
 
-int cfm_buf_adds(cfm_buf *b, const char *s) { return cfm_buf_add(b, s, strlen(s)); }
+int cfm_buf_adds(cfm_buf *b, const char *s) {
+  return cfm_buf_add(b, s, strlen(s));
+}
 
 int cfm_buf_vaddf(cfm_buf *b, const char *fmt, va_list ap) {
   char small[512];
@@ -90,7 +92,9 @@ int cfm_buf_addf(cfm_buf *b, const char *fmt, ...) {
   return rc;
 }
 
-const char *cfm_buf_str(const cfm_buf *b) { return b->data ? b->data : ""; }
+const char *cfm_buf_str(const cfm_buf *b) {
+  return b->data ? b->data : "";
+}
 
 char *cfm_buf_detach(cfm_buf *b, size_t *len) {
   char *d = b->data;

@@ -202,11 +202,13 @@ static json_t *expect_success(const json_t *op, const json_t *prov, int silent, 
   return e;
 }
 
-static int is_assumed(const json_t *prov) { return json_object_get(prov, "assumed") != NULL; }
+static int is_assumed(const json_t *prov) {
+  return json_object_get(prov, "assumed") != NULL;
+}
 
 /* A string of n units: ASCII 'a', CJK (3 bytes), emoji (4 bytes). */
 static json_t *text_of(size_t n, int width) {
-  static const char cjk[] = "\xE7\xBE\xA4";      /* 群 */
+  static const char cjk[] = "\xE7\xBE\xA4";       /* 群 */
   static const char emoji[] = "\xF0\x9F\x98\x80"; /* 😀 */
   size_t i, w = width == 3 ? 3 : width == 4 ? 4 : 1;
   char *s = malloc(n * w + 1);
@@ -261,8 +263,8 @@ static json_t *vary(const json_t *req, const json_t *param, json_t *value) {
 /* The array a list operation returns (for clamp checks): "data", else the
  * first array property of the response schema. */
 static const char *list_pointer(const json_t *op) {
-  const json_t *props = json_object_get(
-      json_object_get(json_object_get(op, "response"), "schema"), "properties");
+  const json_t *props =
+      json_object_get(json_object_get(json_object_get(op, "response"), "schema"), "properties");
   const char *k;
   json_t *v;
   if (json_is_object(json_object_get(props, "data")) &&
@@ -304,9 +306,11 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
   json_array_foreach(json_object_get(p, "limits"), li, lim) {
     const char *kind = str(lim, "kind"), *above = str(lim, "above");
     const json_t *prov = json_object_get(lim, "provenance");
-    const json_t *aprov = json_object_get(lim, "above_provenance") ? json_object_get(lim, "above_provenance") : prov;
+    const json_t *aprov =
+        json_object_get(lim, "above_provenance") ? json_object_get(lim, "above_provenance") : prov;
     long max = (long)json_number_value(json_object_get(lim, "max"));
-    long min = json_object_get(lim, "min") ? (long)json_number_value(json_object_get(lim, "min")) : 0;
+    long min =
+        json_object_get(lim, "min") ? (long)json_number_value(json_object_get(lim, "min")) : 0;
     int clamp = above && !strcmp(above, "clamp");
     char what[200];
 #define COVER() json_pack("[o]", cover(spec, "/operations/%zu/params/%zu/limits/%zu", oi, pi, li))
@@ -337,18 +341,22 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
         json_t *r2 = vary(req, p, val), *exp;
         if (vs[k].ok) {
           snprintf(what, sizeof(what), "%s of %zu %s (%zu bytes) is accepted", name, vs[k].units,
-                   vs[k].width == 1 ? "ASCII characters" : vs[k].width == 3 ? "CJK characters" : "emoji",
+                   vs[k].width == 1   ? "ASCII characters"
+                   : vs[k].width == 3 ? "CJK characters"
+                                      : "emoji",
                    vs[k].units * (size_t)vs[k].width);
           exp = expect_success(op, prov, is_assumed(prov), what);
         } else {
           snprintf(what, sizeof(what), "%s of %zu %s (%zu bytes) is refused: the limit is %ld %s",
                    name, vs[k].units,
-                   vs[k].width == 1 ? "ASCII characters" : vs[k].width == 3 ? "CJK characters" : "emoji",
+                   vs[k].width == 1   ? "ASCII characters"
+                   : vs[k].width == 3 ? "CJK characters"
+                                      : "emoji",
                    vs[k].units * (size_t)vs[k].width, max, bytes ? "bytes" : "characters");
           exp = expect_error(ABOVE_ROWS(), bad_classes, aprov, is_assumed(aprov), what);
         }
-        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(),
-                      0, "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
+        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(), 0,
+                      "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
       }
     } else if (!strcmp(kind, "max_items")) {
       int csv = str(p, "style") && !strcmp(str(p, "style"), "csv");
@@ -363,7 +371,8 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
           const json_t *live = json_object_get(json_object_get(req, str(p, "in")), name);
           if (!buf)
             return CFM_ENOMEM;
-          off += (size_t)sprintf(buf, "%s", json_string_value(live) ? json_string_value(live) : "x");
+          off +=
+              (size_t)sprintf(buf, "%s", json_string_value(live) ? json_string_value(live) : "x");
           for (i = 1; i < n; i++)
             off += (size_t)sprintf(buf + off, ",%llu", 900000000000000ull + (unsigned long long)i);
           val = json_string(buf);
@@ -376,15 +385,16 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
                  k ? "refused" : "accepted", max);
         exp = k ? expect_error(ABOVE_ROWS(), bad_classes, aprov, is_assumed(aprov), what)
                 : expect_success(op, prov, is_assumed(prov), what);
-        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(),
-                      0, "%s.%s.limit.%s.%s", v, o, name, k ? "above" : "at");
+        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(), 0,
+                      "%s.%s.limit.%s.%s", v, o, name, k ? "above" : "at");
       }
     } else if (!strcmp(kind, "range")) {
       struct {
         const char *detail;
         long value;
         int ok;
-      } vs[4] = {{"min", min, 1}, {"max", max, 1}, {"below", min - 1, 0}, {"above", max + 1, clamp}};
+      } vs[4] = {
+          {"min", min, 1}, {"max", max, 1}, {"below", min - 1, 0}, {"above", max + 1, clamp}};
       size_t k;
       for (k = 0; k < 4 && rc == CFM_EOK; k++) {
         json_t *r2 = vary(req, p, json_integer(vs[k].value)), *exp;
@@ -401,18 +411,19 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
             exp = expect_success(op, prov, is_assumed(prov), what);
           }
         } else {
-          const json_t *bp = k == 2 ? json_pack("{s:s}", "assumed",
-                                                "the document gives the range, not what happens below it")
-                                    : aprov;
+          const json_t *bp =
+              k == 2 ? json_pack("{s:s}", "assumed",
+                                 "the document gives the range, not what happens below it")
+                     : aprov;
           snprintf(what, sizeof(what), "%s=%ld is refused: the range is [%ld,%ld]", name,
                    vs[k].value, min, max);
-          exp = expect_error(rows_by_trigger(spec, op, limit_trig), bad_classes, bp,
-                             is_assumed(bp), what);
+          exp = expect_error(rows_by_trigger(spec, op, limit_trig), bad_classes, bp, is_assumed(bp),
+                             what);
           if (k == 2)
             json_decref((json_t *)bp);
         }
-        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(),
-                      0, "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
+        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(), 0,
+                      "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
       }
     }
 #undef COVER
@@ -458,8 +469,9 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
     json_t *covers = json_pack("[o]", cover(spec, "/operations/%zu/response", oi));
     if (ex)
       json_array_append_new(covers, cover(spec, "/operations/%zu/examples/0", oi));
-    snprintf(what, sizeof(what), "the documented request succeeds with a response that fits the "
-                                 "documented fields");
+    snprintf(what, sizeof(what),
+             "the documented request succeeds with a response that fits the "
+             "documented fields");
     rc = add_case(l, spec, o, "example",
                   steps_with(op, main_step(op, json_deep_copy(req),
                                            expect_success(op, prov, is_assumed(prov), what))),
@@ -475,18 +487,22 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
       if (k == 0 || rc || !json_is_object(json_object_get(json_object_get(ex2, "request"), "body")))
         continue;
       r2 = json_deep_copy(req);
-      json_object_set_new(r2, "body", json_deep_copy(json_object_get(json_object_get(ex2, "request"), "body")));
+      json_object_set_new(r2, "body",
+                          json_deep_copy(json_object_get(json_object_get(ex2, "request"), "body")));
       json_object_foreach((json_t *)json_object_get(op, "bind"), kk, vv) {
         if (json_object_get(json_object_get(r2, "body"), kk))
           json_object_set(json_object_get(r2, "body"), kk, vv);
       }
       snprintf(what, sizeof(what), "the documented request '%s' succeeds", str(ex2, "id"));
-      rc = add_case(l, spec, o, "example",
-                    steps_with(op, main_step(op, r2, expect_success(op, json_object_get(ex2, "provenance"),
-                                                                    is_assumed(json_object_get(ex2, "provenance")), what))),
-                    json_object_get(ex2, "provenance"),
-                    json_pack("[o]", cover(spec, "/operations/%zu/examples/%zu", oi, k)), 0,
-                    "%s.%s.example.%s", v, o, str(ex2, "id"));
+      rc = add_case(
+          l, spec, o, "example",
+          steps_with(
+              op, main_step(op, r2,
+                            expect_success(op, json_object_get(ex2, "provenance"),
+                                           is_assumed(json_object_get(ex2, "provenance")), what))),
+          json_object_get(ex2, "provenance"),
+          json_pack("[o]", cover(spec, "/operations/%zu/examples/%zu", oi, k)), 0,
+          "%s.%s.example.%s", v, o, str(ex2, "id"));
     }
   }
   /* A body that is not JSON. */
@@ -494,12 +510,12 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
     static const char *const parse_trig[] = {"invalid_param", NULL};
     json_t *aprov = json_pack("{s:s}", "assumed", "a body that is not JSON is refused as invalid");
     json_t *st = main_step(op, json_deep_copy(req),
-                           expect_error(rows_by_trigger(spec, op, parse_trig), bad_classes, aprov, 1,
-                                        "a request body that is not JSON is refused"));
+                           expect_error(rows_by_trigger(spec, op, parse_trig), bad_classes, aprov,
+                                        1, "a request body that is not JSON is refused"));
     json_object_set_new(st, "raw_body", json_string("{\"truncated\": "));
     rc = add_case(l, spec, o, "robustness", steps_with(op, st), aprov,
-                  json_pack("[o]", cover(spec, "/operations/%zu", oi)), 0, "%s.%s.robustness.bad_json",
-                  v, o);
+                  json_pack("[o]", cover(spec, "/operations/%zu", oi)), 0,
+                  "%s.%s.robustness.bad_json", v, o);
     json_decref(aprov);
   }
   json_array_foreach(json_object_get(op, "params"), pi, p) {
@@ -512,22 +528,23 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
     /* required: omit it (path parameters cannot be omitted from a path). */
     if (json_is_true(json_object_get(p, "required")) && strcmp(in, "path")) {
       snprintf(what, sizeof(what), "omitting the required %s '%s' is refused", in, name);
-      rc = add_case(l, spec, o, "required",
-                    steps_with(op, main_step(op, vary(req, p, NULL),
-                                             expect_error(rows_by_trigger(spec, op, missing_trig),
-                                                          bad_classes, prov, is_assumed(prov),
-                                                          what))),
-                    prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-                    "%s.%s.required.%s", v, o, name);
+      rc = add_case(
+          l, spec, o, "required",
+          steps_with(op, main_step(op, vary(req, p, NULL),
+                                   expect_error(rows_by_trigger(spec, op, missing_trig),
+                                                bad_classes, prov, is_assumed(prov), what))),
+          prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+          "%s.%s.required.%s", v, o, name);
     }
     /* type: a value of the wrong JSON type (body only: query/path are text). */
     if (!rc && !strcmp(in, "body")) {
-      json_t *wrong = !strcmp(type, "string")    ? json_integer(12345)
-                      : !strcmp(type, "array")   ? json_string("not-an-array")
-                      : !strcmp(type, "object")  ? json_string("not-an-object")
-                                                 : json_string("not-a-number-or-boolean");
-      json_t *sprov = json_pack("{s:s}", "assumed",
-                                "the document gives the type; that other types are refused is our reading");
+      json_t *wrong = !strcmp(type, "string")   ? json_integer(12345)
+                      : !strcmp(type, "array")  ? json_string("not-an-array")
+                      : !strcmp(type, "object") ? json_string("not-an-object")
+                                                : json_string("not-a-number-or-boolean");
+      json_t *sprov =
+          json_pack("{s:s}", "assumed",
+                    "the document gives the type; that other types are refused is our reading");
       snprintf(what, sizeof(what), "'%s' of the wrong JSON type is refused (documented as %s)",
                name, type);
       rc = add_case(l, spec, o, "type",
@@ -551,12 +568,13 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
     /* not_found: a well-formed id that does not exist, and malformed ids. */
     if (!rc && json_object_get(p, "absent")) {
       snprintf(what, sizeof(what), "a '%s' that does not exist answers not found", name);
-      rc = add_case(l, spec, o, "not_found",
-                    steps_with(op, main_step(op, vary(req, p, json_deep_copy(json_object_get(p, "absent"))),
-                                             expect_error(rows_by_trigger(spec, op, nf_trig),
-                                                          nf_classes, prov, 0, what))),
-                    prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-                    "%s.%s.not_found.%s", v, o, name);
+      rc = add_case(
+          l, spec, o, "not_found",
+          steps_with(op, main_step(op, vary(req, p, json_deep_copy(json_object_get(p, "absent"))),
+                                   expect_error(rows_by_trigger(spec, op, nf_trig), nf_classes,
+                                                prov, 0, what))),
+          prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+          "%s.%s.not_found.%s", v, o, name);
     }
     if (!rc && json_is_array(json_object_get(p, "malformed"))) {
       const json_t *mv;
@@ -566,13 +584,14 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
                             : json_pack("{s:s}", "assumed",
                                         "a malformed id is refused as invalid or not found");
         snprintf(what, sizeof(what), "a malformed '%s' is refused", name);
-        rc = add_case(l, spec, o, "not_found",
-                      steps_with(op, main_step(op, vary(req, p, json_deep_copy(mv)),
-                                               expect_error(malformed_rows(spec, op, malformed_trig),
-                                                            malformed_classes, mprov,
-                                                            is_assumed(mprov), what))),
-                      mprov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-                      "%s.%s.malformed.%s.%zu", v, o, name, k);
+        rc =
+            add_case(l, spec, o, "not_found",
+                     steps_with(op, main_step(op, vary(req, p, json_deep_copy(mv)),
+                                              expect_error(malformed_rows(spec, op, malformed_trig),
+                                                           malformed_classes, mprov,
+                                                           is_assumed(mprov), what))),
+                     mprov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+                     "%s.%s.malformed.%s.%zu", v, o, name, k);
         json_decref(mprov);
         if (rc)
           break;
@@ -590,7 +609,10 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
       json_t *step, *exp;
       int silent = !json_array_size(rows);
       snprintf(what, sizeof(what), "a %s credential is refused",
-               k == 0 ? "missing" : k == 1 ? "malformed" : k == 2 ? "expired" : "wrong-app");
+               k == 0   ? "missing"
+               : k == 1 ? "malformed"
+               : k == 2 ? "expired"
+                        : "wrong-app");
       exp = expect_error(json_array_size(rows) ? json_deep_copy(rows) : NULL, auth_classes, prov,
                          silent, what);
       if (json_array_size(rows)) {
@@ -701,7 +723,8 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
       json_array_foreach(json_object_get(op, "errors"), j, r) {
         char code[64];
         if (json_is_integer(json_object_get(r, "code")))
-          snprintf(code, sizeof(code), "%lld", (long long)json_integer_value(json_object_get(r, "code")));
+          snprintf(code, sizeof(code), "%lld",
+                   (long long)json_integer_value(json_object_get(r, "code")));
         else
           snprintf(code, sizeof(code), "%s", str(r, "code") ? str(r, "code") : "");
         snprintf(ptr, sizeof(ptr), "/operations/%zu/errors/%zu", i, j);
@@ -713,7 +736,8 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
     json_array_foreach(json_object_get(json_object_get(spec->root, "transport"), "errors"), j, r) {
       char code[64];
       if (json_is_integer(json_object_get(r, "code")))
-        snprintf(code, sizeof(code), "%lld", (long long)json_integer_value(json_object_get(r, "code")));
+        snprintf(code, sizeof(code), "%lld",
+                 (long long)json_integer_value(json_object_get(r, "code")));
       else
         snprintf(code, sizeof(code), "%s", str(r, "code") ? str(r, "code") : "");
       snprintf(ptr, sizeof(ptr), "/transport/errors/%zu", j);
@@ -722,10 +746,12 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
     }
     snprintf(ptr, sizeof(ptr), "/transport/auth");
     snprintf(label, sizeof(label), "authentication");
-    ITEM("auth", json_object_get(json_object_get(json_object_get(spec->root, "transport"), "auth"), "provenance"));
+    ITEM("auth", json_object_get(json_object_get(json_object_get(spec->root, "transport"), "auth"),
+                                 "provenance"));
     json_array_foreach(json_object_get(spec->root, "scenarios"), j, sc) {
       snprintf(ptr, sizeof(ptr), "/scenarios/%zu", j);
-      snprintf(label, sizeof(label), "%s", str(sc, "statement") ? str(sc, "statement") : str(sc, "id"));
+      snprintf(label, sizeof(label), "%s",
+               str(sc, "statement") ? str(sc, "statement") : str(sc, "id"));
       ITEM(str(sc, "kind") && !strcmp(str(sc, "kind"), "rule") ? "rule" : "flow",
            json_object_get(sc, "provenance"));
     }

@@ -126,8 +126,7 @@ int cfm_config_use_mock(cfm_config *cfg, uint16_t port) {
     } else if (i == 1) {
       json_object_set_new(t->credentials, "app_token", json_string("conform-demo-app-token"));
     } else {
-      json_object_set_new(t->credentials, "access_token",
-                          json_string("conform-demo-access-token"));
+      json_object_set_new(t->credentials, "access_token", json_string("conform-demo-access-token"));
     }
     if (!t->base_url)
       return CFM_ENOMEM;
@@ -420,8 +419,8 @@ void cfm_redact(const cfm_config *cfg, const char *text, char *out, size_t cap) 
   }
   /* header values of Authorization / access-token headers */
   {
-    static const char *const names[] = {"Authorization: Bearer ", "Authorization: ",
-                                        "x-acs-dingtalk-access-token: "};
+    static const char *const names[] = {"Authorization: Bearer ",
+                                        "Authorization: ", "x-acs-dingtalk-access-token: "};
     for (i = 0; i < 3; i++) {
       for (p = out; (p = strcasestr(p, names[i])) != NULL;) {
         char *v = p + strlen(names[i]), *e = v;

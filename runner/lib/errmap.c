@@ -45,18 +45,27 @@ cfm_class cfm_class_from_status(long status) {
   if (status >= 200 && status < 300)
     return CFM_CLASS_OK;
   switch (status) {
-  case 400: return CFM_CLASS_INVALID_ARGUMENT;
-  case 401: return CFM_CLASS_UNAUTHENTICATED;
-  case 403: return CFM_CLASS_PERMISSION_DENIED;
-  case 404: return CFM_CLASS_NOT_FOUND;
-  case 409: return CFM_CLASS_ALREADY_EXISTS;
-  case 412: return CFM_CLASS_FAILED_PRECONDITION;
+  case 400:
+    return CFM_CLASS_INVALID_ARGUMENT;
+  case 401:
+    return CFM_CLASS_UNAUTHENTICATED;
+  case 403:
+    return CFM_CLASS_PERMISSION_DENIED;
+  case 404:
+    return CFM_CLASS_NOT_FOUND;
+  case 409:
+    return CFM_CLASS_ALREADY_EXISTS;
+  case 412:
+    return CFM_CLASS_FAILED_PRECONDITION;
   case 413:
-  case 429: return CFM_CLASS_RESOURCE_EXHAUSTED;
+  case 429:
+    return CFM_CLASS_RESOURCE_EXHAUSTED;
   case 502:
   case 503:
-  case 504: return CFM_CLASS_UNAVAILABLE;
-  default: break;
+  case 504:
+    return CFM_CLASS_UNAVAILABLE;
+  default:
+    break;
   }
   if (status >= 500 && status < 600)
     return CFM_CLASS_INTERNAL;
@@ -93,8 +102,8 @@ static pcre2_code *compiled(const char *source, int *bad, pcre2_code **temp) {
       return code;
     }
   }
-  code = pcre2_compile((PCRE2_SPTR)source, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-                       &ec, &eo, NULL);
+  code = pcre2_compile((PCRE2_SPTR)source, PCRE2_ZERO_TERMINATED,
+                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
   if (code)
     (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   if (cache_count < PATTERN_CACHE) {
@@ -206,8 +215,8 @@ static cfm_class class_of_status(const json_t *model, long status) {
   return c >= 0 ? (cfm_class)c : cfm_class_from_status(status);
 }
 
-int cfm_errmap_map(const json_t *model, const json_t *const *tables, size_t ntables,
-                   long status, const char *body, size_t len, cfm_mapped *out) {
+int cfm_errmap_map(const json_t *model, const json_t *const *tables, size_t ntables, long status,
+                   const char *body, size_t len, cfm_mapped *out) {
   json_t *doc = NULL;
   const char *code_ptr, *msg_ptr;
   int http_errors;
@@ -285,9 +294,9 @@ int cfm_errmap_map(const json_t *model, const json_t *const *tables, size_t ntab
     out->row = row;
     out->cls = c >= 0 ? (cfm_class)c : CFM_CLASS_UNKNOWN;
     snprintf(out->why, sizeof(out->why), "error row '%s'",
-             json_string_value(json_object_get(row, "id")) ? json_string_value(
-                                                                 json_object_get(row, "id"))
-                                                           : "?");
+             json_string_value(json_object_get(row, "id"))
+                 ? json_string_value(json_object_get(row, "id"))
+                 : "?");
   } else if (http_errors) {
     out->cls = class_of_status(model, status);
     snprintf(out->why, sizeof(out->why), "HTTP %ld, code '%.60s' in no table", status, out->code);

@@ -44,8 +44,8 @@ static void copy_trunc(char *dst, size_t cap, const char *src) {
   dst[n] = '\0';
 }
 
-int cfm_error_set(cfm_error_t *err, int code, const char *where,
-                  const char *pointer, const char *fmt, ...) {
+int cfm_error_set(cfm_error_t *err, int code, const char *where, const char *pointer,
+                  const char *fmt, ...) {
   va_list ap;
   if (!err || err->code != CFM_EOK)
     return code;

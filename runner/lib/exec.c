@@ -60,7 +60,9 @@ struct cfm_exec {
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init(void) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static double now_s(void) {
   struct timespec ts;
@@ -136,8 +138,7 @@ static int bucket_for(cfm_exec *ex, const char *key, double rate) {
   return (int)ex->nbuckets++;
 }
 
-int cfm_exec_submit(cfm_exec *ex, const cfm_http_request *req, cfm_exec_done_fn done,
-                    void *user) {
+int cfm_exec_submit(cfm_exec *ex, const cfm_http_request *req, cfm_exec_done_fn done, void *user) {
   job *j = calloc(1, sizeof(*j));
   size_t i;
   if (!j)
@@ -227,8 +228,8 @@ static int start(cfm_exec *ex, job *j) {
   curl_easy_reset(e);
   j->easy = e;
   j->resp_len = 0;
-  j->too_big = (int)(ex->opt.max_response_bytes > 0x7fffffff ? 0x7fffffff
-                                                              : ex->opt.max_response_bytes);
+  j->too_big =
+      (int)(ex->opt.max_response_bytes > 0x7fffffff ? 0x7fffffff : ex->opt.max_response_bytes);
   j->ctype[0] = j->retry_after[0] = '\0';
   j->started = now_s();
   j->attempts++;
@@ -417,8 +418,8 @@ static void finish(cfm_exec *ex, CURLMsg *msg) {
     probe.body = j->resp ? j->resp : "";
     probe.len = j->resp_len;
     probe.attempts = j->attempts;
-    throttled = ex->opt.throttled ? ex->opt.throttled(ex->opt.throttled_user, &probe)
-                                  : status == 429;
+    throttled =
+        ex->opt.throttled ? ex->opt.throttled(ex->opt.throttled_user, &probe) : status == 429;
     if (throttled && j->attempts <= ex->opt.max_retries) {
       j->not_before = now_s() + backoff_s(ex, j);
       ex->stats.retries++;
@@ -486,7 +487,9 @@ void cfm_exec_cancel(cfm_exec *ex) {
     ex->cancelled = 1;
 }
 
-void cfm_exec_stats_get(const cfm_exec *ex, cfm_exec_stats *out) { *out = ex->stats; }
+void cfm_exec_stats_get(const cfm_exec *ex, cfm_exec_stats *out) {
+  *out = ex->stats;
+}
 
 void cfm_exec_free(cfm_exec *ex) {
   size_t i;

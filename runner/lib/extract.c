@@ -121,15 +121,15 @@ static char *clean_cell(span s) {
 /* ---- the regexes --------------------------------------------------------- */
 
 enum {
-  RX_ENDPOINT,   /* METHOD URL */
-  RX_MAXLEN,     /* max length N chars/bytes */
-  RX_NOMORE,     /* no more than N KB/items */
-  RX_RANGE,      /* range [a,b] / from a to b */
-  RX_DEFAULT,    /* default N */
-  RX_CLAMP,      /* above N, still N */
-  RX_ATMOST,     /* at most N items */
-  RX_RATE,       /* N calls per second */
-  RX_HOST,       /* a vendor host name */
+  RX_ENDPOINT, /* METHOD URL */
+  RX_MAXLEN,   /* max length N chars/bytes */
+  RX_NOMORE,   /* no more than N KB/items */
+  RX_RANGE,    /* range [a,b] / from a to b */
+  RX_DEFAULT,  /* default N */
+  RX_CLAMP,    /* above N, still N */
+  RX_ATMOST,   /* at most N items */
+  RX_RATE,     /* N calls per second */
+  RX_HOST,     /* a vendor host name */
   RX__COUNT
 };
 
@@ -139,15 +139,18 @@ static const char *const rx_src[RX__COUNT] = {
     [RX_MAXLEN] = "(?:最大长度为?|最长|max(?:imum)?\\s+length\\s+(?:is|of)|up\\s+to|at\\s+most|"
                   "no\\s+more\\s+than|cannot\\s+exceed)\\s*`?(\\d+)`?\\s*"
                   "(个字符|字符|字节|characters?|chars?|bytes?|个|items?|elements?)",
-    [RX_NOMORE] = "(?:不要超过|不超过|不能超过|must\\s+not\\s+exceed|not\\s+exceed)\\s*`?(\\d+)`?\\s*"
-                  "(KB|MB|字节|字符|个|bytes?|characters?|items?)",
+    [RX_NOMORE] =
+        "(?:不要超过|不超过|不能超过|must\\s+not\\s+exceed|not\\s+exceed)\\s*`?(\\d+)`?\\s*"
+        "(KB|MB|字节|字符|个|bytes?|characters?|items?)",
     [RX_RANGE] = "(?:取值范围为?|范围为?|range(?:s)?\\s*(?:is)?|ranging\\s+from|between)\\s*"
                  "[\\[（(]?\\s*`?(-?\\d+)`?\\s*(?:,|，|~|-|to|and)\\s*`?(-?\\d+)`?",
-    [RX_DEFAULT] = "(?:默认值为|默认为|默认值是|default(?:\\s+value)?\\s+(?:is|of))\\s*`?(-?\\d+)`?",
+    [RX_DEFAULT] =
+        "(?:默认值为|默认为|默认值是|default(?:\\s+value)?\\s+(?:is|of))\\s*`?(-?\\d+)`?",
     [RX_CLAMP] = "(?:超过|above|greater\\s+than|exceeds?)\\s*`?(\\d+)`?[^。.;；]{0,40}?"
                  "(?:仍返回|返回|still\\s+returns?|returns?)\\s*`?(\\d+)`?",
-    [RX_ATMOST] = "(?:最多(?:支持删除|可传|可获取|可返回|支持)?|at\\s+most|up\\s+to|a\\s+maximum\\s+of)"
-                  "\\s*`?(\\d[\\d,]*)`?\\s*(?:个|items?|ids?|members?|groups?|entries)",
+    [RX_ATMOST] =
+        "(?:最多(?:支持删除|可传|可获取|可返回|支持)?|at\\s+most|up\\s+to|a\\s+maximum\\s+of)"
+        "\\s*`?(\\d[\\d,]*)`?\\s*(?:个|items?|ids?|members?|groups?|entries)",
     [RX_RATE] = "(\\d+)\\s*(?:次/秒|calls?\\s+per\\s+second|requests?\\s+per\\s+second|QPS|次每秒)",
     [RX_HOST] = "\\b((?:[a-z0-9-]+\\.)+(?:com|cn|io|net))\\b",
 };
@@ -219,10 +222,10 @@ typedef struct extractor {
   json_t *findings; /* array of finding objects */
   char heads[MAX_DEPTH][128];
   int have[MAX_DEPTH];
-  int top_level;       /* smallest heading level seen */
-  int revision;        /* 0-based */
+  int top_level; /* smallest heading level seen */
+  int revision;  /* 0-based */
   char first_head[128];
-  int anchor;          /* running id of the operation-level section */
+  int anchor; /* running id of the operation-level section */
   int anchor_level;
 } extractor;
 
@@ -304,14 +307,30 @@ static const struct {
   const char *text;
   int level;
 } scraped_heads[] = {
-    {"Request", 2},          {"Response", 2},        {"Error codes", 2},
-    {"Basic information", 3}, {"Request headers", 3}, {"Path parameters", 3},
-    {"Query parameters", 3}, {"Request body", 3},    {"Request example", 3},
-    {"Response body", 3},    {"Response body example", 3}, {"Response headers", 3},
-    {"请求", 2},             {"响应", 2},            {"错误码", 2},
-    {"基本信息", 3},         {"请求头", 3},          {"路径参数", 3},
-    {"查询参数", 3},         {"请求体", 3},          {"请求示例", 3},
-    {"返回参数", 3},         {"返回示例", 3},        {"响应示例", 3},
+    {"Request", 2},
+    {"Response", 2},
+    {"Error codes", 2},
+    {"Basic information", 3},
+    {"Request headers", 3},
+    {"Path parameters", 3},
+    {"Query parameters", 3},
+    {"Request body", 3},
+    {"Request example", 3},
+    {"Response body", 3},
+    {"Response body example", 3},
+    {"Response headers", 3},
+    {"请求", 2},
+    {"响应", 2},
+    {"错误码", 2},
+    {"基本信息", 3},
+    {"请求头", 3},
+    {"路径参数", 3},
+    {"查询参数", 3},
+    {"请求体", 3},
+    {"请求示例", 3},
+    {"返回参数", 3},
+    {"返回示例", 3},
+    {"响应示例", 3},
 };
 
 static int scraped_heading(span line) {
@@ -341,17 +360,17 @@ static const struct {
   const char *word;
   col_role role;
 } col_words[] = {
-    {"参数", C_NAME},        {"字段", C_NAME},          {"参数名", C_NAME},
-    {"field", C_NAME},       {"name", C_NAME},          {"parameter", C_NAME},
-    {"类型", C_TYPE},        {"type", C_TYPE},          {"是否必需", C_REQUIRED},
-    {"是否必填", C_REQUIRED}, {"必填", C_REQUIRED},      {"属性", C_REQUIRED},
-    {"required", C_REQUIRED}, {"描述", C_DESC},          {"说明", C_DESC},
-    {"description", C_DESC}, {"含义", C_DESC},          {"可能原因", C_DESC},
+    {"参数", C_NAME},          {"字段", C_NAME},          {"参数名", C_NAME},
+    {"field", C_NAME},         {"name", C_NAME},          {"parameter", C_NAME},
+    {"类型", C_TYPE},          {"type", C_TYPE},          {"是否必需", C_REQUIRED},
+    {"是否必填", C_REQUIRED},  {"必填", C_REQUIRED},      {"属性", C_REQUIRED},
+    {"required", C_REQUIRED},  {"描述", C_DESC},          {"说明", C_DESC},
+    {"description", C_DESC},   {"含义", C_DESC},          {"可能原因", C_DESC},
     {"http 状态码", C_STATUS}, {"http状态码", C_STATUS},  {"httpcode", C_STATUS},
-    {"http code", C_STATUS}, {"http status", C_STATUS}, {"status", C_STATUS},
-    {"错误类型", C_CODE},    {"错误码", C_CODE},        {"error code", C_CODE},
-    {"code", C_CODE},        {"错误提示", C_MESSAGE},   {"error message", C_MESSAGE},
-    {"message", C_MESSAGE},  {"错误信息", C_MESSAGE},   {"value", C_VALUE},
+    {"http code", C_STATUS},   {"http status", C_STATUS}, {"status", C_STATUS},
+    {"错误类型", C_CODE},      {"错误码", C_CODE},        {"error code", C_CODE},
+    {"code", C_CODE},          {"错误提示", C_MESSAGE},   {"error message", C_MESSAGE},
+    {"message", C_MESSAGE},    {"错误信息", C_MESSAGE},   {"value", C_VALUE},
 };
 
 static col_role role_of(const char *cell) {
@@ -371,11 +390,13 @@ static const char *json_type_of(const char *t) {
     const char *word;
     const char *type;
   } types[] = {
-      {"string", "string"}, {"str", "string"},    {"int", "integer"},   {"integer", "integer"},
-      {"long", "integer"},  {"int64", "integer"}, {"int32", "integer"}, {"number", "number"},
-      {"float", "number"},  {"double", "number"}, {"bool", "boolean"},  {"boolean", "boolean"},
-      {"array", "array"},   {"list", "array"},    {"object", "object"}, {"json", "object"},
-      {"map", "object"},    {"json array", "array"}, {"json object", "object"},
+      {"string", "string"},      {"str", "string"},    {"int", "integer"},
+      {"integer", "integer"},    {"long", "integer"},  {"int64", "integer"},
+      {"int32", "integer"},      {"number", "number"}, {"float", "number"},
+      {"double", "number"},      {"bool", "boolean"},  {"boolean", "boolean"},
+      {"array", "array"},        {"list", "array"},    {"object", "object"},
+      {"json", "object"},        {"map", "object"},    {"json array", "array"},
+      {"json object", "object"},
   };
   size_t i;
   char low[32];
@@ -407,8 +428,7 @@ static int required_of(const char *t) {
 /* Where a parameter table's rows go, from the heading above it. */
 static const char *param_location(const char *head) {
   span h = {head, strlen(head)};
-  if (span_has(h, "响应") || span_has(h, "应答") || span_has(h, "response") ||
-      span_has(h, "返回"))
+  if (span_has(h, "响应") || span_has(h, "应答") || span_has(h, "response") || span_has(h, "返回"))
     return "response";
   if (span_has(h, "header") || span_has(h, "请求头"))
     return "header";
@@ -419,8 +439,7 @@ static const char *param_location(const char *head) {
   if (span_has(h, "body") || span_has(h, "请求包") || span_has(h, "request packet") ||
       span_has(h, "请求体"))
     return "body";
-  if (span_has(h, "响应") || span_has(h, "应答") || span_has(h, "response") ||
-      span_has(h, "返回"))
+  if (span_has(h, "响应") || span_has(h, "应答") || span_has(h, "response") || span_has(h, "返回"))
     return "response";
   if (span_has(h, "公共参数") || span_has(h, "common"))
     return "common";
@@ -470,9 +489,8 @@ static json_t *limits_in(span d, const char *type, json_t **dflt, json_t **clamp
       add_limit(limits, "max_length", 0, n, "chars", 0);
     else
       add_limit(limits, "max_items", 0, n, "items", 0);
-  } else if (rx_match(RX_ATMOST, d, c, 0) &&
-             ((type && strcmp(type, "array") == 0) || span_has(d, "逗号") ||
-              span_has(d, "comma"))) {
+  } else if (rx_match(RX_ATMOST, d, c, 0) && ((type && strcmp(type, "array") == 0) ||
+                                              span_has(d, "逗号") || span_has(d, "comma"))) {
     add_limit(limits, "max_items", 0, span_long(c[0]), "items", 0);
   }
   if (rx_match(RX_RANGE, d, c, 0)) {
@@ -623,15 +641,32 @@ static void table_row(extractor *x, const table *t, span *cells, size_t n) {
     if (!v[i])
       goto out;
     switch (t->roles[i]) {
-    case C_NAME: name = name ? name : v[i]; break;
-    case C_TYPE: type = v[i]; break;
-    case C_REQUIRED: req = v[i]; break;
-    case C_DESC: desc = *desc ? desc : v[i]; break;
-    case C_STATUS: status = v[i]; break;
-    case C_CODE: code = code ? code : v[i]; break;
-    case C_MESSAGE: msg = v[i]; break;
-    case C_VALUE: value = v[i]; break;
-    default: break;
+    case C_NAME:
+      name = name ? name : v[i];
+      break;
+    case C_TYPE:
+      type = v[i];
+      break;
+    case C_REQUIRED:
+      req = v[i];
+      break;
+    case C_DESC:
+      desc = *desc ? desc : v[i];
+      break;
+    case C_STATUS:
+      status = v[i];
+      break;
+    case C_CODE:
+      code = code ? code : v[i];
+      break;
+    case C_MESSAGE:
+      msg = v[i];
+      break;
+    case C_VALUE:
+      value = v[i];
+      break;
+    default:
+      break;
     }
   }
   /* Two-column KV tables (Field | Value) carry the endpoint. */
@@ -648,7 +683,11 @@ static void table_row(extractor *x, const table *t, span *cells, size_t n) {
         json_object_set_new(e, "message", json_string(pat));
       free(pat);
     }
-    json_object_set_new(e, "class", json_string(class_for(st, code, *desc ? desc : msg ? msg : "")));
+    json_object_set_new(e, "class",
+                        json_string(class_for(st, code,
+                                              *desc ? desc
+                                              : msg ? msg
+                                                    : "")));
     add_finding(x, "error", e);
     goto out;
   }
@@ -684,9 +723,9 @@ out:
 /* Scraped tables: "NameTypeRequiredDescription" header, then rows like
  * "groupIdLongYesThe Room group ID..." — split on a known type word
  * followed by Yes/No. */
-static const char *const scraped_types[] = {"String", "Long", "Integer", "Int", "Boolean",
-                                            "Bool", "Array", "Object", "Number", "Double",
-                                            "Float", "List", "Map"};
+static const char *const scraped_types[] = {"String", "Long",  "Integer", "Int",    "Boolean",
+                                            "Bool",   "Array", "Object",  "Number", "Double",
+                                            "Float",  "List",  "Map"};
 
 static int scraped_row(extractor *x, span line, int with_required, const char *where) {
   size_t i, k;
@@ -767,12 +806,12 @@ static int scraped_error_row(extractor *x, span line) {
     return 0;
   st = strtol(line.p, NULL, 10);
   cs = i;
-  while (i < line.n && (islower((unsigned char)line.p[i]) || line.p[i] == '.' ||
-                        line.p[i] == '_' || isdigit((unsigned char)line.p[i])))
+  while (i < line.n && (islower((unsigned char)line.p[i]) || line.p[i] == '.' || line.p[i] == '_' ||
+                        isdigit((unsigned char)line.p[i])))
     i++;
   ce = i;
-  if (ce == cs || (memchr(line.p + cs, '.', ce - cs) == NULL &&
-                   memchr(line.p + cs, '_', ce - cs) == NULL))
+  if (ce == cs ||
+      (memchr(line.p + cs, '.', ce - cs) == NULL && memchr(line.p + cs, '_', ce - cs) == NULL))
     return 0;
   {
     char code[96];
@@ -876,13 +915,14 @@ static void code_block(extractor *x, span code, const char *head) {
     span t = trim(line);
     if (rx_match(RX_ENDPOINT, t, c, 0))
       add_finding(x, "endpoint",
-                  json_pack("{s:s%, s:s%, s:s%}", "method", c[0].p, c[0].n, "url", c[1].p,
-                            c[1].n, "query", c[2].p, c[2].n));
+                  json_pack("{s:s%, s:s%, s:s%}", "method", c[0].p, c[0].n, "url", c[1].p, c[1].n,
+                            "query", c[2].p, c[2].n));
     else if (span_starts(t, "https://") || span_starts(t, "http://")) {
       const char *q = memchr(t.p, '?', t.n);
       size_t un = q ? (size_t)(q - t.p) : t.n;
-      add_finding(x, "url", json_pack("{s:s%, s:s%}", "url", t.p, un, "query", q ? q : "",
-                                       q ? t.n - un : (size_t)0));
+      add_finding(
+          x, "url",
+          json_pack("{s:s%, s:s%}", "url", t.p, un, "query", q ? q : "", q ? t.n - un : (size_t)0));
     }
     off += line.n + 1;
   }
@@ -901,8 +941,9 @@ static void code_block(extractor *x, span code, const char *head) {
       json_decref(dflt);
       json_decref(clamp);
       if (json_array_size(lims))
-        add_finding(x, "hint", json_pack("{s:s%, s:o}", "name", q1 + 1, (size_t)(q2 - q1 - 1),
-                                         "limits", lims));
+        add_finding(
+            x, "hint",
+            json_pack("{s:s%, s:o}", "name", q1 + 1, (size_t)(q2 - q1 - 1), "limits", lims));
       else
         json_decref(lims);
     }
@@ -935,8 +976,9 @@ static void prose(extractor *x, span line, int hosts_ok) {
   if (!hosts_ok)
     hosts_ok = span_starts(t, "Host:") || span_has(t, "域名") || span_has(t, "domain");
   if (!in_example(x) && rx_match(RX_ENDPOINT, t, c, 0))
-    add_finding(x, "endpoint", json_pack("{s:s%, s:s%, s:s%}", "method", c[0].p, c[0].n, "url",
-                                         c[1].p, c[1].n, "query", c[2].p, c[2].n));
+    add_finding(x, "endpoint",
+                json_pack("{s:s%, s:s%, s:s%}", "method", c[0].p, c[0].n, "url", c[1].p, c[1].n,
+                          "query", c[2].p, c[2].n));
   if (rx_match(RX_RATE, t, c, 0))
     add_finding(x, "rate", json_pack("{s:I}", "per_second", (json_int_t)span_long(c[0])));
   if (span_has(t, "request method is ") || span_has(t, "请求方式为")) {
@@ -1220,8 +1262,7 @@ static void merge_field(op_acc *acc, json_t *f, int tencent, json_t *notes, json
   if (!name || !in)
     return;
   if (strcmp(kind, "field") == 0) {
-    json_t *props = json_object_get(json_object_get(json_object_get(acc->op, "response"),
-                                                    "schema"),
+    json_t *props = json_object_get(json_object_get(json_object_get(acc->op, "response"), "schema"),
                                     "properties");
     const char *leaf = strrchr(name, '.');
     json_t *s = json_object();
@@ -1266,9 +1307,9 @@ static void merge_field(op_acc *acc, json_t *f, int tencent, json_t *notes, json
     json_object_set_new(p, "type", json_string("string"));
     add_note(notes, json_object_get(f, "provenance"),
              "review: type of '%s' not recognised ('%s'); draft says string", name,
-             json_string_value(json_object_get(f, "type_text")) ? json_string_value(
-                                                                     json_object_get(f, "type_text"))
-                                                               : "none");
+             json_string_value(json_object_get(f, "type_text"))
+                 ? json_string_value(json_object_get(f, "type_text"))
+                 : "none");
   }
   v = json_object_get(f, "required");
   if (json_integer_value(v) >= 0 && v)
@@ -1383,11 +1424,11 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
       }
       url_path(url, path, sizeof(path), host, sizeof(host));
       if (host[0])
-        json_array_append_new(x.findings, json_pack("{s:s, s:s, s:I, s:I, s:O}", "kind", "host",
-                                                     "host", host, "anchor",
-                                                     json_integer_value(json_object_get(f, "anchor")),
-                                                     "revision", (json_int_t)0, "provenance",
-                                                     json_object_get(f, "provenance")));
+        json_array_append_new(x.findings,
+                              json_pack("{s:s, s:s, s:I, s:I, s:O}", "kind", "host", "host", host,
+                                        "anchor", json_integer_value(json_object_get(f, "anchor")),
+                                        "revision", (json_int_t)0, "provenance",
+                                        json_object_get(f, "provenance")));
       for (j = 0; j < nops; j++)
         if (strcmp(ops[j].full_path, path) == 0 &&
             (!method || !json_object_get(ops[j].op, "method") ||
@@ -1403,11 +1444,11 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
       snprintf(ops[nops].full_path, sizeof(ops[nops].full_path), "%s", path);
       ops[nops].anchor = (int)json_integer_value(json_object_get(f, "anchor"));
       op_id_for(method ? method : "post", path, id, sizeof(id));
-      ops[nops].op = json_pack("{s:s, s:b, s:s, s:[], s:{s:i, s:{s:s, s:{}}}, s:[], s:[], s:O}",
-                               "id", id, "seed", 1, "summary", "drafted from the document",
-                               "params", "response", "status", 200, "schema", "type", "object",
-                               "properties", "errors", "examples", "provenance",
-                               json_object_get(f, "provenance"));
+      ops[nops].op =
+          json_pack("{s:s, s:b, s:s, s:[], s:{s:i, s:{s:s, s:{}}}, s:[], s:[], s:O}", "id", id,
+                    "seed", 1, "summary", "drafted from the document", "params", "response",
+                    "status", 200, "schema", "type", "object", "properties", "errors", "examples",
+                    "provenance", json_object_get(f, "provenance"));
       if (method)
         json_object_set_new(ops[nops].op, "method", json_string(method));
       nops++;
@@ -1451,8 +1492,8 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
       size_t k;
       json_t *e;
       int dup = 0;
-      json_array_foreach(hosts, k, e) dup |= strcmp(json_string_value(json_object_get(e, "host")),
-                                                    h) == 0;
+      json_array_foreach(hosts, k, e) dup |=
+          strcmp(json_string_value(json_object_get(e, "host")), h) == 0;
       if (!dup)
         json_array_append_new(hosts, json_pack("{s:s, s:s, s:O}", "region", "unknown", "host", h,
                                                "provenance", json_object_get(f, "provenance")));
@@ -1481,11 +1522,11 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
       continue;
     }
     if (strcmp(kind, "error") == 0) {
-      json_t *e = json_pack("{s:O, s:O, s:O, s:s, s:s, s:O}", "code", json_object_get(f, "code"),
-                            "status", json_object_get(f, "status"), "class",
-                            json_object_get(f, "class"), "trigger", "other", "when",
-                            "drafted from the document's error table", "provenance",
-                            json_object_get(f, "provenance"));
+      json_t *e =
+          json_pack("{s:O, s:O, s:O, s:s, s:s, s:O}", "code", json_object_get(f, "code"), "status",
+                    json_object_get(f, "status"), "class", json_object_get(f, "class"), "trigger",
+                    "other", "when", "drafted from the document's error table", "provenance",
+                    json_object_get(f, "provenance"));
       json_t *target = acc ? json_object_get(acc->op, "errors") : errors_common;
       if (json_object_get(f, "message"))
         json_object_set(e, "message", json_object_get(f, "message"));
@@ -1517,18 +1558,21 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
       json_t *last = json_array_get(exs, json_array_size(exs) - 1);
       char eid[32];
       if (strcmp(role, "response") == 0 && last && !json_object_get(last, "response")) {
-        json_object_set_new(last, "response", json_pack("{s:i, s:O}", "status", 200, "body",
-                                                        json_object_get(f, "body")));
+        json_object_set_new(
+            last, "response",
+            json_pack("{s:i, s:O}", "status", 200, "body", json_object_get(f, "body")));
       } else {
         snprintf(eid, sizeof(eid), "doc%zu", json_array_size(exs) + 1);
-        json_array_append_new(
-            exs, json_pack("{s:s, s:O}", "id", eid, "provenance", json_object_get(f, "provenance")));
+        json_array_append_new(exs, json_pack("{s:s, s:O}", "id", eid, "provenance",
+                                             json_object_get(f, "provenance")));
         last = json_array_get(exs, json_array_size(exs) - 1);
         if (strcmp(role, "request") == 0)
-          json_object_set_new(last, "request", json_pack("{s:O}", "body", json_object_get(f, "body")));
+          json_object_set_new(last, "request",
+                              json_pack("{s:O}", "body", json_object_get(f, "body")));
         else
-          json_object_set_new(last, "response", json_pack("{s:i, s:O}", "status", 200, "body",
-                                                          json_object_get(f, "body")));
+          json_object_set_new(
+              last, "response",
+              json_pack("{s:i, s:O}", "status", 200, "body", json_object_get(f, "body")));
       }
     }
   }
@@ -1595,16 +1639,15 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
         q = e;
       }
     }
-    if (json_array_size(json_object_get(ops[i].op, "errors")) == 0 && json_array_size(errors_common))
+    if (json_array_size(json_object_get(ops[i].op, "errors")) == 0 &&
+        json_array_size(errors_common))
       json_object_set(ops[i].op, "errors", errors_common);
     json_array_append_new(ops_json, ops[i].op);
   }
   if (nops == 0)
-    add_note(notes, page_prov,
-             "review: no endpoint (METHOD URL) found in '%s'%s", x.name, "");
+    add_note(notes, page_prov, "review: no endpoint (METHOD URL) found in '%s'%s", x.name, "");
   if (json_array_size(hosts) == 0)
-    add_note(notes, page_prov,
-             "review: no host named in '%s'%s", x.name, "");
+    add_note(notes, page_prov, "review: no host named in '%s'%s", x.name, "");
   if (revisions > 1 && revisions <= 16) {
     /* What differs between the revisions of the page. */
     json_t *masks = json_object();
@@ -1625,8 +1668,8 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
       else
         continue;
       m = json_object_get(masks, k);
-      json_object_set_new(masks, k,
-                          json_integer((json_int_t)((unsigned)json_integer_value(m) | (1u << rev))));
+      json_object_set_new(
+          masks, k, json_integer((json_int_t)((unsigned)json_integer_value(m) | (1u << rev))));
     }
     json_object_foreach(masks, key, m) {
       unsigned v = (unsigned)json_integer_value(m);
@@ -1638,14 +1681,12 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
       for (r = 0; r < revisions; r++)
         if (v & (1u << r))
           o += (size_t)snprintf(which + o, sizeof(which) - o, "%s%d", o ? ", " : "", r + 1);
-      add_note(notes, page_prov,
-               "revision difference: %s appears only in revision %s", key, which);
+      add_note(notes, page_prov, "revision difference: %s appears only in revision %s", key, which);
     }
     json_decref(masks);
   }
   if (revisions > 1)
-    add_note(notes, page_prov,
-             "the document holds %s revisions of the page ('%s' repeats)",
+    add_note(notes, page_prov, "the document holds %s revisions of the page ('%s' repeats)",
              revisions == 2 ? "two" : "several", x.first_head);
 
   {
@@ -1653,9 +1694,8 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
     char base_url[320];
     snprintf(base_url, sizeof(base_url), "https://{host}%s", base_prefix);
     if (tencent)
-      auth = json_pack("{s:s, s:O, s:[sss], s:O}", "scheme", "tencent_usersig", "query",
-                       auth_query, "credentials", "sdkappid", "identifier", "secret_key",
-                       "provenance", prov);
+      auth = json_pack("{s:s, s:O, s:[sss], s:O}", "scheme", "tencent_usersig", "query", auth_query,
+                       "credentials", "sdkappid", "identifier", "secret_key", "provenance", prov);
     else if (header_token)
       auth = json_pack("{s:s, s:s, s:[s], s:O}", "scheme", "header_token", "header",
                        "x-acs-dingtalk-access-token", "credentials", "access_token", "provenance",
@@ -1665,26 +1705,23 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
                        "credentials", "app_token", "provenance", prov);
     if (!tencent && !bearer && !header_token)
       add_note(notes, prov, "review: no auth scheme recognised%s%s", "", "");
-    transport = json_pack("{s:s, s:O, s:o, s:s, s:o, s:o, s:O}", "base_url", base_url, "hosts",
-                          hosts, "auth", auth, "content_type", "application/json", "error_model",
-                          tencent ? json_pack("{s:b, s:[i], s:s, s:s, s:i, s:s, s:{s:s, s:s, "
-                                              "s:s}, s:O}",
-                                              "http_errors", 0, "success_status", 200, "code",
-                                              "/ErrorCode", "code_type", "integer",
-                                              "success_code", 0, "message", "/ErrorInfo",
-                                              "status_field", "pointer", "/ActionStatus", "ok",
-                                              "OK", "fail", "FAIL", "provenance", prov)
-                                  : json_pack("{s:b, s:[i], s:s, s:s, s:s, s:O}", "http_errors",
-                                              1, "success_status", 200, "code",
-                                              has_type ? "/error" : "/code", "code_type",
-                                              "string", "message",
-                                              has_type ? "/error_description" : "/message",
-                                              "provenance", prov),
-                          "errors", json_array(), "provenance", prov);
+    transport = json_pack(
+        "{s:s, s:O, s:o, s:s, s:o, s:o, s:O}", "base_url", base_url, "hosts", hosts, "auth", auth,
+        "content_type", "application/json", "error_model",
+        tencent
+            ? json_pack("{s:b, s:[i], s:s, s:s, s:i, s:s, s:{s:s, s:s, "
+                        "s:s}, s:O}",
+                        "http_errors", 0, "success_status", 200, "code", "/ErrorCode", "code_type",
+                        "integer", "success_code", 0, "message", "/ErrorInfo", "status_field",
+                        "pointer", "/ActionStatus", "ok", "OK", "fail", "FAIL", "provenance", prov)
+            : json_pack("{s:b, s:[i], s:s, s:s, s:s, s:O}", "http_errors", 1, "success_status", 200,
+                        "code", has_type ? "/error" : "/code", "code_type", "string", "message",
+                        has_type ? "/error_description" : "/message", "provenance", prov),
+        "errors", json_array(), "provenance", prov);
     if (rate && transport)
-      json_object_set_new(transport, "rate_limit",
-                          json_pack("{s:I, s:O}", "per_second", (json_int_t)rate, "provenance",
-                                    rate_prov));
+      json_object_set_new(
+          transport, "rate_limit",
+          json_pack("{s:I, s:O}", "per_second", (json_int_t)rate, "provenance", rate_prov));
     draft = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}], s:o, s:o, s:[], s:o}", "format",
                       "conform-spec/1", "vendor", "draft", "title", x.first_head, "documents",
                       "file", x.name, "title", x.first_head, "transport", transport, "operations",

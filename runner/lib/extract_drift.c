@@ -17,8 +17,8 @@
 
 /* Full normalised path of an operation under a base URL. */
 static void op_key(const json_t *spec, const json_t *op, char *out, size_t cap) {
-  const char *base = json_string_value(json_object_get(json_object_get(spec, "transport"),
-                                                       "base_url"));
+  const char *base =
+      json_string_value(json_object_get(json_object_get(spec, "transport"), "base_url"));
   const char *path = json_string_value(json_object_get(op, "path"));
   const char *method = json_string_value(json_object_get(op, "method"));
   char full[512], *w;
@@ -78,8 +78,9 @@ static void code_text(const json_t *row, char *out, size_t cap) {
 
 static void put(json_t *set, const char *key, const char *value, const char *section) {
   if (!json_object_get(set, key))
-    json_object_set_new(set, key, json_pack("{s:s, s:s}", "value", value ? value : "",
-                                            "section", section ? section : ""));
+    json_object_set_new(
+        set, key,
+        json_pack("{s:s, s:s}", "value", value ? value : "", "section", section ? section : ""));
 }
 
 static const char *section_of(const json_t *prov) {
@@ -127,9 +128,9 @@ static void collect(const json_t *spec, const char *doc, int only_doc, json_t *f
         continue;
       snprintf(key, sizeof(key), "%s|%s|%s", opk, in, name);
       snprintf(val, sizeof(val), "%s%s",
-               json_string_value(json_object_get(p, "type")) ? json_string_value(
-                                                                   json_object_get(p, "type"))
-                                                             : "?",
+               json_string_value(json_object_get(p, "type"))
+                   ? json_string_value(json_object_get(p, "type"))
+                   : "?",
                json_is_true(json_object_get(p, "required")) ? " required" : "");
       put(fields, key, val, section_of(prov));
       json_array_foreach(json_object_get(p, "limits"), k, l) {
@@ -151,9 +152,9 @@ static void collect(const json_t *spec, const char *doc, int only_doc, json_t *f
     resp = json_object_get(op, "response");
     if (!only_doc || from_doc(json_object_get(resp, "provenance"), doc) ||
         from_doc(json_object_get(op, "provenance"), doc))
-      response_fields(json_object_get(resp, "schema"), opk, !only_doc ||
-                          from_doc(json_object_get(resp, "provenance"), doc),
-                      doc, fields, 0);
+      response_fields(json_object_get(resp, "schema"), opk,
+                      !only_doc || from_doc(json_object_get(resp, "provenance"), doc), doc, fields,
+                      0);
     json_array_foreach(json_object_get(op, "errors"), j, e) {
       char key[700], code[96];
       if (only_doc && !from_doc(json_object_get(e, "provenance"), doc))
@@ -227,24 +228,24 @@ static void compare(const char *kind, json_t *doc_items, json_t *spec_items, int
         json_array_append_new(differ, d);
       }
     } else {
-      json_array_append_new(only_doc,
-                            split_item(kind, key, json_string_value(json_object_get(v, "section"))));
+      json_array_append_new(
+          only_doc, split_item(kind, key, json_string_value(json_object_get(v, "section"))));
     }
   }
   json_object_foreach(spec_items, key, v) {
     if (json_object_get(matched_spec, key))
       both_spec++;
     else
-      json_array_append_new(only_spec, split_item(kind, key, json_string_value(
-                                                                 json_object_get(v, "section"))));
+      json_array_append_new(
+          only_spec, split_item(kind, key, json_string_value(json_object_get(v, "section"))));
   }
   json_object_set_new(
       metrics, kind,
-      json_pack("{s:I, s:I, s:I, s:f, s:f}", "doc", (json_int_t)json_object_size(doc_items),
-                "spec", (json_int_t)json_object_size(spec_items), "both", (json_int_t)both_spec,
-                "recall",
-                json_object_size(spec_items) ? (double)both_spec / (double)json_object_size(spec_items)
-                                             : 1.0,
+      json_pack("{s:I, s:I, s:I, s:f, s:f}", "doc", (json_int_t)json_object_size(doc_items), "spec",
+                (json_int_t)json_object_size(spec_items), "both", (json_int_t)both_spec, "recall",
+                json_object_size(spec_items)
+                    ? (double)both_spec / (double)json_object_size(spec_items)
+                    : 1.0,
                 "precision",
                 json_object_size(doc_items) ? (double)both_doc / (double)json_object_size(doc_items)
                                             : 1.0));

@@ -21,8 +21,8 @@
 #define CONFORM_VERSION "0"
 #endif
 
-#define TERM_FAILURES 20  /* failures listed in the terminal summary */
-#define COV_CASE_IDS 5    /* case ids kept per coverage item */
+#define TERM_FAILURES 20 /* failures listed in the terminal summary */
+#define COV_CASE_IDS 5   /* case ids kept per coverage item */
 
 typedef struct op_stat {
   char *vendor;
@@ -31,12 +31,12 @@ typedef struct op_stat {
 } op_stat;
 
 typedef struct cov_item {
-  char *key;           /* "spec#pointer" */
-  json_t *item;        /* the documented item (own reference) */
+  char *key;    /* "spec#pointer" */
+  json_t *item; /* the documented item (own reference) */
   size_t ncases;
   size_t npass;
   size_t nfail;
-  json_t *case_ids;    /* first COV_CASE_IDS ids */
+  json_t *case_ids; /* first COV_CASE_IDS ids */
 } cov_item;
 
 struct cfm_report {
@@ -57,7 +57,7 @@ struct cfm_report {
   op_stat *ops;
   size_t nops;
   size_t capops;
-  cov_item *cov;  /* sorted by key */
+  cov_item *cov; /* sorted by key */
   size_t ncov;
   char *term_failures[TERM_FAILURES];
   size_t nterm;
@@ -206,14 +206,13 @@ int cfm_report_open(const cfm_report_options *opt, cfm_report **out, cfm_error_t
   r->html_fail_tmp = open_in_run(r, ".html-failures.tmp", "w+");
   r->html_rest_tmp = open_in_run(r, ".html-cases.tmp", "w+");
   if (!r->json || !r->junit_tmp || !r->html_fail_tmp || !r->html_rest_tmp) {
-    cfm_error_set(err, CFM_EIO, r->run_dir, "", "cannot write report files: %s",
-                  strerror(errno));
+    cfm_error_set(err, CFM_EIO, r->run_dir, "", "cannot write report files: %s", strerror(errno));
     cfm_report_close(r, 0, NULL);
     return CFM_EIO;
   }
-  head = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:O, s:o}", "format", "conform-report/1",
-                   "tool", "name", "conform", "version", CONFORM_VERSION, "run_id", r->run_id,
-                   "started", r->started, "targets", r->targets, "shard",
+  head = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:O, s:o}", "format", "conform-report/1", "tool",
+                   "name", "conform", "version", CONFORM_VERSION, "run_id", r->run_id, "started",
+                   r->started, "targets", r->targets, "shard",
                    r->shard ? json_string(r->shard) : json_null());
   text = head ? json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(head);
@@ -281,7 +280,9 @@ static void note_coverage(cfm_report *r, const cfm_case_result *res) {
   }
 }
 
-static const char *s_or(const char *s, const char *dflt) { return s && *s ? s : dflt; }
+static const char *s_or(const char *s, const char *dflt) {
+  return s && *s ? s : dflt;
+}
 
 static void write_provenance_text(FILE *f, const json_t *prov) {
   const char *doc = json_string_value(json_object_get(prov, "doc"));
@@ -352,12 +353,12 @@ static void write_junit_case(cfm_report *r, const cfm_case_result *res) {
 }
 
 static void write_html_case(cfm_report *r, const cfm_case_result *res) {
-  int bad = !res->baselined &&
-            (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR);
+  int bad =
+      !res->baselined && (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR);
   FILE *f = bad ? r->html_fail_tmp : r->html_rest_tmp;
   const char *v = cfm_verdict_name(res->verdict);
-  fprintf(f, "<details%s><summary><span class=\"%s\">%s</span>%s <code>", bad ? " open" : "",
-          v, v, res->baselined ? " (baselined)" : "");
+  fprintf(f, "<details%s><summary><span class=\"%s\">%s</span>%s <code>", bad ? " open" : "", v, v,
+          res->baselined ? " (baselined)" : "");
   cfm__xml_escape(f, res->id);
   fputs("</code> \xE2\x80\x94 ", f);
   cfm__xml_escape(f, res->reason);
@@ -365,8 +366,7 @@ static void write_html_case(cfm_report *r, const cfm_case_result *res) {
   write_provenance_text(f, res->provenance);
   fputs("</td></tr>\n<tr><th>request</th><td><code>", f);
   cfm__xml_escape(f, res->request_summary);
-  fprintf(f, "</code></td></tr>\n<tr><th>response</th><td>HTTP %ld, code <code>",
-          res->http_status);
+  fprintf(f, "</code></td></tr>\n<tr><th>response</th><td>HTTP %ld, code <code>", res->http_status);
   cfm__xml_escape(f, s_or(res->vendor_code, "-"));
   fputs("</code>, class <code>", f);
   cfm__xml_escape(f, s_or(res->observed_class, "-"));
@@ -393,19 +393,18 @@ static void progress(cfm_report *r, int force) {
   if (!r->term || !r->tty)
     return;
   t = now_ms();
-  if (!force && t - ((double)r->last_progress.tv_sec * 1000.0 +
-                     (double)r->last_progress.tv_nsec / 1e6) < every_ms)
+  if (!force &&
+      t - ((double)r->last_progress.tv_sec * 1000.0 + (double)r->last_progress.tv_nsec / 1e6) <
+          every_ms)
     return;
   r->last_progress.tv_sec = (time_t)(t / 1000.0);
   r->last_progress.tv_nsec = (long)((t - (double)r->last_progress.tv_sec * 1000.0) * 1e6);
   if (r->expected)
     fprintf(r->term, "\r\033[K  %zu/%zu cases  pass %zu  fail %zu  error %zu", r->n, r->expected,
-            r->counts[CFM_VERDICT_PASS], r->counts[CFM_VERDICT_FAIL],
-            r->counts[CFM_VERDICT_ERROR]);
+            r->counts[CFM_VERDICT_PASS], r->counts[CFM_VERDICT_FAIL], r->counts[CFM_VERDICT_ERROR]);
   else
     fprintf(r->term, "\r\033[K  %zu cases  pass %zu  fail %zu  error %zu", r->n,
-            r->counts[CFM_VERDICT_PASS], r->counts[CFM_VERDICT_FAIL],
-            r->counts[CFM_VERDICT_ERROR]);
+            r->counts[CFM_VERDICT_PASS], r->counts[CFM_VERDICT_FAIL], r->counts[CFM_VERDICT_ERROR]);
   fflush(r->term);
 }
 
@@ -558,11 +557,8 @@ static int write_junit(cfm_report *r, double wall_ms) {
 static void html_counts_row(FILE *f, const size_t *counts) {
   int v;
   for (v = 0; v < CFM_VERDICT__COUNT; v++)
-    fprintf(f, "<td class=\"n%s\">%zu</td>", counts[v] ? (v == CFM_VERDICT_FAIL ||
-                                                           v == CFM_VERDICT_ERROR
-                                                               ? " fail"
-                                                               : "")
-                                                       : "",
+    fprintf(f, "<td class=\"n%s\">%zu</td>",
+            counts[v] ? (v == CFM_VERDICT_FAIL || v == CFM_VERDICT_ERROR ? " fail" : "") : "",
             counts[v]);
 }
 

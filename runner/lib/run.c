@@ -417,8 +417,7 @@ static void set_verdict(casestate *cs, cfm_verdict v, const json_t *prov, const 
 }
 
 /* Checks {pointer, equals|exists|length|type|contains} on a body. */
-static int body_check(casestate *cs, const json_t *body, const json_t *chk, char *why,
-                      size_t cap) {
+static int body_check(casestate *cs, const json_t *body, const json_t *chk, char *why, size_t cap) {
   const char *ptr = str(chk, "pointer");
   const json_t *at = cfm_json_pointer(body, ptr ? ptr : "");
   const json_t *want;
@@ -529,14 +528,15 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
   snprintf(cs->code, sizeof(cs->code), "%s", m.code);
   snprintf(cs->cls, sizeof(cs->cls), "%s", cfm_class_name(m.cls));
   if (is_throttle(cs->rc, res->status, &m)) {
-    set_verdict(cs, CFM_VERDICT_SKIP, prov, "throttled after %u attempts (HTTP %ld %s); not a contract failure",
-                res->attempts, res->status, m.code);
+    set_verdict(cs, CFM_VERDICT_SKIP, prov,
+                "throttled after %u attempts (HTTP %ld %s); not a contract failure", res->attempts,
+                res->status, m.code);
     return 0;
   }
   if (setup && m.is_error) {
     set_verdict(cs, CFM_VERDICT_SKIP, prov,
-                "set-up step %s failed (HTTP %ld, %s %s); the case could not run",
-                str(step, "op"), res->status, m.code, m.message);
+                "set-up step %s failed (HTTP %ld, %s %s); the case could not run", str(step, "op"),
+                res->status, m.code, m.message);
     return 0;
   }
   if (setup || !outcome || !strcmp(outcome, "success")) {
@@ -546,8 +546,8 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
     json_t *body;
     if (m.is_error) {
       set_verdict(cs, bad, prov, "expected: %s; got HTTP %ld, %s%s%s (%s)", what, res->status,
-                  m.code[0] ? m.code : cfm_class_name(m.cls), m.message[0] ? ": " : "",
-                  m.message, m.why);
+                  m.code[0] ? m.code : cfm_class_name(m.cls), m.message[0] ? ": " : "", m.message,
+                  m.why);
       return 0;
     }
     if (json_is_integer(json_object_get(e, "status")) &&
@@ -588,7 +588,8 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
     }
     if (!setup && (chk = json_object_get(e, "array_max")) != NULL) {
       const json_t *arr = cfm_json_pointer(body, str(chk, "pointer"));
-      if (!json_is_array(arr) || (json_int_t)json_array_size(arr) > json_integer_value(json_object_get(chk, "max"))) {
+      if (!json_is_array(arr) ||
+          (json_int_t)json_array_size(arr) > json_integer_value(json_object_get(chk, "max"))) {
         set_verdict(cs, bad, prov, "%s: %s has %zu items", what, str(chk, "pointer"),
                     json_array_size(arr));
         json_decref(body);
@@ -659,7 +660,8 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
         const json_t *row = cfm_spec_error_row(spec, op, json_string_value(r));
         char rc_[128];
         scalar_text(json_object_get(row, "code"), rc_, sizeof(rc_));
-        if (row && !strcmp(rc_, m.code) && json_integer_value(json_object_get(row, "status")) == res->status) {
+        if (row && !strcmp(rc_, m.code) &&
+            json_integer_value(json_object_get(row, "status")) == res->status) {
           if (cfm_errmap_message_matches(row, m.message, strlen(m.message)) == 1)
             return 1;
           if (!silent) {
@@ -683,7 +685,8 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
                   m.code[0] ? m.code : "(no code)", cfm_class_name(m.cls));
       return 0;
     }
-    if (m.cls == CFM_CLASS_UNKNOWN || (!m.row && !json_object_get(cfm_spec_error_model(spec), "status_classes") && 0))
+    if (m.cls == CFM_CLASS_UNKNOWN ||
+        (!m.row && !json_object_get(cfm_spec_error_model(spec), "status_classes") && 0))
       set_verdict(cs, CFM_VERDICT_WARN, prov, "error code %s is in no documented table", m.code);
   }
   return 1;
@@ -705,8 +708,10 @@ static void on_response(void *user, const cfm_http_response *res) {
     reach = json_pack("[i, i]", 0, 0);
     json_object_set_new(rc->reach, vendor, reach);
   }
-  json_array_set_new(reach, res->error == CFM_ENETWORK ? 1 : 0,
-                     json_integer(json_integer_value(json_array_get(reach, res->error == CFM_ENETWORK ? 1 : 0)) + 1));
+  json_array_set_new(
+      reach, res->error == CFM_ENETWORK ? 1 : 0,
+      json_integer(json_integer_value(json_array_get(reach, res->error == CFM_ENETWORK ? 1 : 0)) +
+                   1));
   if (interrupted) {
     set_verdict(cs, CFM_VERDICT_ERROR, NULL, "interrupted");
     finish_case(cs);
@@ -746,9 +751,10 @@ static void on_response(void *user, const cfm_http_response *res) {
       cs->walk_page++;
     }
     json_decref(body);
-    if (more && cs->walk_pages < (unsigned)(json_integer_value(json_object_get(walk, "max_pages")) > 0
-                                                ? json_integer_value(json_object_get(walk, "max_pages"))
-                                                : 100)) {
+    if (more &&
+        cs->walk_pages < (unsigned)(json_integer_value(json_object_get(walk, "max_pages")) > 0
+                                        ? json_integer_value(json_object_get(walk, "max_pages"))
+                                        : 100)) {
       issue(cs);
       return;
     }
@@ -821,26 +827,27 @@ static void issue(casestate *cs) {
     return;
   }
   if (walk) {
-    req_copy = json_pack("{s:O, s:O}", "path",
-                         json_object_get(walk, "path") ? json_object_get(walk, "path") : json_object(),
-                         "query",
-                         json_object_get(walk, "query") ? json_object_get(walk, "query") : json_object());
+    req_copy = json_pack(
+        "{s:O, s:O}", "path",
+        json_object_get(walk, "path") ? json_object_get(walk, "path") : json_object(), "query",
+        json_object_get(walk, "query") ? json_object_get(walk, "query") : json_object());
     if (json_object_get(walk, "cursor") && cs->walk_cursor[0])
       json_object_set_new(json_object_get(req_copy, "query"),
                           str(json_object_get(walk, "cursor"), "param"),
                           json_string(cs->walk_cursor));
     if (json_object_get(walk, "page"))
-      json_object_set_new(json_object_get(req_copy, "query"),
-                          str(json_object_get(walk, "page"), "param"),
-                          json_integer(json_integer_value(json_object_get(json_object_get(walk, "page"), "start")) +
-                                       cs->walk_page));
+      json_object_set_new(
+          json_object_get(req_copy, "query"), str(json_object_get(walk, "page"), "param"),
+          json_integer(json_integer_value(json_object_get(json_object_get(walk, "page"), "start")) +
+                       cs->walk_page));
     req_t = req_copy;
   } else {
     /* Scenario steps name only what differs from the operation's example. */
     const json_t *given = json_object_get(step, "request");
     if (json_object_get(step, "setup") || !strcmp(cs->c->kind, "rule") ||
         !strcmp(cs->c->kind, "scenario")) {
-      const json_t *ex = json_object_get(json_array_get(json_object_get(op, "examples"), 0), "request");
+      const json_t *ex =
+          json_object_get(json_array_get(json_object_get(op, "examples"), 0), "request");
       const char *k;
       json_t *v;
       req_copy = json_pack("{s:{}, s:{}, s:{}}", "path", "query", "headers");
@@ -868,8 +875,8 @@ static void issue(casestate *cs) {
   }
   json_decref(req_copy);
   if (b.missing[0]) {
-    set_verdict(cs, CFM_VERDICT_SKIP, NULL, "no value for ${%s} (an earlier step did not provide it)",
-                b.missing);
+    set_verdict(cs, CFM_VERDICT_SKIP, NULL,
+                "no value for ${%s} (an earlier step did not provide it)", b.missing);
     built_release(&b);
     finish_case(cs);
     return;
@@ -899,14 +906,16 @@ static void issue(casestate *cs) {
   hr.body_len = b.has_body ? b.body.len : 0;
   rate = json_object_get(json_object_get(op, "rate_limit"), "per_second");
   if (!rate)
-    rate = json_object_get(json_object_get(json_object_get(cs->c->spec->root, "transport"), "rate_limit"),
-                           "per_second");
+    rate = json_object_get(
+        json_object_get(json_object_get(cs->c->spec->root, "transport"), "rate_limit"),
+        "per_second");
   {
     char key[160];
     if (rc->opt->pace && rate) {
       snprintf(key, sizeof(key), "%s.%s", cs->c->spec->vendor, str(op, "id"));
       hr.rate_key = key;
-      hr.rate_per_s = json_number_value(rate) * (rc->cfg->rate_scale > 0 ? rc->cfg->rate_scale : 0.8);
+      hr.rate_per_s =
+          json_number_value(rate) * (rc->cfg->rate_scale > 0 ? rc->cfg->rate_scale : 0.8);
     }
     if (cfm_exec_submit(rc->ex, &hr, on_response, cs) != CFM_EOK) {
       set_verdict(cs, CFM_VERDICT_ERROR, NULL, "out of memory");
@@ -1065,10 +1074,12 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
   if (cfg->run_prefix)
     snprintf(rc.prefix, sizeof(rc.prefix), "%s", cfg->run_prefix);
   else
-    snprintf(rc.prefix, sizeof(rc.prefix), "cfm-%04x", (unsigned)((getpid() ^ time(NULL)) & 0xffff));
+    snprintf(rc.prefix, sizeof(rc.prefix), "cfm-%04x",
+             (unsigned)((getpid() ^ time(NULL)) & 0xffff));
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
   for (i = 0; i < set->count; i++) {
-    const json_t *th = json_object_get(json_object_get(set->items[i]->root, "transport"), "throttle");
+    const json_t *th =
+        json_object_get(json_object_get(set->items[i]->root, "transport"), "throttle");
     const json_t *v;
     size_t k;
     json_array_foreach(json_object_get(th, "codes"), k, v) {
@@ -1076,7 +1087,8 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
       scalar_text(v, text, sizeof(text));
       json_array_append_new(rc.throttle_codes, json_string(text));
     }
-    json_array_foreach(json_object_get(th, "status"), k, v) json_array_append(rc.throttle_status, (json_t *)v);
+    json_array_foreach(json_object_get(th, "status"), k, v)
+        json_array_append(rc.throttle_status, (json_t *)v);
   }
   if (cfm_cases_generate(set, &list) != CFM_EOK) {
     rcode = cfm_error_set(err, CFM_ENOMEM, "cases", "", "out of memory");
@@ -1168,7 +1180,8 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
     const char *vendor;
     json_t *v;
     json_object_foreach(rc.reach, vendor, v) {
-      if (json_integer_value(json_array_get(v, 0)) == 0 && json_integer_value(json_array_get(v, 1)) > 0)
+      if (json_integer_value(json_array_get(v, 0)) == 0 &&
+          json_integer_value(json_array_get(v, 1)) > 0)
         res->unreachable_targets++;
     }
   }

@@ -48,8 +48,8 @@ static int pattern_match(const char *pat, const char *s, size_t len) {
       break;
     }
   if (i == npatterns) {
-    code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-                         &ec, &eo, NULL);
+    code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
     if (code)
       (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     if (npatterns < PATTERN_CACHE && (patterns[npatterns].src = strdup(pat)) != NULL)
@@ -124,14 +124,21 @@ static void violation(vctx *c, const char *ptr, const char *kw, const char *fmt,
 
 static const char *type_name(const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_OBJECT: return "object";
-  case JSON_ARRAY: return "array";
-  case JSON_STRING: return "string";
-  case JSON_INTEGER: return "integer";
-  case JSON_REAL: return "number";
+  case JSON_OBJECT:
+    return "object";
+  case JSON_ARRAY:
+    return "array";
+  case JSON_STRING:
+    return "string";
+  case JSON_INTEGER:
+    return "integer";
+  case JSON_REAL:
+    return "number";
   case JSON_TRUE:
-  case JSON_FALSE: return "boolean";
-  case JSON_NULL: return "null";
+  case JSON_FALSE:
+    return "boolean";
+  case JSON_NULL:
+    return "null";
   }
   return "?";
 }
@@ -156,7 +163,9 @@ static int type_ok(const char *t, const json_t *v) {
   return -1;
 }
 
-static double num(const json_t *v) { return json_number_value(v); }
+static double num(const json_t *v) {
+  return json_number_value(v);
+}
 
 static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap, int depth);
 
@@ -178,8 +187,7 @@ static const json_t *resolve_ref(vctx *c, const char *ref) {
   return cfm_json_pointer(c->root, ref + 1);
 }
 
-static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
-                     int depth) {
+static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap, int depth) {
   const json_t *k;
   size_t plen = strlen(ptr);
   if (json_is_true(s))
@@ -219,8 +227,7 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
     }
     if (!ok) {
       violation(c, ptr, "type", "expected %s, got %s",
-                json_is_string(k) ? json_string_value(k) : "one of the listed types",
-                type_name(v));
+                json_is_string(k) ? json_string_value(k) : "one of the listed types", type_name(v));
       return; /* the other keywords would only repeat it */
     }
   }
@@ -351,7 +358,8 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
       violation(c, ptr, "oneOf", "matches %zu alternatives, exactly one allowed", hits);
     }
   }
-  if ((k = json_object_get(s, "not")) != NULL && count_violations(c, k, v, ptr, cap, depth + 1) == 0)
+  if ((k = json_object_get(s, "not")) != NULL &&
+      count_violations(c, k, v, ptr, cap, depth + 1) == 0)
     violation(c, ptr, "not", "matches a schema it must not match");
 }
 

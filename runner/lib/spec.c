@@ -388,8 +388,10 @@ static void check_limits(lint_ctx *c, const json_t *param, const char *pptr) {
     const json_t *l0;
     json_array_foreach(json_object_get(param, "limits"), i, l0) {
       if (d && json_is_number(d) && str(l0, "kind") && !strcmp(str(l0, "kind"), "range") &&
-          ((json_object_get(l0, "min") && json_number_value(d) < json_number_value(json_object_get(l0, "min"))) ||
-           (json_object_get(l0, "max") && json_number_value(d) > json_number_value(json_object_get(l0, "max")))))
+          ((json_object_get(l0, "min") &&
+            json_number_value(d) < json_number_value(json_object_get(l0, "min"))) ||
+           (json_object_get(l0, "max") &&
+            json_number_value(d) > json_number_value(json_object_get(l0, "max")))))
         finding(c, pptr, "default %g is outside the documented range", json_number_value(d));
     }
   }
@@ -481,9 +483,9 @@ static void check_examples(lint_ctx *c, const json_t *op, const char *optr) {
       /* Success examples validate against the schema; error examples must
        * map to one of the rows. */
       char *text = json_dumps(body, JSON_COMPACT);
-      const json_t *tables[2] = {json_object_get(op, "errors"),
-                                 json_object_get(json_object_get(c->spec->root, "transport"),
-                                                 "errors")};
+      const json_t *tables[2] = {
+          json_object_get(op, "errors"),
+          json_object_get(json_object_get(c->spec->root, "transport"), "errors")};
       cfm_mapped m;
       if (!text)
         continue;

@@ -107,12 +107,12 @@ int cfm_usersig_sign(uint64_t sdkappid, const char *identifier, const char *key,
   uLongf zlen = sizeof(z);
   long n;
   size_t i;
-  if (!identifier || !key || hmac_b64(key, keylen, identifier, sdkappid, now, expire, sig,
-                                      sizeof(sig)) != 0)
+  if (!identifier || !key ||
+      hmac_b64(key, keylen, identifier, sdkappid, now, expire, sig, sizeof(sig)) != 0)
     return -1;
-  doc = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "TLS.ver", "2.0", "TLS.identifier",
-                  identifier, "TLS.sdkappid", (json_int_t)sdkappid, "TLS.expire",
-                  (json_int_t)expire, "TLS.time", (json_int_t)now, "TLS.sig", sig);
+  doc = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "TLS.ver", "2.0", "TLS.identifier", identifier,
+                  "TLS.sdkappid", (json_int_t)sdkappid, "TLS.expire", (json_int_t)expire,
+                  "TLS.time", (json_int_t)now, "TLS.sig", sig);
   text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(doc);
   if (!text)
@@ -206,13 +206,20 @@ out:
 
 int cfm_usersig_vendor_code(cfm_usersig_status st) {
   switch (st) {
-  case CFM_USERSIG_OK: return 0;
-  case CFM_USERSIG_EMPTY: return 70002;
-  case CFM_USERSIG_MALFORMED: return 70003;
-  case CFM_USERSIG_EXPIRED: return 70001;
-  case CFM_USERSIG_BAD_SIGNATURE: return 70009;
-  case CFM_USERSIG_IDENTIFIER_MISMATCH: return 70013;
-  case CFM_USERSIG_SDKAPPID_MISMATCH: return 70014;
+  case CFM_USERSIG_OK:
+    return 0;
+  case CFM_USERSIG_EMPTY:
+    return 70002;
+  case CFM_USERSIG_MALFORMED:
+    return 70003;
+  case CFM_USERSIG_EXPIRED:
+    return 70001;
+  case CFM_USERSIG_BAD_SIGNATURE:
+    return 70009;
+  case CFM_USERSIG_IDENTIFIER_MISMATCH:
+    return 70013;
+  case CFM_USERSIG_SDKAPPID_MISMATCH:
+    return 70014;
   }
   return 70003;
 }

@@ -12,24 +12,24 @@ typedef struct cfm_mock cfm_mock;
 
 /* Demo credentials; every field may be overridden before start. */
 typedef struct cfm_mock_config {
-  const char *listen_host;      /* default "127.0.0.1" */
-  uint16_t port;                /* 0 = ephemeral */
+  const char *listen_host; /* default "127.0.0.1" */
+  uint16_t port;           /* 0 = ephemeral */
   /* Tencent */
-  uint64_t tencent_sdkappid;    /* default 1400000000 */
-  const char *tencent_admin;    /* default "administrator" */
-  const char *tencent_key;      /* default "conform-demo-secret-key" */
+  uint64_t tencent_sdkappid; /* default 1400000000 */
+  const char *tencent_admin; /* default "administrator" */
+  const char *tencent_key;   /* default "conform-demo-secret-key" */
   /* Agora */
-  const char *agora_app_id;     /* default "conform-demo-app" */
-  const char *agora_token;      /* default "conform-demo-app-token" */
+  const char *agora_app_id; /* default "conform-demo-app" */
+  const char *agora_token;  /* default "conform-demo-app-token" */
   /* DingTalk */
-  const char *dingtalk_token;   /* default "conform-demo-access-token" */
+  const char *dingtalk_token;          /* default "conform-demo-access-token" */
   const char *dingtalk_admin_union_id; /* default "conform-admin-union" */
   /* Faults (names from cfm_mock_faults), NULL-terminated; may be NULL. */
   const char *const *faults;
   /* Rate limits enforced (per operation, per second); 1 = documented. */
   int enforce_rate_limits;
-  size_t max_body_bytes;        /* default 1 MiB */
-  size_t max_groups;            /* default 100000 */
+  size_t max_body_bytes; /* default 1 MiB */
+  size_t max_groups;     /* default 100000 */
 } cfm_mock_config;
 
 typedef struct cfm_mock_fault {

@@ -9,24 +9,24 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define CFM_CLASS_MAP(XX)                                                      \
-  XX(OK)                                                                       \
-  XX(INVALID_ARGUMENT)                                                         \
-  XX(UNAUTHENTICATED)                                                          \
-  XX(PERMISSION_DENIED)                                                        \
-  XX(NOT_FOUND)                                                                \
-  XX(ALREADY_EXISTS)                                                           \
-  XX(FAILED_PRECONDITION)                                                      \
-  XX(RESOURCE_EXHAUSTED)                                                       \
-  XX(INTERNAL)                                                                 \
-  XX(UNAVAILABLE)                                                              \
+#define CFM_CLASS_MAP(XX)                                                                          \
+  XX(OK)                                                                                           \
+  XX(INVALID_ARGUMENT)                                                                             \
+  XX(UNAUTHENTICATED)                                                                              \
+  XX(PERMISSION_DENIED)                                                                            \
+  XX(NOT_FOUND)                                                                                    \
+  XX(ALREADY_EXISTS)                                                                               \
+  XX(FAILED_PRECONDITION)                                                                          \
+  XX(RESOURCE_EXHAUSTED)                                                                           \
+  XX(INTERNAL)                                                                                     \
+  XX(UNAVAILABLE)                                                                                  \
   XX(UNKNOWN)
 
 typedef enum {
 #define CFM_CLASS_ENUM(name) CFM_CLASS_##name,
   CFM_CLASS_MAP(CFM_CLASS_ENUM)
 #undef CFM_CLASS_ENUM
-  CFM_CLASS__COUNT
+      CFM_CLASS__COUNT
 } cfm_class;
 
 /* "NOT_FOUND" etc.; "UNKNOWN" when out of range. */
@@ -43,13 +43,13 @@ cfm_class cfm_class_from_status(long status);
  * truncated to fit. */
 typedef struct cfm_mapped {
   cfm_class cls;
-  int is_error;          /* 1 when the response reports an error */
-  int body_is_json;      /* 1 when the body parsed as a JSON object */
-  long status;           /* the HTTP status given */
-  char code[128];        /* vendor code as text ("10010", "param.error"); "" if none */
-  char message[512];     /* vendor message; "" if none */
-  const json_t *row;     /* the matching error row (borrowed from the tables), or NULL */
-  char why[160];         /* how the class was decided, for reports */
+  int is_error;      /* 1 when the response reports an error */
+  int body_is_json;  /* 1 when the body parsed as a JSON object */
+  long status;       /* the HTTP status given */
+  char code[128];    /* vendor code as text ("10010", "param.error"); "" if none */
+  char message[512]; /* vendor message; "" if none */
+  const json_t *row; /* the matching error row (borrowed from the tables), or NULL */
+  char why[160];     /* how the class was decided, for reports */
 } cfm_mapped;
 
 /* Maps a response.
@@ -62,8 +62,8 @@ typedef struct cfm_mapped {
  * do, one whose message pattern matches wins.  Without a row, the class
  * comes from model.status_classes, then cfm_class_from_status.
  * Returns 0, or -1 if model is malformed (out is still filled as UNKNOWN). */
-int cfm_errmap_map(const json_t *model, const json_t *const *tables, size_t ntables,
-                   long status, const char *body, size_t len, cfm_mapped *out);
+int cfm_errmap_map(const json_t *model, const json_t *const *tables, size_t ntables, long status,
+                   const char *body, size_t len, cfm_mapped *out);
 
 /* Returns 1 when `message` matches the row's "message" PCRE2 pattern (or
  * the row has none), 0 when not, -1 if the pattern does not compile.

@@ -14,26 +14,26 @@ typedef struct cfm_exec cfm_exec;
 /* One request.  Everything is borrowed and only needs to live until
  * cfm_exec_submit returns (the executor copies it). */
 typedef struct cfm_http_request {
-  const char *method;             /* "GET", "POST", "PUT", "DELETE", ... */
-  const char *url;                /* absolute URL, query string included */
-  const char *const *headers;     /* "Name: value" strings, NULL-terminated; may be NULL */
-  const char *body;               /* may be NULL */
+  const char *method;         /* "GET", "POST", "PUT", "DELETE", ... */
+  const char *url;            /* absolute URL, query string included */
+  const char *const *headers; /* "Name: value" strings, NULL-terminated; may be NULL */
+  const char *body;           /* may be NULL */
   size_t body_len;
-  const char *rate_key;           /* token bucket key (e.g. "agora-chat.create_group"); NULL = none */
-  double rate_per_s;              /* that bucket's rate; <= 0 = unlimited */
+  const char *rate_key; /* token bucket key (e.g. "agora-chat.create_group"); NULL = none */
+  double rate_per_s;    /* that bucket's rate; <= 0 = unlimited */
 } cfm_http_request;
 
 /* One response.  Owned by the executor; valid only during the callback. */
 typedef struct cfm_http_response {
-  int error;                 /* CFM_EOK, or CFM_ENETWORK / CFM_ETIMEOUT / CFM_ETOOBIG / CFM_ENOMEM */
-  char error_text[256];      /* one line when error != 0 */
-  long status;               /* HTTP status; 0 when no response */
-  const char *content_type;  /* "" when absent */
-  const char *retry_after;   /* Retry-After header value, "" when absent */
-  const char *body;          /* NUL-terminated copy (len bytes, capped) */
+  int error;                /* CFM_EOK, or CFM_ENETWORK / CFM_ETIMEOUT / CFM_ETOOBIG / CFM_ENOMEM */
+  char error_text[256];     /* one line when error != 0 */
+  long status;              /* HTTP status; 0 when no response */
+  const char *content_type; /* "" when absent */
+  const char *retry_after;  /* Retry-After header value, "" when absent */
+  const char *body;         /* NUL-terminated copy (len bytes, capped) */
   size_t len;
-  double duration_ms;        /* of the final attempt */
-  unsigned attempts;         /* 1 + throttle retries */
+  double duration_ms; /* of the final attempt */
+  unsigned attempts;  /* 1 + throttle retries */
 } cfm_http_response;
 
 /* Called once per submitted request, after retries. */
@@ -44,17 +44,17 @@ typedef void (*cfm_exec_done_fn)(void *user, const cfm_http_response *res);
 typedef int (*cfm_exec_throttled_fn)(void *user, const cfm_http_response *res);
 
 typedef struct cfm_exec_options {
-  unsigned concurrency;          /* parallel transfers; default 8 */
-  long timeout_ms;               /* whole transfer; default 10000 */
-  long connect_timeout_ms;       /* default 3000 */
-  size_t max_response_bytes;     /* cap on a body; beyond it CFM_ETOOBIG; default 4 MiB */
-  double global_rate_per_s;      /* cap over all keys; <= 0 = unlimited */
-  unsigned max_retries;          /* throttle retries; default 3 */
-  long backoff_ms;               /* first backoff; doubles; Retry-After wins; default 100 */
-  long max_backoff_ms;           /* default 5000 */
+  unsigned concurrency;            /* parallel transfers; default 8 */
+  long timeout_ms;                 /* whole transfer; default 10000 */
+  long connect_timeout_ms;         /* default 3000 */
+  size_t max_response_bytes;       /* cap on a body; beyond it CFM_ETOOBIG; default 4 MiB */
+  double global_rate_per_s;        /* cap over all keys; <= 0 = unlimited */
+  unsigned max_retries;            /* throttle retries; default 3 */
+  long backoff_ms;                 /* first backoff; doubles; Retry-After wins; default 100 */
+  long max_backoff_ms;             /* default 5000 */
   cfm_exec_throttled_fn throttled; /* NULL = retry on 429 only */
   void *throttled_user;
-  int verify_tls;                /* 1 (default) verifies peers; 0 only for loopback testing */
+  int verify_tls; /* 1 (default) verifies peers; 0 only for loopback testing */
 } cfm_exec_options;
 
 /* Fills opt with the defaults above. */
@@ -77,9 +77,9 @@ void cfm_exec_cancel(cfm_exec *ex);
 
 /* Counters for reports and benchmarks. */
 typedef struct cfm_exec_stats {
-  size_t requests;       /* transfers performed, retries included */
-  size_t retries;        /* throttle retries */
-  size_t errors;         /* transport errors */
+  size_t requests; /* transfers performed, retries included */
+  size_t retries;  /* throttle retries */
+  size_t errors;   /* transport errors */
   size_t bytes_in;
 } cfm_exec_stats;
 void cfm_exec_stats_get(const cfm_exec *ex, cfm_exec_stats *out);

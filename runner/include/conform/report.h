@@ -34,7 +34,7 @@ typedef struct cfm_report_summary {
   size_t counts[CFM_VERDICT__COUNT]; /* by verdict */
   size_t baselined;                  /* failures accepted by the baseline */
   double wall_ms;
-  char run_dir[512];                 /* where the files went */
+  char run_dir[512]; /* where the files went */
 } cfm_report_summary;
 
 /* Opens a report: creates the run directory and starts every file.
@@ -54,8 +54,7 @@ int cfm_baseline_load(const char *path, cfm_baseline **out, cfm_error_t *err);
 int cfm_baseline_accepts(const cfm_baseline *b, const char *case_id, const char *vendor_code);
 void cfm_baseline_free(cfm_baseline *b);
 /* Writes a baseline from a report.json (every fail becomes an entry). */
-int cfm_baseline_write_from_report(const char *report_json, const char *out_path,
-                                   cfm_error_t *err);
+int cfm_baseline_write_from_report(const char *report_json, const char *out_path, cfm_error_t *err);
 
 /* Shard selection: deterministic in the key (a case id, or the scenario id
  * for scenario cases, so scenarios stay whole).  index is 1-based. */

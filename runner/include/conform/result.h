@@ -21,23 +21,23 @@ const char *cfm_verdict_name(cfm_verdict v);
 int cfm_verdict_parse(const char *name);
 
 typedef struct cfm_case_result {
-  char *id;          /* <vendor>.<operation>.<check>[.<detail>] */
+  char *id; /* <vendor>.<operation>.<check>[.<detail>] */
   char *vendor;
   char *operation;
-  char *kind;        /* example required type limit enum auth not_found rule scenario */
+  char *kind; /* example required type limit enum auth not_found rule scenario */
   cfm_verdict verdict;
-  char *reason;      /* one line a person can act on */
-  json_t *provenance;   /* new reference: {doc,section} | {secondary} | {assumed} */
-  char *repro;       /* curl command, secrets redacted */
+  char *reason;           /* one line a person can act on */
+  json_t *provenance;     /* new reference: {doc,section} | {secondary} | {assumed} */
+  char *repro;            /* curl command, secrets redacted */
   char *request_summary;  /* "POST /v4/...?..." */
-  long http_status;  /* last response status; 0 if none */
-  char *vendor_code; /* observed vendor code ("" if none) */
-  char *observed_class; /* canonical class observed */
+  long http_status;       /* last response status; 0 if none */
+  char *vendor_code;      /* observed vendor code ("" if none) */
+  char *observed_class;   /* canonical class observed */
   char *response_excerpt; /* first bytes of the response body, redacted */
   double duration_ms;
-  int baselined;     /* 1 when a baseline accepted this failure */
-  json_t *covers;    /* new reference: array of spec JSON pointers exercised
-                        ("specs/x.json#/operations/0/errors/2"); may be NULL */
+  int baselined;  /* 1 when a baseline accepted this failure */
+  json_t *covers; /* new reference: array of spec JSON pointers exercised
+                     ("specs/x.json#/operations/0/errors/2"); may be NULL */
 } cfm_case_result;
 
 void cfm_case_result_release(cfm_case_result *r);

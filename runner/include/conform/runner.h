@@ -41,19 +41,19 @@ void cfm_caselist_release(cfm_caselist *list);
 json_t *cfm_coverage_items(const cfm_specset *set);
 
 typedef struct cfm_run_options {
-  const char *filter;      /* glob on case ids; NULL = all */
-  const char *vendor;      /* only this vendor; NULL = all */
+  const char *filter;                /* glob on case ids; NULL = all */
+  const char *vendor;                /* only this vendor; NULL = all */
   unsigned shard_index, shard_count; /* 0/0 = no sharding */
-  int list;                /* print case ids, run nothing */
-  int dry_run;             /* print requests, send nothing */
-  const char *reports_dir; /* NULL = no reports */
+  int list;                          /* print case ids, run nothing */
+  int dry_run;                       /* print requests, send nothing */
+  const char *reports_dir;           /* NULL = no reports */
   const cfm_baseline *baseline;
-  unsigned concurrency;    /* 0 = config or 8 */
-  long timeout_ms;         /* 0 = config or 10000 */
-  int pace;                /* 1 = honour documented rate limits (real targets) */
-  unsigned repeat;         /* run the case set this many times (benchmarks); 0 = 1 */
-  FILE *out;               /* --list / --dry-run output (stdout) */
-  FILE *term;              /* progress and summary (stderr) or NULL */
+  unsigned concurrency; /* 0 = config or 8 */
+  long timeout_ms;      /* 0 = config or 10000 */
+  int pace;             /* 1 = honour documented rate limits (real targets) */
+  unsigned repeat;      /* run the case set this many times (benchmarks); 0 = 1 */
+  FILE *out;            /* --list / --dry-run output (stdout) */
+  FILE *term;           /* progress and summary (stderr) or NULL */
   int term_is_tty;
 } cfm_run_options;
 

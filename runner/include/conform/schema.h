@@ -15,14 +15,14 @@
 #define CFM_SCHEMA_MAX_VIOLATIONS 64
 
 typedef struct cfm_violation {
-  char pointer[256];  /* JSON pointer into the instance ("" = root) */
-  char keyword[32];   /* the schema keyword that failed */
-  char message[224];  /* one line, lower case */
+  char pointer[256]; /* JSON pointer into the instance ("" = root) */
+  char keyword[32];  /* the schema keyword that failed */
+  char message[224]; /* one line, lower case */
 } cfm_violation;
 
 typedef struct cfm_violations {
-  size_t count;     /* violations stored (<= CFM_SCHEMA_MAX_VIOLATIONS) */
-  size_t total;     /* violations found, including those not stored */
+  size_t count; /* violations stored (<= CFM_SCHEMA_MAX_VIOLATIONS) */
+  size_t total; /* violations found, including those not stored */
   cfm_violation items[CFM_SCHEMA_MAX_VIOLATIONS];
 } cfm_violations;
 

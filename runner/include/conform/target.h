@@ -25,11 +25,11 @@ typedef struct cfm_target {
 typedef struct cfm_config {
   cfm_target *targets; /* owned */
   size_t count;
-  unsigned concurrency;      /* 0 = default */
-  long timeout_ms;           /* 0 = default */
-  double rate_scale;         /* fraction of documented rate limits to use; default 0.8 */
-  double global_rate_per_s;  /* <= 0 = none */
-  char *run_prefix;          /* names of created resources start with it; default "cfm-<random>" */
+  unsigned concurrency;     /* 0 = default */
+  long timeout_ms;          /* 0 = default */
+  double rate_scale;        /* fraction of documented rate limits to use; default 0.8 */
+  double global_rate_per_s; /* <= 0 = none */
+  char *run_prefix;         /* names of created resources start with it; default "cfm-<random>" */
 } cfm_config;
 
 void cfm_config_init(cfm_config *cfg);

@@ -17,10 +17,10 @@
 
 typedef enum {
   CFM_USERSIG_OK = 0,
-  CFM_USERSIG_EMPTY,          /* length 0 (vendor code 70002) */
-  CFM_USERSIG_MALFORMED,      /* cannot decode/inflate/parse (70003) */
-  CFM_USERSIG_EXPIRED,        /* time + expire < now (70001) */
-  CFM_USERSIG_BAD_SIGNATURE,  /* HMAC mismatch: wrong key (70009) */
+  CFM_USERSIG_EMPTY,               /* length 0 (vendor code 70002) */
+  CFM_USERSIG_MALFORMED,           /* cannot decode/inflate/parse (70003) */
+  CFM_USERSIG_EXPIRED,             /* time + expire < now (70001) */
+  CFM_USERSIG_BAD_SIGNATURE,       /* HMAC mismatch: wrong key (70009) */
   CFM_USERSIG_IDENTIFIER_MISMATCH, /* (70013) */
   CFM_USERSIG_SDKAPPID_MISMATCH    /* (70014) */
 } cfm_usersig_status;
