@@ -124,7 +124,8 @@ if [ "$quick" != 1 ]; then
   if (cd "$peers" && [ -x node_modules/.bin/dredd ] ||
       npm install --no-audit --no-fund --silent dredd@14 >"$work/npm-dredd.log" 2>&1); then
     start=$(date +%s.%N)
-    "$peers/node_modules/.bin/dredd" "$work/agora.openapi.json" "http://127.0.0.1:$mock_port" \
+    "$peers/node_modules/.bin/dredd" "$work/agora.openapi.json" \
+      "http://127.0.0.1:$mock_port/app-id/conform-demo-app" \
       --header "Authorization: Bearer $agora_token" --reporter=none --loglevel=error \
       >"$work/dredd.log" 2>&1 || true
     end=$(date +%s.%N)
@@ -135,12 +136,21 @@ if [ "$quick" != 1 ]; then
   fi
 fi
 
-# 5. Memory scaling: the case set x1, x10, x100.
+# 5. Memory scaling: the case set x1, x10, x100 against the mock running as
+# its own process (so its growing state is not counted as the runner's);
+# list walks are left out (they page through every group ever created).
 note "== 5. memory scaling"
+cat >"$work/scale.json" <<JSON
+{"targets": {
+  "tencent-im": {"base_url": "http://127.0.0.1:$mock_port", "credentials": {"sdkappid": "1400000000",
+                 "identifier": "administrator", "secret_key": "conform-demo-secret-key"}},
+  "agora-chat": {"base_url": "http://127.0.0.1:$mock_port", "credentials": {"app_token": "conform-demo-app-token"}},
+  "dingtalk-rooms": {"base_url": "http://127.0.0.1:$mock_port", "credentials": {"access_token": "conform-demo-access-token"}}}}
+JSON
 for k in 1 10 100; do
   [ "$quick" = 1 ] && [ "$k" = 100 ] && continue
-  /usr/bin/time -f '%e %M' -o "$work/scale.$k" "$conform" run --repeat "$k" \
-    --reports "$work/reports-scale" >/dev/null 2>"$work/scale.$k.err" || true
+  /usr/bin/time -f '%e %M' -o "$work/scale.$k" "$conform" run --repeat "$k" --config "$work/scale.json" \
+    --no-pace --concurrency 16 --exclude '*walk*' --reports "$work/reports-scale" >/dev/null 2>"$work/scale.$k.err" || true
 done
 
 # 6. Fuzz harness exec/s (short fixed runs, no sanitizers, then ASan+UBSan).

@@ -299,25 +299,39 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
                                       const char *value) {
   cfm_buf *b = cls;
   (void)kind;
-  cfm_buf_addf(b, "%s: %s\n", key, value ? value : "");
+  cfm_buf_adds(b, key);
+  cfm_buf_add(b, ": ", 2);
+  if (value)
+    cfm_buf_adds(b, value);
+  cfm_buf_add(b, "\n", 1);
   return MHD_YES;
+}
+
+/* Appends s percent-encoded (runs of safe characters in one append). */
+static void add_escaped(cfm_buf *b, const char *s, const char *safe) {
+  const char *run = s;
+  for (; *s; s++) {
+    if (isalnum((unsigned char)*s) || strchr(safe, *s))
+      continue;
+    if (s > run)
+      cfm_buf_add(b, run, (size_t)(s - run));
+    cfm_buf_addf(b, "%%%02X", (unsigned char)*s);
+    run = s + 1;
+  }
+  if (s > run)
+    cfm_buf_add(b, run, (size_t)(s - run));
 }
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value) {
   cfm_buf *b = cls;
-  const char *p;
   (void)kind;
   if (b->len)
-    cfm_buf_adds(b, "&");
-  for (p = key; *p; p++)
-    cfm_buf_addf(b, isalnum((unsigned char)*p) || strchr("-_.~", *p) ? "%c" : "%%%02X",
-                 (unsigned char)*p);
+    cfm_buf_add(b, "&", 1);
+  add_escaped(b, key, "-_.~");
   if (value) {
-    cfm_buf_adds(b, "=");
-    for (p = value; *p; p++)
-      cfm_buf_addf(b, isalnum((unsigned char)*p) || strchr("-_.~,", *p) ? "%c" : "%%%02X",
-                   (unsigned char)*p);
+    cfm_buf_add(b, "=", 1);
+    add_escaped(b, value, "-_.~,*");
   }
   return MHD_YES;
 }

@@ -148,10 +148,25 @@ static json_t *export_spec(const cfm_spec *spec) {
           (!strcasecmp(str(p, "name"), "Content-Type") || !strcasecmp(str(p, "name"), "Accept") ||
            !strcasecmp(str(p, "name"), "Authorization")))
         continue; /* OpenAPI describes these itself */
-      json_array_append_new(
-          params, json_pack("{s:s, s:s, s:b, s:o}", "name", str(p, "name"), "in", in, "required",
-                            json_is_true(json_object_get(p, "required")) || !strcmp(in, "path"),
-                            "schema", param_schema(p)));
+      {
+        /* An example value: the document's, else the default, else the
+         * spec's never-existing id (peer tools need one to send a request). */
+        const json_t *exreq =
+            json_object_get(json_array_get(json_object_get(op, "examples"), 0), "request");
+        const json_t *exv = json_object_get(json_object_get(exreq, in), str(p, "name"));
+        json_t *po = json_pack("{s:s, s:s, s:b, s:o}", "name", str(p, "name"), "in", in, "required",
+                               json_is_true(json_object_get(p, "required")) || !strcmp(in, "path"),
+                               "schema", param_schema(p));
+        if (!exv)
+          exv = json_object_get(p, "default");
+        if (!exv)
+          exv = json_object_get(p, "absent");
+        if (!exv && !strcmp(in, "path"))
+          exv = json_object_get(p, "name");
+        if (exv)
+          json_object_set(po, "example", (json_t *)exv);
+        json_array_append_new(params, po);
+      }
     }
     json_object_set_new(o, "parameters", params);
     if (has_body)

@@ -18,6 +18,7 @@ static void usage(FILE *f) {
         "  --target VENDOR=URL   run VENDOR against URL (replaces https://{host})\n"
         "  --config FILE         targets, credentials (env/file), variables; docs/config.md\n"
         "  --filter GLOB         only cases whose id matches (e.g. 'agora-chat.*')\n"
+        "  --exclude GLOB        leave out cases whose id matches\n"
         "  --vendor NAME         only this vendor's cases\n"
         "  --list                print the case ids and kinds, run nothing\n"
         "  --dry-run             print each request (secrets redacted), send nothing\n"
@@ -25,6 +26,7 @@ static void usage(FILE *f) {
         "  --baseline FILE       accepted deviations: only new failures fail\n"
         "  --reports DIR         where reports go (default: reports)\n"
         "  --no-reports          write no report files\n"
+        "  --no-pace             ignore documented rate limits (mocks and test rigs only)\n"
         "  --concurrency N       parallel requests (default 8)\n"
         "  --timeout MS          per request (default 10000)\n"
         "  --repeat N            run the case set N times (benchmarks)\n\n"
@@ -47,7 +49,7 @@ int cmd_run(int argc, char **argv) {
   cfm_baseline *baseline = NULL;
   cfm_mock *mock = NULL;
   const char *config = NULL, *baseline_path = NULL;
-  int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0;
+  int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0, no_pace = 0;
   cfm_config_init(&cfg);
   memset(&opt, 0, sizeof(opt));
   opt.reports_dir = "reports";
@@ -72,6 +74,8 @@ int cmd_run(int argc, char **argv) {
       config = argv[++i];
     } else if (!strcmp(a, "--filter") && has_val) {
       opt.filter = argv[++i];
+    } else if (!strcmp(a, "--exclude") && has_val) {
+      opt.exclude = argv[++i];
     } else if (!strcmp(a, "--vendor") && has_val) {
       opt.vendor = argv[++i];
     } else if (!strcmp(a, "--list")) {
@@ -88,6 +92,8 @@ int cmd_run(int argc, char **argv) {
       baseline_path = argv[++i];
     } else if (!strcmp(a, "--reports") && has_val) {
       opt.reports_dir = argv[++i];
+    } else if (!strcmp(a, "--no-pace")) {
+      no_pace = 1;
     } else if (!strcmp(a, "--no-reports")) {
       opt.reports_dir = NULL;
     } else if ((!strcmp(a, "--concurrency") || !strcmp(a, "--timeout") || !strcmp(a, "--repeat")) &&
@@ -153,7 +159,7 @@ int cmd_run(int argc, char **argv) {
     if (!opt.concurrency)
       opt.concurrency = 16;
   } else {
-    opt.pace = 1;
+    opt.pace = !no_pace;
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);

@@ -1031,6 +1031,8 @@ static int selected(const cfm_run_options *opt, const cfm_case *c) {
     return 0;
   if (opt->filter && fnmatch(opt->filter, c->id, 0) != 0)
     return 0;
+  if (opt->exclude && fnmatch(opt->exclude, c->id, 0) == 0)
+    return 0;
   if (opt->shard_count > 1 && !cfm_shard_selects(c->id, opt->shard_index, opt->shard_count))
     return 0;
   return 1;

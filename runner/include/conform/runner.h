@@ -42,6 +42,7 @@ json_t *cfm_coverage_items(const cfm_specset *set);
 
 typedef struct cfm_run_options {
   const char *filter;                /* glob on case ids; NULL = all */
+  const char *exclude;               /* glob on case ids to leave out; NULL = none */
   const char *vendor;                /* only this vendor; NULL = all */
   unsigned shard_index, shard_count; /* 0/0 = no sharding */
   int list;                          /* print case ids, run nothing */
