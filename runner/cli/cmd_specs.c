@@ -1,0 +1,103 @@
+/* conform specs — what the specs hold: vendors, operations, and counts of
+ * parameters, limits, error rows, examples and scenarios. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "conform/spec.h"
+
+static void usage(FILE *f) {
+  fputs("usage: conform specs [--json] [SPEC|DIR...]\n\n"
+        "Lists each vendor's operations (seed or fixture) with their parameters,\n"
+        "limits, error rows and examples, then the totals. Default: the shipped specs.\n",
+        f);
+}
+
+static size_t limits_of(const json_t *op) {
+  size_t i, n = 0;
+  const json_t *p;
+  json_array_foreach(json_object_get(op, "params"), i, p) n +=
+      json_array_size(json_object_get(p, "limits"));
+  return n;
+}
+
+int cmd_specs(int argc, char **argv) {
+  cfm_specset set = {0};
+  cfm_error_t err;
+  json_t *out = json_array();
+  int i, as_json = 0, paths = 0, rc = CFM_EXIT_OK;
+  size_t s, k, tot[6] = {0, 0, 0, 0, 0, 0};
+  for (i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      json_decref(out);
+      return CFM_EXIT_OK;
+    } else if (!strcmp(argv[i], "--json")) {
+      as_json = 1;
+    } else if (argv[i][0] == '-') {
+      cfm_cli_error("specs: unknown option '%s'", argv[i]);
+      json_decref(out);
+      return CFM_EXIT_USAGE;
+    } else {
+      cfm_error_init(&err);
+      if (cfm_specset_add_path(&set, argv[i], &err) != CFM_EOK) {
+        cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+        rc = CFM_EXIT_SPEC;
+        goto done;
+      }
+      paths++;
+    }
+  }
+  cfm_error_init(&err);
+  if (!paths && cfm_specset_add_path(&set, CONFORM_DEFAULT_SPECS, &err) != CFM_EOK) {
+    cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+    rc = CFM_EXIT_SPEC;
+    goto done;
+  }
+  if (!as_json)
+    printf("%-16s %-22s %-8s %6s %6s %6s %8s\n", "vendor", "operation", "kind", "params", "limits",
+           "errors", "examples");
+  for (s = 0; s < set.count; s++) {
+    const json_t *root = set.items[s]->root, *op;
+    size_t terr = json_array_size(json_object_get(json_object_get(root, "transport"), "errors"));
+    json_array_foreach(json_object_get(root, "operations"), k, op) {
+      size_t np = json_array_size(json_object_get(op, "params")), nl = limits_of(op),
+             ne = json_array_size(json_object_get(op, "errors")),
+             nx = json_array_size(json_object_get(op, "examples"));
+      int seed = json_is_true(json_object_get(op, "seed"));
+      if (as_json)
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "vendor", set.items[s]->vendor,
+                           "operation", json_string_value(json_object_get(op, "id")), "seed", seed,
+                           "params", (json_int_t)np, "limits", (json_int_t)nl, "errors",
+                           (json_int_t)ne, "examples", (json_int_t)nx));
+      else
+        printf("%-16s %-22s %-8s %6zu %6zu %6zu %8zu\n", set.items[s]->vendor,
+               json_string_value(json_object_get(op, "id")), seed ? "seed" : "fixture", np, nl, ne,
+               nx);
+      tot[0] += seed;
+      tot[1] += np;
+      tot[2] += nl;
+      tot[3] += ne;
+      tot[4] += nx;
+    }
+    tot[3] += terr;
+    tot[5] += json_array_size(json_object_get(root, "scenarios"));
+    if (!as_json)
+      printf("%-16s %-22s %-8s %6s %6s %6zu\n", set.items[s]->vendor, "(any call)", "transport", "",
+             "", terr);
+  }
+  if (as_json) {
+    json_dumpf(out, stdout, JSON_INDENT(1));
+    putchar('\n');
+  } else {
+    printf("\n%zu specs, %zu seed operations, %zu parameters, %zu limits, %zu error rows, "
+           "%zu examples, %zu scenarios\n",
+           set.count, tot[0], tot[1], tot[2], tot[3], tot[4], tot[5]);
+  }
+done:
+  json_decref(out);
+  cfm_specset_release(&set);
+  return rc;
+}
