@@ -40,8 +40,9 @@ typedef struct casestate {
   const cfm_case *c;
   unsigned rep; /* --repeat copy */
   size_t step;
-  unsigned iter; /* repeat index within a step */
-  json_t *vars;  /* captures */
+  unsigned iter;   /* repeat index within a step */
+  json_t *vars;    /* captures */
+  json_t *created; /* [{vendor, op, id}] resources to delete when the case ends */
   /* walk */
   json_t *walk_ids;
   unsigned walk_pages;
@@ -620,12 +621,12 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
         }
       }
     }
-    /* Resources this call created, for the final clean-up. */
+    /* Resources this call created: deleted when the case ends. */
     {
       const json_t *cr = json_object_get(op, "creates");
       const json_t *id = cr ? cfm_json_pointer(body, str(cr, "id")) : NULL;
-      if (id && json_array_size(cs->rc->cleanup) < 100000)
-        json_array_append_new(cs->rc->cleanup,
+      if (id && json_array_size(cs->created) < 1000)
+        json_array_append_new(cs->created,
                               json_pack("{s:s, s:s, s:O}", "vendor", spec->vendor, "op",
                                         str(json_object_get(cr, "cleanup"), "op"), "id", id));
     }
@@ -696,6 +697,7 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
 
 static void issue(casestate *cs);
 static void finish_case(casestate *cs);
+static void submit_cleanup(runctx *rc, const json_t *e);
 
 static void on_response(void *user, const cfm_http_response *res) {
   casestate *cs = user;
@@ -965,6 +967,17 @@ static void finish_case(casestate *cs) {
   rc->counts[r.verdict]++;
   if (rc->rep && cfm_report_add(rc->rep, &r) != CFM_EOK)
     rc->report_error = 1;
+  {
+    size_t i;
+    const json_t *e;
+    json_array_foreach(cs->created, i, e) {
+      if (interrupted || rc->opt->dry_run)
+        json_array_append(rc->cleanup, (json_t *)e);
+      else
+        submit_cleanup(rc, e);
+    }
+  }
+  json_decref(cs->created);
   json_decref(cs->vars);
   json_decref(cs->walk_ids);
   json_decref(cs->prov);
@@ -983,6 +996,7 @@ static void start_case(runctx *rc, cfm_case *c, unsigned rep) {
   cs->c = c;
   cs->rep = rep;
   cs->vars = json_object();
+  cs->created = json_array();
   cs->walk_ids = json_array();
   cs->started = now_ms();
   cs->verdict = CFM_VERDICT_PASS;
@@ -1223,11 +1237,61 @@ static void on_cleanup(void *user, const cfm_http_response *res) {
   (void)res;
 }
 
+/* Queues the deletion of one created resource {vendor, op, id}. */
+static void submit_cleanup(runctx *rc, const json_t *e) {
+  size_t s;
+  for (s = 0; s < rc->set->count; s++) {
+    const cfm_spec *spec = rc->set->items[s];
+    const json_t *op, *req_t;
+    casestate cs;
+    built b;
+    cfm_error_t err;
+    cfm_http_request hr;
+    json_t *creator_cleanup = NULL;
+    size_t k;
+    const json_t *o;
+    static cfm_case dummy;
+    if (strcmp(spec->vendor, str(e, "vendor")))
+      continue;
+    op = cfm_spec_operation(spec, str(e, "op"));
+    json_array_foreach(json_object_get(spec->root, "operations"), k, o) {
+      const json_t *cl = json_object_get(json_object_get(o, "creates"), "cleanup");
+      if (cl && !strcmp(str(cl, "op"), str(e, "op")))
+        creator_cleanup = (json_t *)cl;
+    }
+    if (!op || !creator_cleanup)
+      continue;
+    memset(&cs, 0, sizeof(cs));
+    memset(&b, 0, sizeof(b));
+    cs.rc = rc;
+    dummy.spec = spec;
+    dummy.kind = "cleanup";
+    cs.c = &dummy;
+    cs.vars = json_pack("{s:O}", "id", json_object_get(e, "id"));
+    req_t = json_object_get(creator_cleanup, "request");
+    cfm_error_init(&err);
+    if (build(&cs, op, req_t, NULL, NULL, &b, &err) == CFM_EOK && !b.missing[0]) {
+      memset(&hr, 0, sizeof(hr));
+      hr.method = str(op, "method");
+      hr.url = cfm_buf_str(&b.url);
+      hr.headers = (const char *const *)b.headers;
+      hr.body = b.has_body ? cfm_buf_str(&b.body) : NULL;
+      hr.body_len = b.has_body ? b.body.len : 0;
+      cfm_exec_submit(rc->ex, &hr, on_cleanup, NULL);
+    }
+    built_release(&b);
+    json_decref(cs.vars);
+  }
+}
+
 static void cleanup_phase(runctx *rc) {
   size_t i;
   const json_t *e;
   int was_interrupted = interrupted;
-  /* Clean-up runs even after an interrupt: leave nothing behind. */
+  /* What interrupted cases left behind: clean-up runs even after an
+   * interrupt, on a fresh executor. */
+  if (json_array_size(rc->cleanup) == 0)
+    return;
   interrupted = 0;
   cfm_exec_free(rc->ex);
   {
@@ -1239,53 +1303,7 @@ static void cleanup_phase(runctx *rc) {
     if (!rc->ex)
       return;
   }
-  json_array_foreach(rc->cleanup, i, e) {
-    size_t s;
-    for (s = 0; s < rc->set->count; s++) {
-      const cfm_spec *spec = rc->set->items[s];
-      const json_t *op, *req_t;
-      casestate cs;
-      built b;
-      cfm_error_t err;
-      cfm_http_request hr;
-      json_t *creator_cleanup = NULL;
-      size_t k;
-      const json_t *o;
-      if (strcmp(spec->vendor, str(e, "vendor")))
-        continue;
-      op = cfm_spec_operation(spec, str(e, "op"));
-      json_array_foreach(json_object_get(spec->root, "operations"), k, o) {
-        const json_t *cl = json_object_get(json_object_get(o, "creates"), "cleanup");
-        if (cl && !strcmp(str(cl, "op"), str(e, "op")))
-          creator_cleanup = (json_t *)cl;
-      }
-      if (!op || !creator_cleanup)
-        continue;
-      memset(&cs, 0, sizeof(cs));
-      memset(&b, 0, sizeof(b));
-      cs.rc = rc;
-      {
-        static cfm_case dummy;
-        dummy.spec = spec;
-        dummy.kind = "cleanup";
-        cs.c = &dummy;
-      }
-      cs.vars = json_pack("{s:O}", "id", json_object_get(e, "id"));
-      req_t = json_object_get(creator_cleanup, "request");
-      cfm_error_init(&err);
-      if (build(&cs, op, req_t, NULL, NULL, &b, &err) == CFM_EOK && !b.missing[0]) {
-        memset(&hr, 0, sizeof(hr));
-        hr.method = str(op, "method");
-        hr.url = cfm_buf_str(&b.url);
-        hr.headers = (const char *const *)b.headers;
-        hr.body = b.has_body ? cfm_buf_str(&b.body) : NULL;
-        hr.body_len = b.has_body ? b.body.len : 0;
-        cfm_exec_submit(rc->ex, &hr, on_cleanup, NULL);
-      }
-      built_release(&b);
-      json_decref(cs.vars);
-    }
-  }
+  json_array_foreach(rc->cleanup, i, e) submit_cleanup(rc, e);
   cfm_exec_run(rc->ex);
   interrupted = was_interrupted;
 }
