@@ -434,7 +434,6 @@ int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, siz
   d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, answer, m,
                        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
                        MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
                        MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_END);
   if (!d) {
     snprintf(errbuf, errcap, "cannot listen on %s:%u", m->cfg.listen_host, (unsigned)cfg->port);
