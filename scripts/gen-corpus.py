@@ -149,7 +149,22 @@ def main():
     dict_words["extract"] = {"|", "---", "```", "##", "最大长度为", "取值范围为", "默认值为", "不超过",
                              "Maximum length is", "at most", "HttpCode", "NameTypeRequiredDescription",
                              "错误码", "HTTP 状态码", "POST https://{host}/"}
+    # The lint test specs (one mistake each) reach lint's semantic checks.
+    for p in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "lint", "*.json"))):
+        write("spec", "lint-" + os.path.basename(p), open(p, "rb").read())
     # Config and baseline files.
+    for name, cfg in [("bad-concurrency", {"concurrency": 0}), ("bad-rate", {"rate_scale": 2}),
+                      ("bad-timeout", {"timeout_ms": -1}), ("targets-not-object", {"targets": []}),
+                      ("bad-url", {"targets": {"agora-chat": {"base_url": "ftp://x"}}}),
+                      ("bad-secret", {"targets": {"agora-chat": {"credentials": {"app_token": 5}}}}),
+                      ("bad-vendor", {"targets": {"Bad Vendor": {}}}),
+                      ("tls", {"targets": {"tencent-im": {"verify_tls": False, "ca_file": "/etc/ssl/x.pem"}}})]:
+        write("config", name, json.dumps(cfg))
+    for name, bl in [("wrong-format", {"format": "x", "entries": []}), ("not-array", {"format": "conform-baseline/1", "entries": {}}),
+                     ("bad-entry", {"format": "conform-baseline/1", "entries": [{"vendor_code": 1}]}),
+                     ("bad-code", {"format": "conform-baseline/1", "entries": [{"id": "a", "vendor_code": []}]}),
+                     ("star", {"format": "conform-baseline/1", "entries": [{"id": "a.b", "vendor_code": "*"}]})]:
+        write("baseline", name, json.dumps(bl))
     write("config", "full", json.dumps({"concurrency": 4, "timeout_ms": 2000, "rate_scale": 0.5, "run_prefix": "cfm-x",
           "targets": {"agora-chat": {"base_url": "https://a.example", "credentials": {"app_token": {"env": "CONFORM_FUZZ_NO_SUCH_VAR"}},
                                      "variables": {"owner": "u1"}},
