@@ -52,19 +52,34 @@ static int span_eq_ci(span s, const char *lit) {
   return 1;
 }
 
+/* ASCII case-insensitive equality of n bytes.  Written out rather than
+ * strncasecmp: it runs for every position of every line, and libFuzzer
+ * hooks each libc comparison. */
+static int ci_eq(const char *a, const char *b, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+    if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z'))
+      return 0;
+  }
+  return 1;
+}
+
 static int span_has(span s, const char *needle) {
   size_t n = strlen(needle), i;
+  unsigned char first;
   if (n == 0 || n > s.n)
     return 0;
+  first = (unsigned char)needle[0] | 0x20;
   for (i = 0; i + n <= s.n; i++)
-    if (strncasecmp(s.p + i, needle, n) == 0)
+    if (((unsigned char)s.p[i] | 0x20) == first && ci_eq(s.p + i, needle, n))
       return 1;
   return 0;
 }
 
 static int span_starts(span s, const char *lit) {
   size_t n = strlen(lit);
-  return s.n >= n && strncasecmp(s.p, lit, n) == 0;
+  return s.n >= n && ci_eq(s.p, lit, n);
 }
 
 /* A copy of a table cell without markdown decoration: backticks, bold,
@@ -448,6 +463,24 @@ static const char *param_location(const char *head) {
   return NULL;
 }
 
+/* Cheap pre-filters, so most lines never reach a regular expression. */
+static int has_digit(span s) {
+  size_t i;
+  for (i = 0; i < s.n; i++)
+    if (s.p[i] >= '0' && s.p[i] <= '9')
+      return 1;
+  return 0;
+}
+
+static int looks_like_endpoint(span t) {
+  static const char *const starts[] = {"GET ", "POST ", "PUT ", "DELETE ", "PATCH ", "HTTP"};
+  size_t i;
+  for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+    if (span_starts(t, starts[i]))
+      return 1;
+  return 0;
+}
+
 /* ---- limits in prose ----------------------------------------------------- */
 
 static void add_limit(json_t *limits, const char *kind, long min, long max, const char *unit,
@@ -467,6 +500,8 @@ static json_t *limits_in(span d, const char *type, json_t **dflt, json_t **clamp
   span c[3];
   *dflt = NULL;
   *clamp = NULL;
+  if (!has_digit(d))
+    return limits; /* every limit phrase holds a number */
   if (rx_match(RX_MAXLEN, d, c, 0)) {
     long n = span_long(c[0]);
     span u = c[1];
@@ -975,11 +1010,13 @@ static void prose(extractor *x, span line, int hosts_ok) {
   size_t start = 0;
   if (!hosts_ok)
     hosts_ok = span_starts(t, "Host:") || span_has(t, "域名") || span_has(t, "domain");
-  if (!in_example(x) && rx_match(RX_ENDPOINT, t, c, 0))
+  if (looks_like_endpoint(t) && !in_example(x) && rx_match(RX_ENDPOINT, t, c, 0))
     add_finding(x, "endpoint",
                 json_pack("{s:s%, s:s%, s:s%}", "method", c[0].p, c[0].n, "url", c[1].p, c[1].n,
                           "query", c[2].p, c[2].n));
-  if (rx_match(RX_RATE, t, c, 0))
+  if (has_digit(t) &&
+      (span_has(t, "\xE7\xA7\x92") /* 秒 */ || span_has(t, "second") || span_has(t, "QPS")) &&
+      rx_match(RX_RATE, t, c, 0))
     add_finding(x, "rate", json_pack("{s:I}", "per_second", (json_int_t)span_long(c[0])));
   if (span_has(t, "request method is ") || span_has(t, "请求方式为")) {
     static const char *const methods[] = {"POST", "GET", "PUT", "DELETE", "PATCH"};
