@@ -170,6 +170,17 @@ int cmd_run(int argc, char **argv) {
   }
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
+  if (cfm_run_was_interrupted()) {
+    /* Reports are closed and created resources deleted; now die of the
+     * signal, as shells and CI runners expect (exit status 130/143). */
+    cfm_mock_stop(mock);
+    cfm_baseline_free(baseline);
+    cfm_specset_release(&set);
+    cfm_config_release(&cfg);
+    fprintf(stderr, "conform: interrupted; created resources were deleted\n");
+    raise(SIGINT);
+    return CFM_EXIT_INTERNAL;
+  }
   if (opt.list || opt.dry_run)
     goto out;
   if (!opt.reports_dir)

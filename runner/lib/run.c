@@ -27,10 +27,19 @@
 static volatile sig_atomic_t interrupted;
 static cfm_exec *volatile active_exec;
 
+static volatile sig_atomic_t was_interrupted;
+
+int cfm_run_was_interrupted(void) {
+  return was_interrupted;
+}
+
 void cfm_run_interrupt(void) {
-  interrupted = 1;
-  if (active_exec)
+  /* First signal: start nothing new, let requests in flight finish (so
+   * whatever they create is known and deleted).  Second: abandon them. */
+  if (interrupted && active_exec)
     cfm_exec_cancel(active_exec);
+  was_interrupted = 1;
+  interrupted = 1;
 }
 
 typedef struct runctx runctx;
@@ -715,7 +724,13 @@ static void on_response(void *user, const cfm_http_response *res) {
       json_integer(json_integer_value(json_array_get(reach, res->error == CFM_ENETWORK ? 1 : 0)) +
                    1));
   if (interrupted) {
-    set_verdict(cs, CFM_VERDICT_ERROR, NULL, "interrupted");
+    /* Judge the answer only to learn what it created, then stop. */
+    const json_t *st = json_array_get(cs->c->steps, cs->step);
+    const json_t *sop = find_op(cs->c->spec, str(st, "op"));
+    if (sop && !json_object_get(st, "walk"))
+      (void)judge(cs, st, sop, res, 1);
+    cs->verdict = CFM_VERDICT_PASS;
+    set_verdict(cs, CFM_VERDICT_ERROR, NULL, "interrupted before the case finished");
     finish_case(cs);
     return;
   }
@@ -1080,6 +1095,7 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
   memset(&rc, 0, sizeof(rc));
   memset(res, 0, sizeof(*res));
   interrupted = 0;
+  was_interrupted = 0;
   rc.set = set;
   rc.cfg = cfg;
   rc.opt = opt;
@@ -1287,7 +1303,7 @@ static void submit_cleanup(runctx *rc, const json_t *e) {
 static void cleanup_phase(runctx *rc) {
   size_t i;
   const json_t *e;
-  int was_interrupted = interrupted;
+  int saved = interrupted;
   /* What interrupted cases left behind: clean-up runs even after an
    * interrupt, on a fresh executor. */
   if (json_array_size(rc->cleanup) == 0)
@@ -1305,5 +1321,5 @@ static void cleanup_phase(runctx *rc) {
   }
   json_array_foreach(rc->cleanup, i, e) submit_cleanup(rc, e);
   cfm_exec_run(rc->ex);
-  interrupted = was_interrupted;
+  interrupted = saved;
 }

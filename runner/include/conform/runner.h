@@ -77,4 +77,7 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
 /* Makes a running cfm_run stop soon and clean up (async-signal-safe). */
 void cfm_run_interrupt(void);
 
+/* 1 when the last cfm_run was interrupted. */
+int cfm_run_was_interrupted(void);
+
 #endif
