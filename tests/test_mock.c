@@ -243,3 +243,39 @@ Test(mock, faults_are_listed_and_checked) {
   cr_assert_eq(cfm_mock_start(&cfg, &m, err, sizeof(err)), -1);
   cr_assert(strstr(err, "no-such-fault") != NULL);
 }
+
+/* With --rate-limits the documented call rates are enforced in each
+ * vendor's way: Agora 429 reach_limit, Tencent ErrorCode 60007 in a 200. */
+Test(mock, throttling_when_rate_limits_are_enforced) {
+  cfm_mock_config cfg;
+  cfm_mock *m;
+  char err[256], sig[CFM_USERSIG_MAX], url[CFM_USERSIG_MAX + 256];
+  int i, agora_429 = 0, tencent_60007 = 0;
+  cfm_mock_config_init(&cfg);
+  cfg.enforce_rate_limits = 1;
+  cr_assert_eq(cfm_mock_start(&cfg, &m, err, sizeof(err)), 0, "%s", err);
+  cfm_usersig_sign(1400000000u, "administrator", "conform-demo-secret-key", 23, (int64_t)time(NULL),
+                   3600, sig, sizeof(sig));
+  snprintf(url, sizeof(url),
+           "/v4/group_open_http_svc/destroy_group?sdkappid=1400000000&identifier=administrator&"
+           "usersig=%s&random=1&contenttype=json",
+           sig);
+  for (i = 0; i < 400; i++) {
+    int status;
+    char *body;
+    size_t len;
+    const char *ct;
+    cfm_mock_handle(m, "GET", APP, AG "\n", "", 0, &status, &body, &len, &ct);
+    if (status == 429 && strstr(body, "reach_limit"))
+      agora_429++;
+    free(body);
+    cfm_mock_handle(m, "POST", url, "", "{\"GroupId\":\"@TGS#2X\"}", 21, &status, &body, &len, &ct);
+    if (status == 200 && strstr(body, "60007"))
+      tencent_60007++;
+    free(body);
+  }
+  cfm_mock_stop(m);
+  /* 400 calls in well under a second exceed 100/s and 200/s. */
+  cr_assert_gt(agora_429, 0);
+  cr_assert_gt(tencent_60007, 0);
+}
