@@ -26,48 +26,69 @@ typedef struct server {
   pthread_t thread;
 } server;
 
+typedef struct conn {
+  server *s;
+  int fd;
+} conn;
+
+/* One connection: answers each request as the server's behaviour says. */
+static void *serve_conn(void *arg) {
+  conn *cn = arg;
+  server *s = cn->s;
+  int c = cn->fd;
+  char buf[8192];
+  free(cn);
+  for (;;) {
+    ssize_t n = recv(c, buf, sizeof(buf), 0);
+    if (n <= 0)
+      break;
+    __atomic_add_fetch(&s->requests, 1, __ATOMIC_SEQ_CST);
+    if (s->how == GARBAGE) {
+      send(c, "\x01\x02garbage\r\n\r\n", 13, MSG_NOSIGNAL);
+      break;
+    } else if (s->how == HTML) {
+      const char r[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: "
+                       "21\r\n\r\n<html>gateway</html>\n";
+      send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
+    } else if (s->how == ENDLESS) {
+      const char h[] =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n";
+      static char chunk[65536];
+      memset(chunk, 'x', sizeof(chunk));
+      send(c, h, sizeof(h) - 1, MSG_NOSIGNAL);
+      while (send(c, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0)
+        ;
+      break;
+    } else if (s->how == HANG) {
+      sleep(3);
+      break;
+    } else if (s->how == THROTTLE_THEN_OK && s->requests < 3) {
+      const char r[] = "HTTP/1.1 429 Too Many\r\nRetry-After: 0\r\nContent-Length: 2\r\n\r\n{}";
+      send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
+    } else {
+      const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                       "11\r\n\r\n{\"ok\":true}";
+      send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
+    }
+  }
+  close(c);
+  return NULL;
+}
+
 static void *serve(void *arg) {
   server *s = arg;
   for (;;) {
+    pthread_t t;
+    conn *cn;
     int c = accept(s->fd, NULL, NULL);
-    char buf[8192];
     if (c < 0)
       return NULL;
-    s->conns++;
-    for (;;) {
-      ssize_t n = recv(c, buf, sizeof(buf), 0);
-      if (n <= 0)
-        break;
-      s->requests++;
-      if (s->how == GARBAGE) {
-        send(c, "\x01\x02garbage\r\n\r\n", 13, MSG_NOSIGNAL);
-        break;
-      } else if (s->how == HTML) {
-        const char r[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: "
-                         "21\r\n\r\n<html>gateway</html>\n";
-        send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
-      } else if (s->how == ENDLESS) {
-        const char h[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                         "1073741824\r\n\r\n";
-        static char chunk[65536];
-        memset(chunk, 'x', sizeof(chunk));
-        send(c, h, sizeof(h) - 1, MSG_NOSIGNAL);
-        while (send(c, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0)
-          ;
-        break;
-      } else if (s->how == HANG) {
-        sleep(3);
-        break;
-      } else if (s->how == THROTTLE_THEN_OK && s->requests < 3) {
-        const char r[] = "HTTP/1.1 429 Too Many\r\nRetry-After: 0\r\nContent-Length: 2\r\n\r\n{}";
-        send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
-      } else {
-        const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                         "11\r\n\r\n{\"ok\":true}";
-        send(c, r, sizeof(r) - 1, MSG_NOSIGNAL);
-      }
-    }
-    close(c);
+    __atomic_add_fetch(&s->conns, 1, __ATOMIC_SEQ_CST);
+    cn = malloc(sizeof(*cn));
+    cn->s = s;
+    cn->fd = c;
+    if (pthread_create(&t, NULL, serve_conn, cn) == 0)
+      pthread_detach(t);
   }
 }
 
