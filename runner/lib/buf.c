@@ -33,7 +33,7 @@ int cfm_buf_add(cfm_buf *b, const void *p, size_t n) {
   }
   need = b->len + n + 1;
   if (need > b->size) {
-    size_t nsize = b->size ? b->size : 64;
+    size_t nsize = b->size ? b->size : 256;
     char *nd;
     while (nsize < need)
       nsize = nsize > ((size_t)-1) / 2 ? need : nsize * 2;
