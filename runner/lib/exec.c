@@ -25,6 +25,8 @@ typedef struct job {
   size_t body_len;
   struct curl_slist *headers;
   int bucket; /* -1 = none */
+  char *ca_file;
+  int no_verify;
   cfm_exec_done_fn done;
   void *user;
   unsigned attempts;
@@ -116,6 +118,7 @@ static void job_free(job *j) {
   free(j->method);
   free(j->url);
   free(j->body);
+  free(j->ca_file);
   free(j->resp);
   curl_slist_free_all(j->headers);
   free(j);
@@ -166,6 +169,11 @@ int cfm_exec_submit(cfm_exec *ex, const cfm_http_request *req, cfm_exec_done_fn 
     return CFM_ENOMEM;
   }
   j->bucket = bucket_for(ex, req->rate_key, req->rate_per_s);
+  j->no_verify = req->no_verify;
+  if (req->ca_file && !(j->ca_file = strdup(req->ca_file))) {
+    job_free(j);
+    return CFM_ENOMEM;
+  }
   j->done = done;
   j->user = user;
   if (ex->tail)
@@ -252,8 +260,13 @@ static int start(cfm_exec *ex, job *j) {
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                    ex->opt.connect_timeout_ms > 0 ? ex->opt.connect_timeout_ms : 3000L);
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ex->opt.max_response_bytes);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, ex->opt.verify_tls ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, ex->opt.verify_tls ? 2L : 0L);
+  {
+    int verify = ex->opt.verify_tls && !j->no_verify;
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+  }
+  if (j->ca_file)
+    curl_easy_setopt(e, CURLOPT_CAINFO, j->ca_file);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");

@@ -921,6 +921,13 @@ static void issue(casestate *cs) {
   hr.headers = (const char *const *)b.headers;
   hr.body = b.has_body ? cfm_buf_str(&b.body) : NULL;
   hr.body_len = b.has_body ? b.body.len : 0;
+  {
+    const cfm_target *tg = cfm_config_target(rc->cfg, cs->c->spec->vendor);
+    if (tg) {
+      hr.ca_file = tg->ca_file;
+      hr.no_verify = !tg->verify_tls;
+    }
+  }
   rate = json_object_get(json_object_get(op, "rate_limit"), "per_second");
   if (!rate)
     rate = json_object_get(
@@ -1165,9 +1172,7 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
   eo.global_rate_per_s = opt->pace ? cfg->global_rate_per_s : 0;
   eo.throttled = throttled_cb;
   eo.throttled_user = &rc;
-  for (i = 0; i < cfg->count; i++)
-    if (!cfg->targets[i].verify_tls)
-      eo.verify_tls = 0;
+  /* TLS verification and CA bundles are per target, set on each request. */
   rc.ex = cfm_exec_new(&eo);
   if (!rc.ex) {
     rcode = cfm_error_set(err, CFM_ENOMEM, "executor", "", "out of memory");
@@ -1293,6 +1298,13 @@ static void submit_cleanup(runctx *rc, const json_t *e) {
       hr.headers = (const char *const *)b.headers;
       hr.body = b.has_body ? cfm_buf_str(&b.body) : NULL;
       hr.body_len = b.has_body ? b.body.len : 0;
+      {
+        const cfm_target *tg = cfm_config_target(rc->cfg, spec->vendor);
+        if (tg) {
+          hr.ca_file = tg->ca_file;
+          hr.no_verify = !tg->verify_tls;
+        }
+      }
       cfm_exec_submit(rc->ex, &hr, on_cleanup, NULL);
     }
     built_release(&b);

@@ -21,6 +21,8 @@ typedef struct cfm_http_request {
   size_t body_len;
   const char *rate_key; /* token bucket key (e.g. "agora-chat.create_group"); NULL = none */
   double rate_per_s;    /* that bucket's rate; <= 0 = unlimited */
+  const char *ca_file;  /* CA bundle for this request's TLS peer; NULL = system default */
+  int no_verify;        /* 1 turns TLS verification off for this request (test rigs only) */
 } cfm_http_request;
 
 /* One response.  Owned by the executor; valid only during the callback. */
