@@ -180,6 +180,11 @@ def main():
         with open(os.path.join(ROOT, "corpus", t + ".dict"), "w", encoding="utf-8") as f:
             for w in sorted(words):
                 f.write('"%s"\n' % dict_escape(w))
+    # libFuzzer options per harness, named the OSS-Fuzz way (<target>.options).
+    for t in sorted(os.listdir(os.path.join(ROOT, "corpus"))):
+        if os.path.isdir(os.path.join(ROOT, "corpus", t)) and t != "regressions":
+            with open(os.path.join(ROOT, "corpus", t + ".options"), "w") as f:
+                f.write("[libfuzzer]\nmax_len = 4096\ntimeout = 10\n")
     print("gen-corpus: %d specs, %d operations" % (len(SPECS), op_index))
 
 
