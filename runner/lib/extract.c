@@ -839,7 +839,8 @@ static int scraped_error_row(extractor *x, span line) {
     i++;
   if (i != 3)
     return 0;
-  st = strtol(line.p, NULL, 10);
+  /* Three digits, read by hand: the line is not NUL-terminated. */
+  st = (line.p[0] - '0') * 100 + (line.p[1] - '0') * 10 + (line.p[2] - '0');
   cs = i;
   while (i < line.n && (islower((unsigned char)line.p[i]) || line.p[i] == '.' || line.p[i] == '_' ||
                         isdigit((unsigned char)line.p[i])))
