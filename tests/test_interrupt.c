@@ -56,7 +56,7 @@ Test(interrupt, sigint_cleans_up_and_dies_of_the_signal, .timeout = 90) {
     _exit(127);
   }
   /* Let it create groups, then interrupt. */
-  for (i = 0; i < 100 && count_at(m, "/app-id/conform-demo-app/chatgroups?limit=1000",
+  for (i = 0; i < 750 && count_at(m, "/app-id/conform-demo-app/chatgroups?limit=1000",
                                   "Authorization: Bearer conform-demo-app-token\n", "/data") == 0;
        i++)
     usleep(20000);
