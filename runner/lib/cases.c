@@ -206,21 +206,47 @@ static int is_assumed(const json_t *prov) {
   return json_object_get(prov, "assumed") != NULL;
 }
 
-/* A string of n units: ASCII 'a', CJK (3 bytes), emoji (4 bytes). */
+/* How a limit case's text is made: n characters of one width, or ASCII
+ * ending in one CJK character (so a multi-byte character straddles a byte
+ * bound). */
+#define TEXT_CJK_END 5
+
+/* UTF-8 bytes of a text of n units of width. */
+static size_t text_bytes(size_t n, int width) {
+  if (width == TEXT_CJK_END)
+    return n ? n + 2 : 0;
+  return n * (size_t)(width == 3 ? 3 : width == 4 ? 4 : 1);
+}
+
+/* A string of n units: ASCII 'a', CJK (3 bytes), emoji (4 bytes), or n-1
+ * ASCII then one CJK character (TEXT_CJK_END). */
 static json_t *text_of(size_t n, int width) {
   static const char cjk[] = "\xE7\xBE\xA4";       /* 群 */
   static const char emoji[] = "\xF0\x9F\x98\x80"; /* 😀 */
-  size_t i, w = width == 3 ? 3 : width == 4 ? 4 : 1;
-  char *s = malloc(n * w + 1);
+  size_t i, w = width == 3 ? 3 : width == 4 ? 4 : 1, len = text_bytes(n, width);
+  char *s = malloc(len + 1);
   json_t *j;
   if (!s)
     return NULL;
-  for (i = 0; i < n; i++)
-    memcpy(s + i * w, w == 3 ? cjk : w == 4 ? emoji : "a", w);
-  s[n * w] = '\0';
-  j = json_stringn(s, n * w);
+  if (width == TEXT_CJK_END) {
+    memset(s, 'a', n ? n - 1 : 0);
+    if (n)
+      memcpy(s + n - 1, cjk, 3);
+  } else {
+    for (i = 0; i < n; i++)
+      memcpy(s + i * w, w == 3 ? cjk : w == 4 ? emoji : "a", w);
+  }
+  s[len] = '\0';
+  j = json_stringn(s, len);
   free(s);
   return j;
+}
+
+static const char *text_kind(int width) {
+  return width == 1   ? "ASCII characters"
+         : width == 3 ? "CJK characters"
+         : width == 4 ? "emoji"
+                      : "characters ending in a CJK one";
 }
 
 /* n distinct items for an array parameter.  Accounts for Tencent member
@@ -260,22 +286,36 @@ static json_t *vary(const json_t *req, const json_t *param, json_t *value) {
   return r;
 }
 
-/* The array a list operation returns (for clamp checks): "data", else the
- * first array property of the response schema. */
-static const char *list_pointer(const json_t *op) {
+/* The array a list operation returns (for clamp checks), as a JSON pointer
+ * in buf: "data", else "entities", else the array property of the response
+ * schema whose name sorts first. */
+static const char *list_pointer(const json_t *op, char *buf, size_t cap) {
   const json_t *props =
       json_object_get(json_object_get(json_object_get(op, "response"), "schema"), "properties");
+  static const char *const preferred[] = {"data", "entities", NULL};
   const char *k;
   json_t *v;
-  if (json_is_object(json_object_get(props, "data")) &&
-      str(json_object_get(props, "data"), "type") &&
-      !strcmp(str(json_object_get(props, "data"), "type"), "array"))
-    return "/data";
-  json_object_foreach((json_t *)props, k, v) {
-    if (str(v, "type") && !strcmp(str(v, "type"), "array") && strcmp(k, "entities"))
-      return k[0] == 'M' ? "/MemberList" : "/entities";
+  size_t i;
+  for (i = 0; preferred[i]; i++) {
+    const json_t *p = json_object_get(props, preferred[i]);
+    if (str(p, "type") && !strcmp(str(p, "type"), "array")) {
+      snprintf(buf, cap, "/%s", preferred[i]);
+      return buf;
+    }
   }
-  return "/entities";
+  {
+    const char *best = NULL;
+    json_object_foreach((json_t *)props, k, v) {
+      if (str(v, "type") && !strcmp(str(v, "type"), "array") && (!best || strcmp(k, best) < 0))
+        best = k;
+    }
+    buf[0] = '\0';
+    if (best)
+      cfm_json_pointer_append(buf, cap, best);
+    else
+      snprintf(buf, cap, "/entities");
+  }
+  return buf;
 }
 
 struct variant {
@@ -318,7 +358,7 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
   (str(lim, "error") ? json_pack("[s]", str(lim, "error")) : rows_by_trigger(spec, op, limit_trig))
     if (!strcmp(kind, "max_length") || !strcmp(kind, "max_bytes")) {
       int bytes = !strcmp(kind, "max_bytes");
-      struct variant vs[8];
+      struct variant vs[12];
       size_t nv = 0, k;
       /* ASCII at and above the limit, then multi-byte text: at/above the
        * limit in the unit the document counts, and the other unit's
@@ -330,29 +370,35 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
         vs[nv++] = variant_of("cjk_above", (size_t)max / 3 + 1, 3, 0);
         vs[nv++] = variant_of("emoji_at", (size_t)max / 4, 4, 1);
         vs[nv++] = variant_of("emoji_above", (size_t)max / 4 + 1, 4, 0);
+        /* A CJK character ending at limit-1, limit and limit+1 bytes. */
+        if (max >= 4) {
+          vs[nv++] = variant_of("cjk_end_below", (size_t)max - 3, TEXT_CJK_END, 1);
+          vs[nv++] = variant_of("cjk_end_at", (size_t)max - 2, TEXT_CJK_END, 1);
+          vs[nv++] = variant_of("cjk_end_above", (size_t)max - 1, TEXT_CJK_END, 0);
+        }
+        /* As many characters as the limit has bytes: a target counting
+         * characters accepts it. */
+        vs[nv++] = variant_of("cjk_as_chars", (size_t)max, 3, 0);
       } else {
         vs[nv++] = variant_of("cjk_at", (size_t)max, 3, 1);
         vs[nv++] = variant_of("cjk_above", (size_t)max + 1, 3, 0);
         if (max > 1)
           vs[nv++] = variant_of("cjk_below", (size_t)max - 1, 3, 1);
+        /* Emoji are one code point but two UTF-16 units. */
+        vs[nv++] = variant_of("emoji_at", (size_t)max, 4, 1);
+        vs[nv++] = variant_of("emoji_above", (size_t)max + 1, 4, 0);
       }
       for (k = 0; k < nv && rc == CFM_EOK; k++) {
         json_t *val = text_of(vs[k].units, vs[k].width);
         json_t *r2 = vary(req, p, val), *exp;
         if (vs[k].ok) {
           snprintf(what, sizeof(what), "%s of %zu %s (%zu bytes) is accepted", name, vs[k].units,
-                   vs[k].width == 1   ? "ASCII characters"
-                   : vs[k].width == 3 ? "CJK characters"
-                                      : "emoji",
-                   vs[k].units * (size_t)vs[k].width);
+                   text_kind(vs[k].width), text_bytes(vs[k].units, vs[k].width));
           exp = expect_success(op, prov, is_assumed(prov), what);
         } else {
           snprintf(what, sizeof(what), "%s of %zu %s (%zu bytes) is refused: the limit is %ld %s",
-                   name, vs[k].units,
-                   vs[k].width == 1   ? "ASCII characters"
-                   : vs[k].width == 3 ? "CJK characters"
-                                      : "emoji",
-                   vs[k].units * (size_t)vs[k].width, max, bytes ? "bytes" : "characters");
+                   name, vs[k].units, text_kind(vs[k].width), text_bytes(vs[k].units, vs[k].width),
+                   max, bytes ? "bytes" : "characters");
           exp = expect_error(ABOVE_ROWS(), bad_classes, aprov, is_assumed(aprov), what);
         }
         rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(), 0,
@@ -400,12 +446,13 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
         json_t *r2 = vary(req, p, json_integer(vs[k].value)), *exp;
         if (vs[k].ok) {
           if (k == 3) {
+            char lp[128];
             snprintf(what, sizeof(what), "%s=%ld is served as %s=%lld", name, vs[k].value, name,
                      (long long)json_integer_value(json_object_get(lim, "clamp_to")));
             exp = expect_success(op, prov, is_assumed(prov), what);
             json_object_set_new(exp, "array_max",
-                                json_pack("{s:s, s:O}", "pointer", list_pointer(op), "max",
-                                          json_object_get(lim, "clamp_to")));
+                                json_pack("{s:s, s:O}", "pointer", list_pointer(op, lp, sizeof(lp)),
+                                          "max", json_object_get(lim, "clamp_to")));
           } else {
             snprintf(what, sizeof(what), "%s=%ld is accepted", name, vs[k].value);
             exp = expect_success(op, prov, is_assumed(prov), what);
@@ -441,6 +488,26 @@ static json_t *malformed_rows(const cfm_spec *spec, const json_t *op, const char
     return r;
   json_decref(r);
   return rows_by_trigger(spec, op, broad);
+}
+
+/* 1 when a required path parameter gets a case of its own sent empty: an
+ * id the target looks up (the spec gives absent or malformed values), on
+ * an operation that changes nothing (an empty id on a DELETE may name a
+ * whole collection on some servers), and not already among the malformed
+ * values. */
+static int empty_path_case(const json_t *op, const json_t *p) {
+  const json_t *mv;
+  size_t k;
+  if (!json_object_get(p, "absent") && !json_object_get(p, "malformed"))
+    return 0;
+  if (json_is_true(json_object_get(op, "destructive")) || !str(op, "method") ||
+      !strcmp(str(op, "method"), "DELETE"))
+    return 0;
+  json_array_foreach(json_object_get(p, "malformed"), k, mv) {
+    if (json_is_string(mv) && !json_string_length(mv))
+      return 0;
+  }
+  return 1;
 }
 
 static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, size_t oi) {
@@ -535,6 +602,25 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
                                                 bad_classes, prov, is_assumed(prov), what))),
           prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
           "%s.%s.required.%s", v, o, name);
+    } else if (json_is_true(json_object_get(p, "required")) && empty_path_case(op, p)) {
+      /* A path parameter cannot be left out of the path: send it empty.
+       * Only for ids the target looks up (the spec gives absent or
+       * malformed values): the documents never say what that answers; an
+       * error of the operation's own kinds or a plain not-found is what we
+       * expect. */
+      static const char *const path_trig[] = {"missing_required", "invalid_param", "not_found",
+                                              "malformed_id", NULL};
+      static const char *const path_classes[] = {"INVALID_ARGUMENT", "NOT_FOUND", NULL};
+      json_t *aprov = json_pack("{s:s}", "assumed",
+                                "an empty path parameter is refused as invalid or not found");
+      snprintf(what, sizeof(what), "an empty path parameter '%s' is refused", name);
+      rc = add_case(l, spec, o, "required",
+                    steps_with(op, main_step(op, vary(req, p, json_string("")),
+                                             expect_error(rows_by_trigger(spec, op, path_trig),
+                                                          path_classes, aprov, 1, what))),
+                    aprov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
+                    "%s.%s.required.%s", v, o, name);
+      json_decref(aprov);
     }
     /* type: a value of the wrong JSON type (body only: query/path are text). */
     if (!rc && !strcmp(in, "body")) {

@@ -513,6 +513,21 @@ static int is_throttle(const runctx *rc, long status, const cfm_mapped *m) {
   return m->code[0] && in_list(rc->throttle_codes, m->code);
 }
 
+/* 1 when a response is an answer of a JSON API: no transport error, and a
+ * JSON Content-Type or a body that starts like JSON (a 429 counts: the
+ * target was reached).  HTML pages of proxies and gateways, garbage and
+ * empty bodies are not. */
+static int is_api_answer(const cfm_http_response *res) {
+  size_t i = 0;
+  if (res->error)
+    return 0;
+  if (res->status == 429 || (res->content_type && strstr(res->content_type, "json")))
+    return 1;
+  while (i < res->len && isspace((unsigned char)res->body[i]))
+    i++;
+  return i < res->len && (res->body[i] == '{' || res->body[i] == '[');
+}
+
 /* Judges one response against a step's expectation.  Returns 1 to go on. */
 static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_http_response *res,
                  int setup) {
@@ -541,6 +556,14 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
     set_verdict(cs, CFM_VERDICT_SKIP, prov,
                 "throttled after %u attempts (HTTP %ld %s); not a contract failure", res->attempts,
                 res->status, m.code);
+    return 0;
+  }
+  if (!is_api_answer(res)) {
+    set_verdict(cs, CFM_VERDICT_ERROR, prov,
+                "the target answered HTTP %ld with %s, not JSON: is it the API (a proxy or "
+                "gateway page)?",
+                res->status,
+                res->content_type && res->content_type[0] ? res->content_type : "no Content-Type");
     return 0;
   }
   if (setup && m.is_error) {
@@ -572,10 +595,11 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
                   res->content_type);
       return 0;
     }
-    if (!setup && !strstr(res->content_type, "json"))
-      set_verdict(cs, CFM_VERDICT_WARN,
-                  json_pack("{s:s}", "assumed", "the documents show JSON bodies"),
-                  "JSON body with Content-Type '%s'", res->content_type);
+    if (!setup && !strstr(res->content_type, "json")) {
+      json_t *ap = json_pack("{s:s}", "assumed", "the documents show JSON bodies");
+      set_verdict(cs, CFM_VERDICT_WARN, ap, "JSON body with Content-Type '%s'", res->content_type);
+      json_decref(ap);
+    }
     if (!setup && schema && !json_is_false(json_object_get(e, "schema"))) {
       cfm_violations v;
       int n = cfm_schema_validate(schema, body, &v);
@@ -719,10 +743,13 @@ static void on_response(void *user, const cfm_http_response *res) {
     reach = json_pack("[i, i]", 0, 0);
     json_object_set_new(rc->reach, vendor, reach);
   }
-  json_array_set_new(
-      reach, res->error == CFM_ENETWORK ? 1 : 0,
-      json_integer(json_integer_value(json_array_get(reach, res->error == CFM_ENETWORK ? 1 : 0)) +
-                   1));
+  {
+    /* [API answers, anything else]: a vendor with none of the first is
+     * unreachable (refused, hanging, garbage, HTML, oversized bodies). */
+    size_t slot = is_api_answer(res) ? 0 : 1;
+    json_array_set_new(reach, slot,
+                       json_integer(json_integer_value(json_array_get(reach, slot)) + 1));
+  }
   if (interrupted) {
     /* Judge the answer only to learn what it created, then stop. */
     const json_t *st = json_array_get(cs->c->steps, cs->step);
@@ -741,9 +768,26 @@ static void on_response(void *user, const cfm_http_response *res) {
     size_t i;
     int more = 0;
     cs->status = res->status;
+    if (!res->error && op) {
+      /* A page that stays throttled after the retries is not a failure. */
+      cfm_mapped m;
+      const json_t *tables[2] = {
+          json_object_get(op, "errors"),
+          json_object_get(json_object_get(cs->c->spec->root, "transport"), "errors")};
+      cfm_errmap_map(cfm_spec_error_model(cs->c->spec), tables, 2, res->status, res->body, res->len,
+                     &m);
+      if (is_throttle(rc, res->status, &m)) {
+        set_verdict(cs, CFM_VERDICT_SKIP,
+                    json_object_get(json_object_get(step, "expect"), "provenance"),
+                    "throttled while paging %s (page %u, HTTP %ld %s); not a contract failure",
+                    str(op, "id"), cs->walk_pages, res->status, m.code);
+        finish_case(cs);
+        return;
+      }
+    }
     if (res->error || res->status != 200 ||
         !(body = cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0))) {
-      set_verdict(cs, res->error ? CFM_VERDICT_ERROR : CFM_VERDICT_FAIL,
+      set_verdict(cs, !is_api_answer(res) ? CFM_VERDICT_ERROR : CFM_VERDICT_FAIL,
                   json_object_get(json_object_get(step, "expect"), "provenance"),
                   "paging %s failed on page %u (HTTP %ld)", op ? str(op, "id") : "?",
                   cs->walk_pages, res->status);
@@ -844,10 +888,14 @@ static void issue(casestate *cs) {
     return;
   }
   if (walk) {
-    req_copy = json_pack(
-        "{s:O, s:O}", "path",
-        json_object_get(walk, "path") ? json_object_get(walk, "path") : json_object(), "query",
-        json_object_get(walk, "query") ? json_object_get(walk, "query") : json_object());
+    /* Copies: the cursor and page number go into this request only. */
+    req_copy =
+        json_pack("{s:o, s:o}", "path",
+                  json_object_get(walk, "path") ? json_deep_copy(json_object_get(walk, "path"))
+                                                : json_object(),
+                  "query",
+                  json_object_get(walk, "query") ? json_deep_copy(json_object_get(walk, "query"))
+                                                 : json_object());
     if (json_object_get(walk, "cursor") && cs->walk_cursor[0])
       json_object_set_new(json_object_get(req_copy, "query"),
                           str(json_object_get(walk, "cursor"), "param"),
