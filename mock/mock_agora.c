@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conform/jsonutil.h"
 
@@ -57,6 +58,9 @@ const cfm_mock_fault cfm__mock_agora_faults[] = {
      "members may not exceed maxusers (创建群组 > 请求 body, 错误码) — accepted"},
     {"agora-public-optional", "agora-chat",
      "public is required (创建群组 > 请求 body, 错误码) — a group is created without it"},
+    {"agora-is-joined-string", "agora-chat",
+     "is_joined answers data as a Boolean (查看指定用户是否已加入群组 > 响应 body) — sent as the "
+     "string \"true\"/\"false\""},
     {NULL, NULL, NULL}};
 
 typedef struct agroup {
@@ -110,18 +114,27 @@ static void agora_error(mock_resp *resp, int status, const char *type, const cha
 }
 
 static json_t *envelope(const cfm_mock *m, const char *action, const char *uri) {
-  char full[1200];
+  char full[sizeof(((mock_req *)0)->path) + 32];
   snprintf(full, sizeof(full), "http://127.0.0.1:%u%s", (unsigned)m->port, uri);
   return json_pack("{s:s, s:s, s:s, s:[], s:I, s:i}", "action", action, "application",
                    m->cfg.agora_app_id, "uri", full, "entities", "timestamp",
                    (json_int_t)cfm__mock_now_ms(), "duration", 0);
 }
 
+/* Ids are decimal, all of one width, allocated in increasing order, so the
+ * creation-ordered array is sorted by strcmp too. */
 static agroup *find_group(cfm_mock *m, const char *id) {
-  size_t i;
-  for (i = 0; i < m->agora->count; i++)
-    if (strcmp(m->agora->items[i].id, id) == 0)
-      return &m->agora->items[i];
+  size_t lo = 0, hi = m->agora->count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(m->agora->items[mid].id, id);
+    if (c == 0)
+      return &m->agora->items[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
   return NULL;
 }
 
@@ -136,8 +149,18 @@ static int user_exists(const char *u) {
     return 1;
   if (strncmp(u, p, strlen(p)) != 0 || !u[strlen(p)])
     return 0;
-  n = strtol(u + strlen(p), &end, 10);
+  u += strlen(p);
+  if (u[0] < '0' || u[0] > '9' || (u[0] == '0' && u[1])) /* digits, no leading zero */
+    return 0;
+  n = strtol(u, &end, 10);
   return *end == '\0' && n >= 0 && n <= 999;
+}
+
+/* A dense index of an existing user: conform-user-N is N, the owner last. */
+#define AGORA_USERS 1001
+static size_t user_index(const char *u) {
+  return strcmp(u, "conform-owner") == 0 ? AGORA_USERS - 1
+                                         : (size_t)strtol(u + strlen("conform-user-"), NULL, 10);
 }
 
 static size_t utf8_chars(const char *s) {
@@ -161,14 +184,14 @@ static int is_member(const json_t *g, const char *u) {
 
 static void not_found(cfm_mock *m, mock_resp *resp, const char *id) {
   if (cfm__mock_fault(m, "agora-not-found-type"))
-    agora_error(resp, 404, "group_not_found", "GroupNotFoundException", "grpID %s does not exist!",
-                id);
+    agora_error(resp, 404, "group_not_found", "GroupNotFoundException",
+                "grpID %.256s does not exist!", id);
   else if (cfm__mock_fault(m, "agora-not-found-message"))
     agora_error(resp, 404, "resource_not_found", "ResourceNotFoundException", "group %s not found",
                 id);
   else
     agora_error(resp, 404, "resource_not_found", "ResourceNotFoundException",
-                "grpID %s does not exist!", id);
+                "grpID %.256s does not exist!", id);
 }
 
 /* Field checks shared by create and modify.  Returns 0, or fills resp. */
@@ -224,11 +247,30 @@ static int check_fields(cfm_mock *m, const json_t *body, mock_resp *resp) {
   return 0;
 }
 
+/* The calls with a body document "Content-Type: application/json".  A
+ * request without the header, or with curl's default form type (the
+ * document's own modify example sends that), is read as JSON; any other
+ * declared type is refused with the generic 415. */
+static int json_content_type(const mock_req *r) {
+  char ct[256];
+  size_t n;
+  if (!cfm__mock_header(r, "Content-Type", ct, sizeof(ct)))
+    return 1;
+  n = strcspn(ct, "; ");
+  return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+         (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0);
+}
+
 static json_t *parse_body(const mock_req *r, mock_resp *resp) {
   json_t *body;
   if (r->body_too_big) {
     agora_error(resp, 413, "request_entity_too_large", "RequestEntityTooLargeException",
                 "request body is too large%s", "");
+    return NULL;
+  }
+  if (!json_content_type(r)) {
+    agora_error(resp, 415, "unsupported_media_type", "UnsupportedMediaTypeException",
+                "Content-Type must be application/json%s", "");
     return NULL;
   }
   body = cfm_json_parse(r->body, r->body_len, 1u << 20, NULL, 0);
@@ -242,7 +284,8 @@ static json_t *parse_body(const mock_req *r, mock_resp *resp) {
 }
 
 static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
-  json_t *body = parse_body(r, resp), *g, *members, *v, *env;
+  json_t *body = parse_body(r, resp), *g, *members, *v, *env, *uniq = NULL;
+  unsigned char seen[AGORA_USERS] = {0};
   agroup *slot;
   size_t i;
   json_int_t maxusers;
@@ -263,7 +306,8 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
     goto out;
   if (!user_exists(json_string_value(json_object_get(body, "owner")))) {
     agora_error(resp, 404, "resource_not_found", "EntityNotFoundException",
-                "username %s doesn't exist!", json_string_value(json_object_get(body, "owner")));
+                "username %.256s doesn't exist!",
+                json_string_value(json_object_get(body, "owner")));
     goto out;
   }
   members = json_object_get(body, "members");
@@ -272,17 +316,26 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
                 "members must be an array%s", "");
     goto out;
   }
+  uniq = json_array();
   json_array_foreach(members, i, v) {
+    size_t k;
+    int dup;
     if (!json_is_string(v) || !user_exists(json_string_value(v))) {
       agora_error(resp, 404, "resource_not_found", "EntityNotFoundException",
-                  "username %s doesn't exist!", json_is_string(v) ? json_string_value(v) : "?");
+                  "username %.256s doesn't exist!", json_is_string(v) ? json_string_value(v) : "?");
       goto out;
     }
+    /* The owner is not a member of the list; a repeated id counts once. */
+    k = user_index(json_string_value(v));
+    dup = json_equal(v, json_object_get(body, "owner")) || seen[k];
+    seen[k] = 1;
+    if (!dup)
+      json_array_append(uniq, v);
   }
   maxusers = json_is_integer(json_object_get(body, "maxusers"))
                  ? json_integer_value(json_object_get(body, "maxusers"))
                  : 200;
-  if ((json_int_t)json_array_size(members) + 1 > maxusers &&
+  if ((json_int_t)json_array_size(uniq) + 1 > maxusers &&
       !cfm__mock_fault(m, "agora-members-over-max")) {
     agora_error(resp, 403, "exceed_limit", "ExceedLimitException",
                 "members size is greater than max user size !%s", "");
@@ -313,8 +366,7 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
                 json_object_get(body, "invite_need_confirm")
                     ? json_is_true(json_object_get(body, "invite_need_confirm"))
                     : 1,
-                "owner", json_object_get(body, "owner"), "members",
-                members ? json_deep_copy(members) : json_array(), "custom",
+                "owner", json_object_get(body, "owner"), "members", json_incref(uniq), "custom",
                 json_string_value(json_object_get(body, "custom"))
                     ? json_string_value(json_object_get(body, "custom"))
                     : "",
@@ -348,6 +400,7 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
                 slot->id));
   cfm__mock_json(resp, 200, env);
 out:
+  json_decref(uniq);
   json_decref(body);
 }
 
@@ -410,14 +463,31 @@ out:
   json_decref(body);
 }
 
-/* Cursor = base64-free opaque text "c<index>" of the next position in the
- * newest-first order. */
+/* Index of the newest group whose numeric id is <= id, or -1.  Groups sit
+ * in creation order with increasing ids. */
+static long newest_at_or_below(const cfm_mock *m, unsigned long long id) {
+  long lo = 0, hi = (long)m->agora->count - 1, best = -1;
+  while (lo <= hi) {
+    long mid = lo + (hi - lo) / 2;
+    if (strtoull(m->agora->items[mid].id, NULL, 10) <= id) {
+      best = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return best;
+}
+
+/* The cursor is "c" + the id of the next group to return, in the
+ * newest-first order.  Being a position in the id order rather than an
+ * offset, it neither repeats nor skips a group when others are created or
+ * deleted between pages (the document does not say; a stable walk is the
+ * reading least likely to surprise a client). */
 static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   char buf[64];
-  long limit = 10, start = 0;
+  long limit = 10, i, emitted = 0;
   json_t *env, *data;
-  size_t n = m->agora->count;
-  long i, emitted = 0;
   if (cfm__mock_query(r, "limit", buf, sizeof(buf))) {
     char *end;
     limit = strtol(buf, &end, 10);
@@ -430,16 +500,21 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
     if (limit > 1000)
       limit = 1000; /* documented: above 1000 still returns 1000 */
   }
+  i = (long)m->agora->count - 1;
   if (cfm__mock_query(r, "cursor", buf, sizeof(buf)) && buf[0]) {
-    char *end;
-    if (buf[0] != 'c' || (start = strtol(buf + 1, &end, 10)) < 0 || *end) {
+    char *end = NULL;
+    unsigned long long at = 0;
+    if (buf[0] == 'c' && buf[1] >= '0' && buf[1] <= '9')
+      at = strtoull(buf + 1, &end, 10);
+    if (!end || *end) {
       agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException", "bad cursor %s", buf);
       return;
     }
+    i = newest_at_or_below(m, at);
   }
   data = json_array();
-  for (i = start; i < (long)n && emitted < limit; i++, emitted++) {
-    const agroup *g = &m->agora->items[n - 1 - (size_t)i]; /* newest first */
+  for (; i >= 0 && emitted < limit; i--, emitted++) {
+    const agroup *g = &m->agora->items[i];
     char lm[32];
     snprintf(lm, sizeof(lm), "%lld",
              (long long)json_integer_value(json_object_get(g->g, "created")));
@@ -451,16 +526,17 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
                   "type", "group", "lastModified", lm, "groupname",
                   json_string_value(json_object_get(g->g, "groupname"))));
   }
-  if (cfm__mock_fault(m, "agora-list-duplicates") && i < (long)n && i > start)
-    i--; /* the next page starts one too early */
-  if (cfm__mock_fault(m, "agora-list-drops") && i < (long)n)
-    i++; /* the next page skips one */
+  if (cfm__mock_fault(m, "agora-list-duplicates") && i >= 0 && emitted > 0)
+    i++; /* the next page starts one too early */
+  if (cfm__mock_fault(m, "agora-list-drops") && i >= 0)
+    i--; /* the next page skips one */
   env = envelope(m, "get", r->path);
-  json_object_set_new(env, "params", json_pack("{s:[s]}", "limit", "n"));
+  if (cfm__mock_query(r, "limit", buf, sizeof(buf)))
+    json_object_set_new(env, "params", json_pack("{s:[s]}", "limit", buf));
   json_object_set_new(env, "data", data);
   json_object_set_new(env, "count", json_integer((json_int_t)json_array_size(data)));
-  if (i < (long)n) {
-    snprintf(buf, sizeof(buf), "c%ld", i);
+  if (i >= 0) {
+    snprintf(buf, sizeof(buf), "c%s", m->agora->items[i].id);
     json_object_set_new(env, "cursor", json_string(buf));
   }
   cfm__mock_json(resp, 200, env);
@@ -615,7 +691,7 @@ static void add_members(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
   json_array_foreach(names, i, v) {
     if (!json_is_string(v) || !user_exists(json_string_value(v))) {
       agora_error(resp, 404, "resource_not_found", "EntityNotFoundException",
-                  "username %s doesn't exist!", json_is_string(v) ? json_string_value(v) : "?");
+                  "username %.256s doesn't exist!", json_is_string(v) ? json_string_value(v) : "?");
       goto out;
     }
     if (is_member(g->g, json_string_value(v))) {
@@ -654,8 +730,9 @@ static size_t segments(const char *path, char seg[][4096], size_t max) {
     return 0;
   while (*p == '/' && n < max) {
     const char *s = p + 1, *e = strchr(s, '/');
-    size_t len = e ? (size_t)(e - s) : strlen(s);
-    snprintf(seg[n++], 4096, "%.*s", (int)len, s);
+    size_t len = e ? (size_t)(e - s) : strlen(s), keep = len < 4095 ? len : 4095;
+    memcpy(seg[n], s, keep);
+    seg[n++][keep] = '\0';
     p = s + len;
   }
   return *p ? max + 1 : n;
@@ -716,7 +793,11 @@ int cfm__mock_agora(cfm_mock *m, const mock_req *r, mock_resp *resp) {
       not_found(m, resp, seg[0]);
     } else {
       json_t *env = envelope(m, "get", r->path);
-      json_object_set_new(env, "data", json_boolean(is_member(g->g, seg[2])));
+      int joined = is_member(g->g, seg[2]);
+      json_object_set_new(env, "data",
+                          cfm__mock_fault(m, "agora-is-joined-string")
+                              ? json_string(joined ? "true" : "false")
+                              : json_boolean(joined));
       json_object_set_new(env, "organization", json_string("conform-demo-org"));
       cfm__mock_json(resp, 200, env);
     }

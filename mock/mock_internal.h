@@ -12,7 +12,8 @@
 #define MOCK_MAX_FAULTS 64
 #define MOCK_MAX_RESPONSE (4u * 1024u * 1024u)
 
-/* One request, parsed. */
+/* One request, parsed.  cfm_mock_handle sets each field one by one (no
+ * memset of the 8 KiB path): a new field must be set there too. */
 typedef struct mock_req {
   const char *method;
   char path[8192];     /* decoded path, no query */
@@ -54,8 +55,18 @@ struct cfm_mock {
   uint16_t port;
 };
 
+/* Allocates a mock from cfg (strings copied, faults checked, vendor state
+ * initialised) without a listener; -1 with errbuf filled. */
+int cfm__mock_new(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, size_t errcap);
+/* Frees everything cfm__mock_new made (the listener must be stopped). */
+void cfm__mock_free(cfm_mock *m);
+
 /* 1 when the fault is switched on. */
 int cfm__mock_fault(const cfm_mock *m, const char *name);
+/* The same, under the name some task briefs use. */
+static inline int cfm__mock_fault_on(const cfm_mock *m, const char *name) {
+  return cfm__mock_fault(m, name);
+}
 
 /* Takes a token from the bucket of key at per_second; 1 = allowed.  Only
  * enforced when cfg.enforce_rate_limits (else always 1).  Call with the
@@ -73,7 +84,11 @@ void cfm__mock_json(mock_resp *resp, int status, json_t *obj);
 /* Milliseconds since the epoch. */
 int64_t cfm__mock_now_ms(void);
 
-/* Vendor handlers: return 1 when the path is theirs (resp filled). */
+/* Vendor handlers: return 1 when the path is theirs (resp filled), 0 to
+ * let the next vendor look.  The core tries Tencent, Agora, DingTalk in
+ * that order and answers 404 when none claims the path.  A handler takes
+ * m->lock itself around its state and cfm__mock_rate_take.  A 429 gets
+ * "Retry-After: 1" from the listener. */
 int cfm__mock_agora(cfm_mock *m, const mock_req *r, mock_resp *resp);
 int cfm__mock_tencent(cfm_mock *m, const mock_req *r, mock_resp *resp);
 int cfm__mock_dingtalk(cfm_mock *m, const mock_req *r, mock_resp *resp);

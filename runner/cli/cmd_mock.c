@@ -33,7 +33,7 @@ int cmd_mock(int argc, char **argv) {
   cfm_mock *m = NULL;
   const char *faults[65];
   size_t nf = 0;
-  char err[256];
+  char err[256], host[64];
   int i;
   cfm_mock_config_init(&cfg);
   for (i = 1; i < argc; i++) {
@@ -46,7 +46,6 @@ int cmd_mock(int argc, char **argv) {
         printf("%-36s %-15s %s\n", f->name, f->vendor, f->statement);
       return CFM_EXIT_OK;
     } else if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
-      char host[64];
       const char *colon = strrchr(argv[++i], ':');
       char *end;
       long port;
@@ -60,7 +59,7 @@ int cmd_mock(int argc, char **argv) {
         return CFM_EXIT_USAGE;
       }
       snprintf(host, sizeof(host), "%.*s", (int)(colon - argv[i]), argv[i]);
-      cfg.listen_host = strdup(host);
+      cfg.listen_host = host;
       cfg.port = (uint16_t)port;
     } else if (!strcmp(argv[i], "--fault") && i + 1 < argc) {
       if (nf == 64) {
@@ -90,13 +89,25 @@ int cmd_mock(int argc, char **argv) {
   }
   printf("listening on http://%s:%u\n", cfg.listen_host, (unsigned)cfm_mock_port(m));
   fflush(stdout);
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
-  while (!stop)
-    pause();
+  {
+    /* Block both signals, then wait for them atomically (no lost wake-up
+     * between the test of stop and the wait). */
+    sigset_t block, old;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    while (!stop)
+      sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+  }
   cfm_mock_stop(m);
-  if (cfg.listen_host && strcmp(cfg.listen_host, "127.0.0.1"))
-    free((char *)cfg.listen_host);
   fprintf(stderr, "conform: mock stopped\n");
   return CFM_EXIT_OK;
 }

@@ -1,0 +1,194 @@
+/* conform mock — the libmicrohttpd listener: collects each request's
+ * headers, arguments and (capped) upload, then answers with
+ * cfm_mock_handle. */
+#include "mock_internal.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- libmicrohttpd --------------------------------------------------------- */
+
+typedef struct conn_state {
+  cfm_buf body;
+  int too_big;
+} conn_state;
+
+typedef struct hdr_ctx {
+  cfm_buf *buf;
+} hdr_ctx;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+  cfm_buf *b = cls;
+  (void)kind;
+  cfm_buf_adds(b, key);
+  cfm_buf_add(b, ": ", 2);
+  if (value)
+    cfm_buf_adds(b, value);
+  cfm_buf_add(b, "\n", 1);
+  return MHD_YES;
+}
+
+/* Appends s percent-encoded (runs of safe characters in one append). */
+static void add_escaped(cfm_buf *b, const char *s, const char *safe) {
+  const char *run = s;
+  for (; *s; s++) {
+    if (isalnum((unsigned char)*s) || strchr(safe, *s))
+      continue;
+    if (s > run)
+      cfm_buf_add(b, run, (size_t)(s - run));
+    cfm_buf_addf(b, "%%%02X", (unsigned char)*s);
+    run = s + 1;
+  }
+  if (s > run)
+    cfm_buf_add(b, run, (size_t)(s - run));
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value) {
+  cfm_buf *b = cls;
+  (void)kind;
+  if (b->len)
+    cfm_buf_add(b, "&", 1);
+  add_escaped(b, key, "-_.~");
+  if (value) {
+    cfm_buf_add(b, "=", 1);
+    add_escaped(b, value, "-_.~,*");
+  }
+  return MHD_YES;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **state) {
+  cfm_mock *m = cls;
+  conn_state *cs = *state;
+  cfm_buf hdrs, full;
+  int status = 500;
+  char *resp_body = NULL;
+  size_t resp_len = 0;
+  const char *ctype = "application/json";
+  struct MHD_Response *r;
+  enum MHD_Result ret;
+  (void)version;
+  if (!cs) {
+    cs = calloc(1, sizeof(*cs));
+    if (!cs)
+      return MHD_NO;
+    cfm_buf_init(&cs->body, m->cfg.max_body_bytes);
+    *state = cs;
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    if (!cs->too_big && cfm_buf_add(&cs->body, upload, *upload_size) != 0)
+      cs->too_big = 1; /* keep reading, answer once the upload ends */
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  cfm_buf_init(&hdrs, 64 * 1024);
+  cfm_buf_init(&full, 64 * 1024);
+  MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hdrs);
+  cfm_buf_adds(&full, url);
+  {
+    cfm_buf args;
+    cfm_buf_init(&args, 64 * 1024);
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+    if (args.len) {
+      cfm_buf_adds(&full, "?");
+      cfm_buf_adds(&full, cfm_buf_str(&args));
+    }
+    cfm_buf_release(&args);
+  }
+  if (cs->too_big) {
+    /* A body past the cap: the handlers answer in the vendor's way. */
+    static const char marker[] = "";
+    cfm_mock_handle(m, method, cfm_buf_str(&full), cfm_buf_str(&hdrs), marker,
+                    m->cfg.max_body_bytes + 1, &status, &resp_body, &resp_len, &ctype);
+  } else {
+    cfm_mock_handle(m, method, cfm_buf_str(&full), cfm_buf_str(&hdrs),
+                    cs->body.data ? cs->body.data : "", cs->body.len, &status, &resp_body,
+                    &resp_len, &ctype);
+  }
+  cfm_buf_release(&hdrs);
+  cfm_buf_release(&full);
+  r = MHD_create_response_from_buffer(resp_len, resp_body ? resp_body : (char *)"",
+                                      resp_body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  if (!r) {
+    free(resp_body);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, "Content-Type", ctype);
+  if (status == 429)
+    MHD_add_response_header(r, "Retry-After", "1");
+  ret = MHD_queue_response(c, (unsigned)status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+                      enum MHD_RequestTerminationCode code) {
+  conn_state *cs = *state;
+  (void)cls;
+  (void)c;
+  (void)code;
+  if (cs) {
+    cfm_buf_release(&cs->body);
+    free(cs);
+    *state = NULL;
+  }
+}
+
+int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, size_t errcap) {
+  cfm_mock *m;
+  struct sockaddr_in sa;
+  struct MHD_Daemon *d;
+  const union MHD_DaemonInfo *info;
+  *out = NULL;
+  if (cfm__mock_new(cfg, &m, errbuf, errcap) != 0)
+    return -1;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(cfg->port);
+  if (inet_pton(AF_INET, m->cfg.listen_host, &sa.sin_addr) != 1) {
+    snprintf(errbuf, errcap, "cannot listen on '%s': not an IPv4 address", m->cfg.listen_host);
+    cfm__mock_free(m);
+    return -1;
+  }
+  if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
+    snprintf(errbuf, errcap, "cannot listen on '%s': the mock serves loopback (127.0.0.0/8) only",
+             m->cfg.listen_host);
+    cfm__mock_free(m);
+    return -1;
+  }
+  d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, answer, m,
+                       MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
+                       MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                       MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_END);
+  if (!d) {
+    snprintf(errbuf, errcap, "cannot listen on %s:%u", m->cfg.listen_host, (unsigned)cfg->port);
+    cfm__mock_free(m);
+    return -1;
+  }
+  info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  m->port = info ? info->port : cfg->port;
+  m->daemon = d;
+  *out = m;
+  return 0;
+}
+
+uint16_t cfm_mock_port(const cfm_mock *m) {
+  return m ? m->port : 0;
+}
+
+void cfm_mock_stop(cfm_mock *m) {
+  if (!m)
+    return;
+  if (m->daemon)
+    MHD_stop_daemon(m->daemon);
+  cfm__mock_free(m);
+}
