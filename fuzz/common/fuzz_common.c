@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,21 +124,4 @@ void cfm_fuzz_response(const uint8_t *data, size_t size) {
   tables[0] = json_object_get(op, "errors");
   tables[1] = cfm_json_pointer(spec->root, "/transport/errors");
   cfm_errmap_map(cfm_spec_error_model(spec), tables, 2, 200, (const char *)data, size - 1, &out);
-}
-
-int cfm_fuzz_memfile(const uint8_t *data, size_t size, char *path, size_t cap) {
-  int fd = memfd_create("conform-fuzz", 0);
-  size_t off = 0;
-  if (fd < 0)
-    return -1;
-  while (off < size) {
-    ssize_t n = write(fd, data + off, size - off);
-    if (n <= 0) {
-      close(fd);
-      return -1;
-    }
-    off += (size_t)n;
-  }
-  snprintf(path, cap, "/proc/self/fd/%d", fd);
-  return fd;
 }

@@ -27,9 +27,4 @@ void cfm_fuzz_errmap(const char *vendor, const uint8_t *data, size_t size);
  * validated against that operation's response schema and mapped. */
 void cfm_fuzz_response(const uint8_t *data, size_t size);
 
-/* Puts the input in an anonymous in-memory file and writes its path
- * ("/proc/self/fd/N") into path, for parsers that take a file name.
- * Returns the descriptor (close it after use) or -1. */
-int cfm_fuzz_memfile(const uint8_t *data, size_t size, char *path, size_t cap);
-
 #endif

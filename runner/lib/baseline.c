@@ -6,13 +6,13 @@
  * Keyed on (case id, observed vendor code): if the target starts failing the
  * same case differently (another code), that is a new failure. */
 #include "conform/report.h"
+#include "conform/fileio.h"
 #include "conform/jsonutil.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define BASELINE_MAX_BYTES (64u * 1024u * 1024u)
 #define REPORT_MAX_BYTES (1024u * 1024u * 1024u)
@@ -40,61 +40,13 @@ static char *make_key(const char *id, const char *code) {
   return k;
 }
 
-/* Reads a whole file into memory, at most cap bytes. */
-static int slurp(const char *path, size_t cap, char **out, size_t *len, cfm_error_t *err) {
-  FILE *f = fopen(path, "rb");
-  struct stat st;
-  char *data;
-  size_t n;
-  *out = NULL;
-  if (!f)
-    return cfm_error_set(err, CFM_EIO, path, "", "cannot open: %s", strerror(errno));
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return cfm_error_set(err, CFM_EIO, path, "", "not a regular file");
-  }
-  if ((uintmax_t)st.st_size > cap) {
-    fclose(f);
-    return cfm_error_set(err, CFM_ETOOBIG, path, "", "file larger than %zu bytes", cap);
-  }
-  data = malloc((size_t)st.st_size + 1);
-  if (!data) {
-    fclose(f);
-    return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
-  }
-  n = fread(data, 1, (size_t)st.st_size, f);
-  fclose(f);
-  data[n] = '\0';
-  *out = data;
-  *len = n;
-  return CFM_EOK;
-}
-
-/* Loads a JSON document from a file (capped); new reference or NULL. */
-json_t *cfm__load_json_file(const char *path, size_t cap, cfm_error_t *err);
-json_t *cfm__load_json_file(const char *path, size_t cap, cfm_error_t *err) {
-  char *data;
-  size_t len = 0;
-  char why[200];
-  json_t *j;
-  if (slurp(path, cap, &data, &len, err) != CFM_EOK)
-    return NULL;
-  j = cfm_json_parse(data, len, cap, why, sizeof(why));
-  free(data);
-  if (!j)
-    cfm_error_set(err, CFM_EPARSE, path, "", "%s", why);
-  return j;
-}
-
-int cfm_baseline_load(const char *path, cfm_baseline **out, cfm_error_t *err) {
-  json_t *root, *entries;
+/* Builds a baseline from its parsed document (consumes root). */
+static int baseline_from_json(const char *path, json_t *root, cfm_baseline **out,
+                              cfm_error_t *err) {
+  json_t *entries;
   cfm_baseline *b;
   size_t i;
   int rc = CFM_EOK;
-  *out = NULL;
-  root = cfm__load_json_file(path, BASELINE_MAX_BYTES, err);
-  if (!root)
-    return CFM_ECONFIG;
   if (!json_is_object(root) ||
       strcmp(str_of(json_object_get(root, "format")), "conform-baseline/1") != 0) {
     json_decref(root);
@@ -153,6 +105,26 @@ int cfm_baseline_load(const char *path, cfm_baseline **out, cfm_error_t *err) {
   return CFM_EOK;
 }
 
+int cfm_baseline_load(const char *path, cfm_baseline **out, cfm_error_t *err) {
+  json_t *root;
+  *out = NULL;
+  root = cfm_json_load_file(path, BASELINE_MAX_BYTES, err);
+  if (!root)
+    return CFM_ECONFIG;
+  return baseline_from_json(path, root, out, err);
+}
+
+int cfm_baseline_parse(const char *name, const char *data, size_t len, cfm_baseline **out,
+                       cfm_error_t *err) {
+  char why[200];
+  json_t *root;
+  *out = NULL;
+  root = cfm_json_parse(data, len, BASELINE_MAX_BYTES, why, sizeof(why));
+  if (!root)
+    return cfm_error_set(err, CFM_ECONFIG, name, "", "%s", why);
+  return baseline_from_json(name, root, out, err);
+}
+
 static int has_key(const cfm_baseline *b, const char *id, const char *code) {
   char *k = make_key(id, code);
   int hit;
@@ -184,7 +156,7 @@ int cfm_baseline_write_from_report(const char *report_json, const char *out_path
   json_t *report, *cases, *out, *entries;
   size_t i;
   int rc = CFM_EOK;
-  report = cfm__load_json_file(report_json, REPORT_MAX_BYTES, err);
+  report = cfm_json_load_file(report_json, REPORT_MAX_BYTES, err);
   if (!report)
     return CFM_ECONFIG;
   cases = json_object_get(report, "cases");

@@ -1,6 +1,7 @@
 /* conform — targets, credentials and request signing (docs/config.md). */
 #define _GNU_SOURCE /* strcasestr */
 #include "conform/target.h"
+#include "conform/fileio.h"
 #include "conform/jsonutil.h"
 #include "conform/usersig.h"
 
@@ -149,31 +150,18 @@ static char *resolve_secret(const json_t *v, const char *path, const char *ptr, 
   }
   if (json_is_object(v) && json_is_string(json_object_get(v, "file"))) {
     const char *fp = json_string_value(json_object_get(v, "file"));
-    FILE *f = fopen(fp, "rb");
-    char buf[SECRET_FILE_MAX + 1];
+    cfm_error_t why;
+    char *buf;
     size_t n;
-    struct stat st;
-    if (!f) {
-      cfm_error_set(err, CFM_ECONFIG, path, ptr, "cannot read secret file '%s': %s", fp,
-                    strerror(errno));
-      return NULL;
-    }
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-      fclose(f);
-      cfm_error_set(err, CFM_ECONFIG, path, ptr, "secret file '%s' is not a regular file", fp);
-      return NULL;
-    }
-    n = fread(buf, 1, SECRET_FILE_MAX + 1, f);
-    fclose(f);
-    if (n > SECRET_FILE_MAX) {
-      cfm_error_set(err, CFM_ECONFIG, path, ptr, "secret file '%s' is larger than %d bytes", fp,
-                    SECRET_FILE_MAX);
+    cfm_error_init(&why);
+    if (cfm_read_file(fp, SECRET_FILE_MAX, &buf, &n, &why) != CFM_EOK) {
+      cfm_error_set(err, CFM_ECONFIG, path, ptr, "cannot read secret file '%s': %s", fp, why.text);
       return NULL;
     }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
       n--;
     buf[n] = '\0';
-    return strdup(buf);
+    return buf;
   }
   cfm_error_set(err, CFM_ECONFIG, path, ptr,
                 "a credential is a string, {\"env\": NAME} or {\"file\": PATH}");
@@ -181,36 +169,23 @@ static char *resolve_secret(const json_t *v, const char *path, const char *ptr, 
 }
 
 int cfm_config_load(cfm_config *cfg, const char *path, cfm_error_t *err) {
-  FILE *f = fopen(path, "rb");
   char *data;
   size_t n;
+  int rc = cfm_read_file(path, CONFIG_MAX_BYTES, &data, &n, err);
+  if (rc != CFM_EOK)
+    return rc == CFM_ENOMEM ? rc : CFM_ECONFIG;
+  rc = cfm_config_parse(cfg, path, data, n, err);
+  free(data);
+  return rc;
+}
+
+int cfm_config_parse(cfm_config *cfg, const char *path, const char *data, size_t n,
+                     cfm_error_t *err) {
   char why[160];
   json_t *root, *targets, *t;
   const char *vendor;
   int rc = CFM_EOK;
-  if (!f)
-    return cfm_error_set(err, CFM_ECONFIG, path, "", "cannot open: %s", strerror(errno));
-  {
-    struct stat st;
-    size_t want = CONFIG_MAX_BYTES + 1;
-    /* Size the buffer to the file when the size is known. */
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < want)
-      want = (size_t)st.st_size + 1;
-    data = malloc(want);
-    if (!data) {
-      fclose(f);
-      return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
-    }
-    n = fread(data, 1, want, f);
-  }
-  fclose(f);
-  if (n > CONFIG_MAX_BYTES) {
-    free(data);
-    return cfm_error_set(err, CFM_ECONFIG, path, "", "config larger than %u bytes",
-                         CONFIG_MAX_BYTES);
-  }
   root = cfm_json_parse(data, n, CONFIG_MAX_BYTES, why, sizeof(why));
-  free(data);
   if (!json_is_object(root)) {
     json_decref(root);
     return cfm_error_set(err, CFM_ECONFIG, path, "", "not a JSON object: %s", why);

@@ -1,4 +1,5 @@
 /* conform — merging shard reports into one run (all formats). */
+#include "conform/fileio.h"
 #include "conform/report.h"
 #include "report_internal.h"
 
@@ -6,8 +7,6 @@
 #include <string.h>
 
 #define REPORT_MAX_BYTES (1024u * 1024u * 1024u)
-
-json_t *cfm__load_json_file(const char *path, size_t cap, cfm_error_t *err);
 
 /* The documented part of a coverage item, without a run's counters. */
 static json_t *coverage_core(const json_t *item) {
@@ -49,7 +48,7 @@ int cfm_report_merge(const char *const *report_jsons, size_t n, const char *repo
   }
   /* Pass 1: targets, the union of documented items, the longest shard. */
   for (i = 0; i < n; i++) {
-    json_t *r = cfm__load_json_file(report_jsons[i], REPORT_MAX_BYTES, err);
+    json_t *r = cfm_json_load_file(report_jsons[i], REPORT_MAX_BYTES, err);
     json_t *items;
     double w;
     if (!r) {
@@ -89,7 +88,7 @@ int cfm_report_merge(const char *const *report_jsons, size_t n, const char *repo
     goto out;
   /* Pass 2: stream every case, once per id. */
   for (i = 0; i < n && rc == CFM_EOK; i++) {
-    json_t *r = cfm__load_json_file(report_jsons[i], REPORT_MAX_BYTES, err);
+    json_t *r = cfm_json_load_file(report_jsons[i], REPORT_MAX_BYTES, err);
     json_t *cases = json_object_get(r, "cases");
     if (!r) {
       rc = CFM_ECONFIG;

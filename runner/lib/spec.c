@@ -1,6 +1,7 @@
 /* conform — loading specs, linting them, looking things up. */
 #include "conform/spec.h"
 #include "conform/errmap.h"
+#include "conform/fileio.h"
 #include "conform/jsonutil.h"
 #include "conform/schema.h"
 
@@ -84,31 +85,13 @@ int cfm_spec_parse(const char *name, const char *data, size_t len, cfm_spec **ou
 }
 
 int cfm_spec_load(const char *path, cfm_spec **out, cfm_error_t *err) {
-  FILE *f;
-  struct stat st;
   char *data;
   size_t n;
   int rc;
   *out = NULL;
-  f = fopen(path, "rb");
-  if (!f)
-    return cfm_error_set(err, CFM_EIO, path, "", "cannot open: %s", strerror(errno));
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return cfm_error_set(err, CFM_EIO, path, "", "not a regular file");
-  }
-  if ((size_t)st.st_size > CFM_SPEC_MAX_BYTES) {
-    fclose(f);
-    return cfm_error_set(err, CFM_ETOOBIG, path, "", "spec larger than %u bytes",
-                         CFM_SPEC_MAX_BYTES);
-  }
-  data = malloc((size_t)st.st_size + 1);
-  if (!data) {
-    fclose(f);
-    return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
-  }
-  n = fread(data, 1, (size_t)st.st_size, f);
-  fclose(f);
+  rc = cfm_read_file(path, CFM_SPEC_MAX_BYTES, &data, &n, err);
+  if (rc != CFM_EOK)
+    return rc;
   rc = cfm_spec_parse(path, data, n, out, err);
   free(data);
   return rc;

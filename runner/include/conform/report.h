@@ -50,6 +50,9 @@ int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary)
 /* Baseline: accepted deviations keyed on (case id, observed vendor code). */
 typedef struct cfm_baseline cfm_baseline;
 int cfm_baseline_load(const char *path, cfm_baseline **out, cfm_error_t *err);
+/* The same from len bytes in memory; name labels errors. */
+int cfm_baseline_parse(const char *name, const char *data, size_t len, cfm_baseline **out,
+                       cfm_error_t *err);
 /* 1 if the baseline accepts this failing result. */
 int cfm_baseline_accepts(const cfm_baseline *b, const char *case_id, const char *vendor_code);
 void cfm_baseline_free(cfm_baseline *b);

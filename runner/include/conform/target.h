@@ -39,6 +39,9 @@ void cfm_config_release(cfm_config *cfg);
  * {"env": "NAME"} or {"file": "path"}; a literal secret in the file is
  * accepted (the file is the user's).  Returns CFM_EOK or CFM_ECONFIG. */
 int cfm_config_load(cfm_config *cfg, const char *path, cfm_error_t *err);
+/* The same from n bytes in memory; path labels errors. */
+int cfm_config_parse(cfm_config *cfg, const char *path, const char *data, size_t n,
+                     cfm_error_t *err);
 
 /* Applies "--target VENDOR=URL".  Returns CFM_EOK or CFM_EUSAGE. */
 int cfm_config_set_target_url(cfm_config *cfg, const char *vendor_eq_url, cfm_error_t *err);
