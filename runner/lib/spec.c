@@ -20,24 +20,8 @@
 
 /* ---- parsing ------------------------------------------------------------- */
 
-/* Line and column of byte offset off in data. */
-static void line_col(const char *data, size_t len, size_t off, int *line, int *col) {
-  size_t i;
-  *line = 1;
-  *col = 1;
-  for (i = 0; i < off && i < len; i++) {
-    if (data[i] == '\n') {
-      (*line)++;
-      *col = 1;
-    } else {
-      (*col)++;
-    }
-  }
-}
-
 int cfm_spec_parse(const char *name, const char *data, size_t len, cfm_spec **out,
                    cfm_error_t *err) {
-  json_error_t jerr;
   json_t *root;
   cfm_spec *spec;
   const char *vendor;
@@ -48,20 +32,8 @@ int cfm_spec_parse(const char *name, const char *data, size_t len, cfm_spec **ou
   {
     char why[160];
     root = cfm_json_parse(data, len, CFM_SPEC_MAX_BYTES, why, sizeof(why));
-    if (!root) {
-      /* Re-parse for the position jansson knows. */
-      json_t *again = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-      if (again) {
-        json_decref(again);
-        return cfm_error_set(err, CFM_EPARSE, name, "", "%s", why);
-      }
-      {
-        int line, col;
-        line_col(data, len, (size_t)jerr.position, &line, &col);
-        return cfm_error_set(err, CFM_EPARSE, name, "", "line %d column %d: %s", jerr.line,
-                             jerr.column, jerr.text);
-      }
-    }
+    if (!root) /* the reason carries jansson's line and column */
+      return cfm_error_set(err, CFM_EPARSE, name, "", "%s", why);
   }
   if (!json_is_object(root)) {
     json_decref(root);
