@@ -162,18 +162,27 @@ int cfm__mock_header(const mock_req *r, const char *name, char *out, size_t cap)
 }
 
 void cfm__mock_json(mock_resp *resp, int status, json_t *obj) {
-  char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-  json_decref(obj);
-  resp->status = status;
+  json_decref(resp->json);
+  resp->json = obj;
+  resp->status = obj ? status : 500;
   resp->content_type = "application/json";
+}
+
+static int add_to_buf(const char *text, size_t len, void *b) {
+  return cfm_buf_add(b, text, len) == 0 ? 0 : -1;
+}
+
+/* Writes resp->json into resp->body (outside the state lock). */
+static void serialise(mock_resp *resp) {
   cfm_buf_reset(&resp->body);
-  if (text) {
-    cfm_buf_adds(&resp->body, text);
-    free(text);
-  } else {
+  if (!resp->json ||
+      json_dump_callback(resp->json, add_to_buf, &resp->body, JSON_COMPACT | JSON_PRESERVE_ORDER)) {
     resp->status = 500;
+    cfm_buf_reset(&resp->body);
     cfm_buf_adds(&resp->body, "{\"error\":\"internal\"}");
   }
+  json_decref(resp->json);
+  resp->json = NULL;
 }
 
 static const char *keep(cfm_mock *m, size_t slot, const char *s) {
@@ -270,6 +279,7 @@ int cfm_mock_handle(cfm_mock *m, const char *method, const char *url, const char
   if (!cfm__mock_tencent(m, &r, &resp) && !cfm__mock_agora(m, &r, &resp) &&
       !cfm__mock_dingtalk(m, &r, &resp))
     not_found(&resp, r.path);
+  serialise(&resp);
   *status = resp.status;
   *content_type = resp.content_type;
   if (!resp.body.data) {

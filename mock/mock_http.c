@@ -18,10 +18,6 @@ typedef struct conn_state {
   int too_big;
 } conn_state;
 
-typedef struct hdr_ctx {
-  cfm_buf *buf;
-} hdr_ctx;
-
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                       const char *value) {
   cfm_buf *b = cls;
@@ -53,7 +49,9 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
                                    const char *value) {
   cfm_buf *b = cls;
   (void)kind;
-  if (b->len)
+  if (!b->data)
+    return MHD_NO;
+  if (b->data[b->len - 1] != '?') /* the buffer holds "url?" and earlier arguments */
     cfm_buf_add(b, "&", 1);
   add_escaped(b, key, "-_.~");
   if (value) {
@@ -68,7 +66,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
                               size_t *upload_size, void **state) {
   cfm_mock *m = cls;
   conn_state *cs = *state;
-  cfm_buf hdrs, full;
+  cfm_buf text;
+  size_t query_at, hdrs_at;
   int status = 500;
   char *resp_body = NULL;
   size_t resp_len = 0;
@@ -90,32 +89,31 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     *upload_size = 0;
     return MHD_YES;
   }
-  cfm_buf_init(&hdrs, 64 * 1024);
-  cfm_buf_init(&full, 64 * 1024);
-  MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hdrs);
-  cfm_buf_adds(&full, url);
-  {
-    cfm_buf args;
-    cfm_buf_init(&args, 64 * 1024);
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
-    if (args.len) {
-      cfm_buf_adds(&full, "?");
-      cfm_buf_adds(&full, cfm_buf_str(&args));
-    }
-    cfm_buf_release(&args);
+  /* One buffer holds "url?args\0headers" (one allocation per request). */
+  cfm_buf_init(&text, 128 * 1024);
+  cfm_buf_adds(&text, url);
+  query_at = text.len + 1;
+  cfm_buf_add(&text, "?", 1);
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &text);
+  if (text.len == query_at) /* no arguments: drop the '?' */
+    text.len--;
+  cfm_buf_add(&text, "", 1);
+  hdrs_at = text.len;
+  MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &text);
+  if (cfm_buf_add(&text, "", 1) != 0) {
+    cfm_buf_release(&text);
+    return MHD_NO; /* past 128 KiB of headers and arguments (MHD caps them far lower) */
   }
   if (cs->too_big) {
     /* A body past the cap: the handlers answer in the vendor's way. */
     static const char marker[] = "";
-    cfm_mock_handle(m, method, cfm_buf_str(&full), cfm_buf_str(&hdrs), marker,
-                    m->cfg.max_body_bytes + 1, &status, &resp_body, &resp_len, &ctype);
+    cfm_mock_handle(m, method, text.data, text.data + hdrs_at, marker, m->cfg.max_body_bytes + 1,
+                    &status, &resp_body, &resp_len, &ctype);
   } else {
-    cfm_mock_handle(m, method, cfm_buf_str(&full), cfm_buf_str(&hdrs),
-                    cs->body.data ? cs->body.data : "", cs->body.len, &status, &resp_body,
-                    &resp_len, &ctype);
+    cfm_mock_handle(m, method, text.data, text.data + hdrs_at, cs->body.data ? cs->body.data : "",
+                    cs->body.len, &status, &resp_body, &resp_len, &ctype);
   }
-  cfm_buf_release(&hdrs);
-  cfm_buf_release(&full);
+  cfm_buf_release(&text);
   r = MHD_create_response_from_buffer(resp_len, resp_body ? resp_body : (char *)"",
                                       resp_body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   if (!r) {

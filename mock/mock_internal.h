@@ -27,6 +27,7 @@ typedef struct mock_req {
 typedef struct mock_resp {
   int status;
   cfm_buf body;
+  json_t *json; /* the answer, serialised into body after the state lock is released */
   const char *content_type;
 } mock_resp;
 
@@ -78,7 +79,9 @@ int cfm__mock_query(const mock_req *r, const char *name, char *out, size_t cap);
 /* Header value (case-insensitive name) into out; 1 if present. */
 int cfm__mock_header(const mock_req *r, const char *name, char *out, size_t cap);
 
-/* Sets a JSON body (steals obj). */
+/* Sets a JSON body (steals obj).  obj may share immutable values with the
+ * state (json_pack "O"); it is serialised once the handler has released the
+ * state lock, so it must not share a container the state may change. */
 void cfm__mock_json(mock_resp *resp, int status, json_t *obj);
 
 /* Milliseconds since the epoch. */
