@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "conform/error.h"
+
 /* Exit codes; docs/cli.md and README.md list them for users. */
 enum cfm_exit {
   CFM_EXIT_OK = 0,          /* no contract failure (or command succeeded) */
@@ -37,6 +39,8 @@ void cfm_cli_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* Prints an error detail as "conform: error: <where>[#<pointer>]: <text>". */
+void cfm_cli_report_error(const cfm_error_t *err);
 /* Prints "conform: warning: <fmt>\n" to stderr. */
 void cfm_cli_warn(const char *fmt, ...)
 #if defined(__GNUC__)

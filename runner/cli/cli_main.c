@@ -37,6 +37,10 @@ void cfm_cli_error(const char *fmt, ...) {
   va_end(ap);
 }
 
+void cfm_cli_report_error(const cfm_error_t *err) {
+  cfm_cli_error("%s%s%s: %s", err->where, err->pointer[0] ? "#" : "", err->pointer, err->text);
+}
+
 void cfm_cli_warn(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

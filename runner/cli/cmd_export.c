@@ -246,7 +246,7 @@ int cmd_export(int argc, char **argv) {
   }
   cfm_error_init(&err);
   if (cfm_spec_load(path, &spec, &err) != CFM_EOK) {
-    cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+    cfm_cli_report_error(&err);
     return CFM_EXIT_SPEC;
   }
   doc = export_spec(spec);

@@ -131,7 +131,7 @@ int cmd_extract(int argc, char **argv) {
     cfm_spec *spec = NULL;
     json_t *drift;
     if (cfm_spec_load(against, &spec, &err) != CFM_EOK) {
-      cfm_cli_error("%s%s%s: %s", err.where, *err.pointer ? "#" : "", err.pointer, err.text);
+      cfm_cli_report_error(&err);
       json_decref(draft);
       return CFM_EXIT_SPEC;
     }

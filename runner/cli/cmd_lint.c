@@ -35,7 +35,7 @@ int cmd_lint(int argc, char **argv) {
     } else {
       cfm_error_init(&err);
       if (cfm_specset_add_path(&set, argv[i], &err) != CFM_EOK) {
-        cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+        cfm_cli_report_error(&err);
         rc = CFM_EXIT_SPEC;
       }
       paths++;
@@ -44,7 +44,7 @@ int cmd_lint(int argc, char **argv) {
   if (!paths) {
     cfm_error_init(&err);
     if (cfm_specset_add_path(&set, CONFORM_DEFAULT_SPECS, &err) != CFM_EOK) {
-      cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+      cfm_cli_report_error(&err);
       rc = CFM_EXIT_SPEC;
     }
   }

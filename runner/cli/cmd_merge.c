@@ -51,7 +51,7 @@ int cmd_merge(int argc, char **argv) {
   rc = cfm_report_merge(inputs, n, dir, &sum, &err);
   free(inputs);
   if (rc) {
-    cfm_cli_error("%s%s%s: %s", err.where, *err.pointer ? "#" : "", err.pointer, err.text);
+    cfm_cli_report_error(&err);
     return rc == CFM_ENOMEM || rc == CFM_EIO ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
   }
   fprintf(stderr, "conform: merged %zu reports into '%s'\n", n, sum.run_dir);

@@ -118,7 +118,7 @@ int cmd_run(int argc, char **argv) {
       goto out;
     } else {
       if (cfm_specset_add_path(&set, a, &err) != CFM_EOK) {
-        cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+        cfm_cli_report_error(&err);
         rc = CFM_EXIT_SPEC;
         goto out;
       }
@@ -126,13 +126,13 @@ int cmd_run(int argc, char **argv) {
     }
   }
   if (!nspecs && cfm_specset_add_path(&set, CONFORM_DEFAULT_SPECS, &err) != CFM_EOK) {
-    cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+    cfm_cli_report_error(&err);
     rc = CFM_EXIT_SPEC;
     goto out;
   }
   if (config) {
     if (cfm_config_load(&cfg, config, &err) != CFM_EOK) {
-      cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+      cfm_cli_report_error(&err);
       rc = CFM_EXIT_SPEC;
       goto out;
     }
@@ -140,7 +140,7 @@ int cmd_run(int argc, char **argv) {
   }
   if (baseline_path) {
     if (cfm_baseline_load(baseline_path, &baseline, &err) != CFM_EOK) {
-      cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+      cfm_cli_report_error(&err);
       rc = CFM_EXIT_SPEC;
       goto out;
     }
@@ -164,7 +164,7 @@ int cmd_run(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   if (cfm_run(&set, &cfg, &opt, &res, &err) != CFM_EOK) {
-    cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+    cfm_cli_report_error(&err);
     rc = err.code == CFM_ECONFIG ? CFM_EXIT_SPEC : CFM_EXIT_INTERNAL;
     goto out;
   }

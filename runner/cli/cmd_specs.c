@@ -42,7 +42,7 @@ int cmd_specs(int argc, char **argv) {
     } else {
       cfm_error_init(&err);
       if (cfm_specset_add_path(&set, argv[i], &err) != CFM_EOK) {
-        cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+        cfm_cli_report_error(&err);
         rc = CFM_EXIT_SPEC;
         goto done;
       }
@@ -51,7 +51,7 @@ int cmd_specs(int argc, char **argv) {
   }
   cfm_error_init(&err);
   if (!paths && cfm_specset_add_path(&set, CONFORM_DEFAULT_SPECS, &err) != CFM_EOK) {
-    cfm_cli_error("%s%s%s: %s", err.where, err.pointer[0] ? "#" : "", err.pointer, err.text);
+    cfm_cli_report_error(&err);
     rc = CFM_EXIT_SPEC;
     goto done;
   }

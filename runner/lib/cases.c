@@ -510,6 +510,41 @@ static int empty_path_case(const json_t *op, const json_t *p) {
   return 1;
 }
 
+/* What the error cases of one parameter share. */
+typedef struct param_ctx {
+  cfm_caselist *l;
+  const cfm_spec *spec;
+  const json_t *op, *req, *p;
+  size_t oi, pi;
+} param_ctx;
+
+static int param_error_case(const param_ctx *x, const char *kind, json_t *value, json_t *rows,
+                            const char *const *classes, const json_t *expect_prov, int silent,
+                            const json_t *prov, const char *what, const char *id_fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 10, 11)))
+#endif
+    ;
+
+/* Adds the case "<vendor>.<op>.<id_fmt...>" of the given kind: the base
+ * request with parameter p set to value (NULL: left out) must fail with
+ * one of rows (or of classes).  Steals value and rows. */
+static int param_error_case(const param_ctx *x, const char *kind, json_t *value, json_t *rows,
+                            const char *const *classes, const json_t *expect_prov, int silent,
+                            const json_t *prov, const char *what, const char *id_fmt, ...) {
+  char tail[200];
+  va_list ap;
+  va_start(ap, id_fmt);
+  vsnprintf(tail, sizeof(tail), id_fmt, ap);
+  va_end(ap);
+  return add_case(
+      x->l, x->spec, str(x->op, "id"), kind,
+      steps_with(x->op, main_step(x->op, vary(x->req, x->p, value),
+                                  expect_error(rows, classes, expect_prov, silent, what))),
+      prov, json_pack("[o]", cover(x->spec, "/operations/%zu/params/%zu", x->oi, x->pi)), 0,
+      "%s.%s.%s", x->spec->vendor, str(x->op, "id"), tail);
+}
+
 static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, size_t oi) {
   static const char *const missing_trig[] = {"missing_required", "invalid_param", NULL};
   static const char *const type_trig[] = {"type", "invalid_param", NULL};
@@ -588,6 +623,7 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
   json_array_foreach(json_object_get(op, "params"), pi, p) {
     const char *name = str(p, "name"), *in = str(p, "in"), *type = str(p, "type");
     const json_t *prov = json_object_get(p, "provenance");
+    const param_ctx x = {l, spec, op, req, p, oi, pi};
     if (rc)
       break;
     if (!strcmp(in, "header"))
@@ -595,13 +631,8 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
     /* required: omit it (path parameters cannot be omitted from a path). */
     if (json_is_true(json_object_get(p, "required")) && strcmp(in, "path")) {
       snprintf(what, sizeof(what), "omitting the required %s '%s' is refused", in, name);
-      rc = add_case(
-          l, spec, o, "required",
-          steps_with(op, main_step(op, vary(req, p, NULL),
-                                   expect_error(rows_by_trigger(spec, op, missing_trig),
-                                                bad_classes, prov, is_assumed(prov), what))),
-          prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-          "%s.%s.required.%s", v, o, name);
+      rc = param_error_case(&x, "required", NULL, rows_by_trigger(spec, op, missing_trig),
+                            bad_classes, prov, is_assumed(prov), prov, what, "required.%s", name);
     } else if (json_is_true(json_object_get(p, "required")) && empty_path_case(op, p)) {
       /* A path parameter cannot be left out of the path: send it empty.
        * Only for ids the target looks up (the spec gives absent or
@@ -614,12 +645,8 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
       json_t *aprov = json_pack("{s:s}", "assumed",
                                 "an empty path parameter is refused as invalid or not found");
       snprintf(what, sizeof(what), "an empty path parameter '%s' is refused", name);
-      rc = add_case(l, spec, o, "required",
-                    steps_with(op, main_step(op, vary(req, p, json_string("")),
-                                             expect_error(rows_by_trigger(spec, op, path_trig),
-                                                          path_classes, aprov, 1, what))),
-                    aprov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-                    "%s.%s.required.%s", v, o, name);
+      rc = param_error_case(&x, "required", json_string(""), rows_by_trigger(spec, op, path_trig),
+                            path_classes, aprov, 1, aprov, what, "required.%s", name);
       json_decref(aprov);
     }
     /* type: a value of the wrong JSON type (body only: query/path are text). */
@@ -633,34 +660,23 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
                     "the document gives the type; that other types are refused is our reading");
       snprintf(what, sizeof(what), "'%s' of the wrong JSON type is refused (documented as %s)",
                name, type);
-      rc = add_case(l, spec, o, "type",
-                    steps_with(op, main_step(op, vary(req, p, wrong),
-                                             expect_error(rows_by_trigger(spec, op, type_trig),
-                                                          bad_classes, sprov, 1, what))),
-                    prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-                    "%s.%s.type.%s", v, o, name);
+      rc = param_error_case(&x, "type", wrong, rows_by_trigger(spec, op, type_trig), bad_classes,
+                            sprov, 1, prov, what, "type.%s", name);
       json_decref(sprov);
     }
     /* enum */
     if (!rc && json_is_array(json_object_get(p, "enum"))) {
       snprintf(what, sizeof(what), "'%s' outside its documented values is refused", name);
-      rc = add_case(l, spec, o, "enum",
-                    steps_with(op, main_step(op, vary(req, p, json_string("conform-not-listed")),
-                                             expect_error(rows_by_trigger(spec, op, type_trig),
-                                                          bad_classes, prov, 1, what))),
-                    prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-                    "%s.%s.enum.%s", v, o, name);
+      rc = param_error_case(&x, "enum", json_string("conform-not-listed"),
+                            rows_by_trigger(spec, op, type_trig), bad_classes, prov, 1, prov, what,
+                            "enum.%s", name);
     }
     /* not_found: a well-formed id that does not exist, and malformed ids. */
     if (!rc && json_object_get(p, "absent")) {
       snprintf(what, sizeof(what), "a '%s' that does not exist answers not found", name);
-      rc = add_case(
-          l, spec, o, "not_found",
-          steps_with(op, main_step(op, vary(req, p, json_deep_copy(json_object_get(p, "absent"))),
-                                   expect_error(rows_by_trigger(spec, op, nf_trig), nf_classes,
-                                                prov, 0, what))),
-          prov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-          "%s.%s.not_found.%s", v, o, name);
+      rc = param_error_case(&x, "not_found", json_deep_copy(json_object_get(p, "absent")),
+                            rows_by_trigger(spec, op, nf_trig), nf_classes, prov, 0, prov, what,
+                            "not_found.%s", name);
     }
     if (!rc && json_is_array(json_object_get(p, "malformed"))) {
       const json_t *mv;
@@ -670,14 +686,9 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
                             : json_pack("{s:s}", "assumed",
                                         "a malformed id is refused as invalid or not found");
         snprintf(what, sizeof(what), "a malformed '%s' is refused", name);
-        rc =
-            add_case(l, spec, o, "not_found",
-                     steps_with(op, main_step(op, vary(req, p, json_deep_copy(mv)),
-                                              expect_error(malformed_rows(spec, op, malformed_trig),
-                                                           malformed_classes, mprov,
-                                                           is_assumed(mprov), what))),
-                     mprov, json_pack("[o]", cover(spec, "/operations/%zu/params/%zu", oi, pi)), 0,
-                     "%s.%s.malformed.%s.%zu", v, o, name, k);
+        rc = param_error_case(&x, "not_found", json_deep_copy(mv),
+                              malformed_rows(spec, op, malformed_trig), malformed_classes, mprov,
+                              is_assumed(mprov), mprov, what, "malformed.%s.%zu", name, k);
         json_decref(mprov);
         if (rc)
           break;
