@@ -314,21 +314,26 @@ static double wait_for(cfm_exec *ex, job *j, double t) {
   return w;
 }
 
+/* The response of job j as the caller sees it (borrows j's buffers). */
+static void view_of(job *j, long status, cfm_http_response *res) {
+  memset(res, 0, sizeof(*res));
+  res->status = status;
+  res->content_type = j->ctype;
+  res->retry_after = j->retry_after;
+  if (j->resp)
+    j->resp[j->resp_len] = '\0';
+  res->body = j->resp ? j->resp : "";
+  res->len = j->resp_len;
+  res->attempts = j->attempts;
+}
+
 static void deliver(cfm_exec *ex, job *j, int error, const char *text, long status) {
   cfm_http_response res;
-  memset(&res, 0, sizeof(res));
+  view_of(j, status, &res);
   res.error = error;
   if (text)
     snprintf(res.error_text, sizeof(res.error_text), "%s", text);
-  res.status = status;
-  res.content_type = j->ctype;
-  res.retry_after = j->retry_after;
-  if (j->resp)
-    j->resp[j->resp_len] = '\0';
-  res.body = j->resp ? j->resp : "";
-  res.len = j->resp_len;
   res.duration_ms = (now_s() - j->started) * 1000.0;
-  res.attempts = j->attempts;
   ex->stats.bytes_in += j->resp_len;
   if (error)
     ex->stats.errors++;
@@ -422,15 +427,7 @@ static void finish(cfm_exec *ex, CURLMsg *msg) {
   {
     cfm_http_response probe;
     int throttled;
-    memset(&probe, 0, sizeof(probe));
-    probe.status = status;
-    probe.content_type = j->ctype;
-    probe.retry_after = j->retry_after;
-    if (j->resp)
-      j->resp[j->resp_len] = '\0';
-    probe.body = j->resp ? j->resp : "";
-    probe.len = j->resp_len;
-    probe.attempts = j->attempts;
+    view_of(j, status, &probe);
     throttled =
         ex->opt.throttled ? ex->opt.throttled(ex->opt.throttled_user, &probe) : status == 429;
     if (throttled && j->attempts <= ex->opt.max_retries) {

@@ -528,6 +528,18 @@ static int is_api_answer(const cfm_http_response *res) {
   return i < res->len && (res->body[i] == '{' || res->body[i] == '[');
 }
 
+/* 1 if the expectation e names no HTTP status or res has it; otherwise
+ * sets the verdict `bad` and returns 0. */
+static int status_as_expected(casestate *cs, cfm_verdict bad, const json_t *prov, const json_t *e,
+                              const cfm_http_response *res) {
+  const json_t *want = json_object_get(e, "status");
+  if (!json_is_integer(want) || json_integer_value(want) == res->status)
+    return 1;
+  set_verdict(cs, bad, prov, "expected HTTP %lld, got %ld", (long long)json_integer_value(want),
+              res->status);
+  return 0;
+}
+
 /* Judges one response against a step's expectation.  Returns 1 to go on. */
 static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_http_response *res,
                  int setup) {
@@ -583,12 +595,8 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
                   m.why);
       return 0;
     }
-    if (json_is_integer(json_object_get(e, "status")) &&
-        json_integer_value(json_object_get(e, "status")) != res->status) {
-      set_verdict(cs, bad, prov, "expected HTTP %lld, got %ld",
-                  (long long)json_integer_value(json_object_get(e, "status")), res->status);
+    if (!status_as_expected(cs, bad, prov, e, res))
       return 0;
-    }
     body = cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0);
     if (!body) {
       set_verdict(cs, bad, prov, "the response body is not JSON (Content-Type '%s')",
@@ -672,12 +680,8 @@ static int judge(casestate *cs, const json_t *step, const json_t *op, const cfm_
                 res->status);
     return 0;
   }
-  if (json_is_integer(json_object_get(e, "status")) &&
-      json_integer_value(json_object_get(e, "status")) != res->status) {
-    set_verdict(cs, bad, prov, "expected HTTP %lld, got %ld",
-                (long long)json_integer_value(json_object_get(e, "status")), res->status);
+  if (!status_as_expected(cs, bad, prov, e, res))
     return 0;
-  }
   {
     const json_t *rows = json_object_get(e, "errors");
     const json_t *classes = json_object_get(e, "classes");
