@@ -163,6 +163,7 @@ int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, siz
     cfm__mock_free(m);
     return -1;
   }
+  m->port = cfg->port; /* a fixed port is known before the first request */
   d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, answer, m,
                        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
                        MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
@@ -172,8 +173,13 @@ int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, siz
     cfm__mock_free(m);
     return -1;
   }
+  /* The worker threads read m->port under the state lock.  With port 0 no
+   * client can know the port before this function returns, so none can
+   * be answered with the unset value. */
   info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  pthread_mutex_lock(&m->lock);
   m->port = info ? info->port : cfg->port;
+  pthread_mutex_unlock(&m->lock);
   m->daemon = d;
   *out = m;
   return 0;
