@@ -13,6 +13,13 @@
 
 /* ---- libmicrohttpd --------------------------------------------------------- */
 
+/* Per-connection memory: request line, headers and the send buffer (bodies
+ * are kept in a conn_state buffer, answers sent from their own buffer).
+ * 16 KiB holds any request the documents describe with room to spare; a
+ * larger header block is answered 431 by libmicrohttpd.  (libmicrohttpd
+ * clears the pool on every request, so a smaller pool is also faster.) */
+#define MOCK_CONNECTION_POOL (16u * 1024u)
+
 typedef struct conn_state {
   cfm_buf body;
   int too_big;
@@ -166,7 +173,8 @@ int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, siz
   m->port = cfg->port; /* a fixed port is known before the first request */
   d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, answer, m,
                        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
-                       MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                       MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                       (size_t)MOCK_CONNECTION_POOL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                        MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_END);
   if (!d) {
     snprintf(errbuf, errcap, "cannot listen on %s:%u", m->cfg.listen_host, (unsigned)cfg->port);

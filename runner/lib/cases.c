@@ -51,15 +51,16 @@ static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const
   c->spec = spec;
   c->operation = strdup(op ? op : "");
   c->kind = strdup(kind);
-  c->steps = steps;
-  c->provenance = prov ? json_deep_copy(prov) : json_null();
+  c->steps_json = steps ? json_dumps(steps, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(steps);
+  c->provenance = prov ? json_incref((json_t *)prov) : json_null(); /* immutable: shared */
   c->covers = covers ? covers : json_array();
   c->exclusive = exclusive;
-  if (!c->id || !c->operation || !c->kind || !c->steps) {
+  if (!c->id || !c->operation || !c->kind || !c->steps_json) {
     free(c->id);
     free(c->operation);
     free(c->kind);
-    json_decref(c->steps);
+    free(c->steps_json);
     json_decref(c->provenance);
     json_decref(c->covers);
     return CFM_ENOMEM;
@@ -68,13 +69,17 @@ static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const
   return CFM_EOK;
 }
 
+json_t *cfm_case_steps(const cfm_case *c) {
+  return c && c->steps_json ? json_loads(c->steps_json, JSON_ALLOW_NUL, NULL) : NULL;
+}
+
 void cfm_caselist_release(cfm_caselist *list) {
   size_t i;
   for (i = 0; i < list->count; i++) {
     free(list->items[i].id);
     free(list->items[i].operation);
     free(list->items[i].kind);
-    json_decref(list->items[i].steps);
+    free(list->items[i].steps_json);
     json_decref(list->items[i].provenance);
     json_decref(list->items[i].covers);
   }

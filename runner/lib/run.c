@@ -47,7 +47,8 @@ typedef struct runctx runctx;
 typedef struct casestate {
   runctx *rc;
   const cfm_case *c;
-  unsigned rep; /* --repeat copy */
+  json_t *steps; /* parsed from c->steps_json while the case runs */
+  unsigned rep;  /* --repeat copy */
   size_t step;
   unsigned iter;   /* repeat index within a step */
   json_t *vars;    /* captures */
@@ -738,7 +739,7 @@ static void submit_cleanup(runctx *rc, const json_t *e);
 
 static void on_response(void *user, const cfm_http_response *res) {
   casestate *cs = user;
-  const json_t *step = json_array_get(cs->c->steps, cs->step);
+  const json_t *step = json_array_get(cs->steps, cs->step);
   const json_t *walk = json_object_get(step, "walk");
   runctx *rc = cs->rc;
   const char *vendor = cs->c->spec->vendor;
@@ -756,7 +757,7 @@ static void on_response(void *user, const cfm_http_response *res) {
   }
   if (interrupted) {
     /* Judge the answer only to learn what it created, then stop. */
-    const json_t *st = json_array_get(cs->c->steps, cs->step);
+    const json_t *st = json_array_get(cs->steps, cs->step);
     const json_t *sop = find_op(cs->c->spec, str(st, "op"));
     if (sop && !json_object_get(st, "walk"))
       (void)judge(cs, st, sop, res, 1);
@@ -871,7 +872,7 @@ static void start_next(runctx *rc);
 
 static void issue(casestate *cs) {
   runctx *rc = cs->rc;
-  const json_t *step = json_array_get(cs->c->steps, cs->step);
+  const json_t *step = json_array_get(cs->steps, cs->step);
   const json_t *walk, *op, *req_t;
   json_t *req_copy = NULL;
   built b;
@@ -1052,6 +1053,7 @@ static void finish_case(casestate *cs) {
     }
   }
   json_decref(cs->created);
+  json_decref(cs->steps);
   json_decref(cs->vars);
   json_decref(cs->walk_ids);
   json_decref(cs->prov);
@@ -1062,7 +1064,8 @@ static void finish_case(casestate *cs) {
 
 static void start_case(runctx *rc, cfm_case *c, unsigned rep) {
   casestate *cs = calloc(1, sizeof(*cs));
-  if (!cs) {
+  if (!cs || !(cs->steps = cfm_case_steps(c))) {
+    free(cs);
     rc->counts[CFM_VERDICT_ERROR]++;
     return;
   }

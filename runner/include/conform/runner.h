@@ -20,7 +20,7 @@ typedef struct cfm_case {
   const cfm_spec *spec; /* borrowed */
   char *operation;      /* the operation under test ("" for scenarios) */
   char *kind;           /* example required type limit enum auth not_found rule scenario */
-  json_t *steps;        /* new reference: array of step objects */
+  char *steps_json;     /* the array of step objects as compact JSON (see cfm_case_steps) */
   json_t *provenance;   /* new reference: the statement tested */
   json_t *covers;       /* new reference: array of "vendor#/pointer" */
   int exclusive;        /* runs alone (list walks see the whole app) */
@@ -35,6 +35,10 @@ typedef struct cfm_caselist {
  * Returns CFM_EOK or CFM_ENOMEM. */
 int cfm_cases_generate(const cfm_specset *set, cfm_caselist *out);
 void cfm_caselist_release(cfm_caselist *list);
+/* The steps of c as a new reference, or NULL (out of memory).  A case
+ * keeps its steps as text: parsed trees of every case would be most of
+ * a run's memory, and only the cases in flight need theirs. */
+json_t *cfm_case_steps(const cfm_case *c);
 
 /* The documented items of a spec set for the coverage view (new reference:
  * array of {"spec", "pointer", "kind", "label", "provenance"}). */
