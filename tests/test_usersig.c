@@ -93,3 +93,42 @@ Test(usersig, hostile_input_is_malformed_not_a_crash) {
   }
   cr_assert_eq(cfm_usersig_verify(enc, o, 1, "a", key, strlen(key), 0), CFM_USERSIG_MALFORMED);
 }
+
+/* Every identifier the signer accepts verifies: all single bytes that are
+ * valid UTF-8 on their own, quotes and backslashes, CJK and emoji, the
+ * longest ids, and pseudo-random ASCII strings (fixed seed). */
+Test(usersig, any_identifier_round_trips) {
+  static const char *const fixed[] = {"\"",
+                                      "\\",
+                                      "a\"b\\c",
+                                      "\xe7\xbe\xa4\xe4\xb8\xbb",
+                                      "\xf0\x9f\x98\x80 x",
+                                      "@TGS#2C5SZEAEF",
+                                      "a b\tc\n"};
+  char sig[CFM_USERSIG_MAX], id[129];
+  unsigned seed = 12345;
+  size_t i, j, checked = 0;
+  for (i = 0; i < 1200; i++) {
+    if (i < 127) {
+      id[0] = (char)(i + 1); /* every ASCII byte but NUL */
+      id[1] = '\0';
+    } else if (i < 127 + sizeof(fixed) / sizeof(fixed[0])) {
+      snprintf(id, sizeof(id), "%s", fixed[i - 127]);
+    } else {
+      size_t n = 1 + i % 128;
+      for (j = 0; j < n; j++) {
+        seed = seed * 1103515245u + 12345u;
+        id[j] = (char)(1 + (seed >> 16) % 127);
+      }
+      id[n] = '\0';
+    }
+    cr_assert_eq(
+        cfm_usersig_sign(1400000000u, id, key, strlen(key), 1700000000, 86400, sig, sizeof(sig)), 0,
+        "cannot sign for id #%zu", i);
+    cr_assert_eq(
+        cfm_usersig_verify(sig, strlen(sig), 1400000000u, id, key, strlen(key), 1700000100),
+        CFM_USERSIG_OK, "id #%zu does not round-trip", i);
+    checked++;
+  }
+  cr_assert_eq(checked, 1200);
+}

@@ -10,6 +10,7 @@
 #include "conform/errmap.h"
 #include "conform/jsonutil.h"
 #include "conform/schema.h"
+#include "conform/target.h"
 
 static cfm_specset specs;
 static int loaded;
@@ -124,4 +125,28 @@ void cfm_fuzz_response(const uint8_t *data, size_t size) {
   tables[0] = json_object_get(op, "errors");
   tables[1] = cfm_json_pointer(spec->root, "/transport/errors");
   cfm_errmap_map(cfm_spec_error_model(spec), tables, 2, 200, (const char *)data, size - 1, &out);
+}
+
+void cfm_fuzz_config(const uint8_t *data, size_t size) {
+  static const cfm_auth_mode modes[] = {CFM_AUTH_VALID, CFM_AUTH_MISSING, CFM_AUTH_MALFORMED,
+                                        CFM_AUTH_EXPIRED, CFM_AUTH_WRONG_APP};
+  cfm_config cfg;
+  size_t i, k;
+  cfm_config_init(&cfg);
+  if (cfm_config_parse(&cfg, "fuzz.json", (const char *)data, size, NULL) == CFM_EOK) {
+    for (i = 0; i < cfg.count; i++) {
+      const cfm_spec *spec = cfm_fuzz_spec(cfg.targets[i].vendor);
+      const json_t *auth = spec ? cfm_json_pointer(spec->root, "/transport/auth") : NULL;
+      for (k = 0; auth && k < sizeof(modes) / sizeof(modes[0]); k++) {
+        cfm_auth_out out;
+        char line[sizeof(out.query) + sizeof(out.header) + 64], red[sizeof(line)];
+        if (cfm_auth_render(&cfg.targets[i], auth, modes[k], 1700000000, 12345, &out, NULL) !=
+            CFM_EOK)
+          continue;
+        snprintf(line, sizeof(line), "POST /x?%s\n%s\n", out.query, out.header);
+        cfm_redact(&cfg, line, red, sizeof(red));
+      }
+    }
+  }
+  cfm_config_release(&cfg);
 }

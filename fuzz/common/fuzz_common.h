@@ -27,4 +27,9 @@ void cfm_fuzz_errmap(const char *vendor, const uint8_t *data, size_t size);
  * validated against that operation's response schema and mapped. */
 void cfm_fuzz_response(const uint8_t *data, size_t size);
 
+/* Config driver: parses the input as a config file; for every target it
+ * yields, renders the vendor's auth in every mode (so fuzzed credentials
+ * reach signing) and redacts a request line carrying them. */
+void cfm_fuzz_config(const uint8_t *data, size_t size);
+
 #endif

@@ -98,6 +98,27 @@ static int hmac_b64(const char *key, size_t keylen, const char *identifier, uint
   return b64_encode(mac, maclen, out, cap) < 0 ? -1 : 0;
 }
 
+/* zlib-compresses a short text into out (*outlen: capacity in, length
+ * out).  A 1 KiB window and small hash tables (about 6 KiB of state, where
+ * compress2() takes some 256 KiB) fit a ~200-byte document; any zlib
+ * stream is accepted on the other side, whose inflate reads the window
+ * size from the stream header. */
+static int deflate_small(const char *in, size_t len, unsigned char *out, uLongf *outlen) {
+  z_stream zs;
+  int rc;
+  memset(&zs, 0, sizeof(zs));
+  if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 10, 2, Z_DEFAULT_STRATEGY) != Z_OK)
+    return -1;
+  zs.next_in = (Bytef *)(uintptr_t)in;
+  zs.avail_in = (uInt)len;
+  zs.next_out = out;
+  zs.avail_out = (uInt)*outlen;
+  rc = deflate(&zs, Z_FINISH);
+  *outlen = zs.total_out;
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END ? 0 : -1;
+}
+
 int cfm_usersig_sign(uint64_t sdkappid, const char *identifier, const char *key, size_t keylen,
                      int64_t now, int64_t expire, char *out, size_t cap) {
   char sig[128];
@@ -117,7 +138,7 @@ int cfm_usersig_sign(uint64_t sdkappid, const char *identifier, const char *key,
   json_decref(doc);
   if (!text)
     return -1;
-  if (compress2(z, &zlen, (const Bytef *)text, strlen(text), Z_BEST_COMPRESSION) != Z_OK) {
+  if (deflate_small(text, strlen(text), z, &zlen) != 0) {
     free(text);
     return -1;
   }
