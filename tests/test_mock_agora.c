@@ -53,6 +53,15 @@ static void expect_err(const cfm_th_resp *r, long status, const char *type, cons
               r->body);
 }
 
+/* Sends a request and asserts the vendor's error answer (expect_err). */
+static void refused(const char *method, const char *path, const char *body, long status,
+                    const char *type, const char *msg) {
+  cfm_th_resp r;
+  req(&r, method, path, body);
+  expect_err(&r, status, type, msg);
+  cfm_th_resp_free(&r);
+}
+
 /* Creates a group from body; returns its id (static storage per call site
  * is avoided: copied into out). */
 static void create(const char *body, char *out, size_t cap) {
@@ -95,13 +104,10 @@ Test(mock_agora, create_success_envelope, .init = up, .fini = down) {
 }
 
 Test(mock_agora, create_required_fields, .init = up, .fini = down) {
-  cfm_th_resp r;
-  req(&r, "POST", APP, "{\"groupname\":\"g\",\"owner\":\"conform-owner\"}");
-  expect_err(&r, 400, "invalid_parameter", "group must contain public field!");
-  cfm_th_resp_free(&r);
-  req(&r, "POST", APP, "{\"groupname\":\"g\",\"public\":true}");
-  expect_err(&r, 400, "invalid_parameter", "owner must be provided");
-  cfm_th_resp_free(&r);
+  refused("POST", APP, "{\"groupname\":\"g\",\"owner\":\"conform-owner\"}", 400,
+          "invalid_parameter", "group must contain public field!");
+  refused("POST", APP, "{\"groupname\":\"g\",\"public\":true}", 400, "invalid_parameter",
+          "owner must be provided");
 }
 
 static void string_of(char *out, const char *unit, size_t n) {
@@ -124,9 +130,7 @@ static void check_limit(const char *field, const char *unit, size_t max, const c
   string_of(val, unit, max + 1);
   snprintf(body, sizeof(body), "{\"%s\":\"%s\",\"public\":false,\"owner\":\"conform-owner\"}",
            field, val);
-  req(&r, "POST", APP, body);
-  expect_err(&r, 400, "invalid_parameter", msg);
-  cfm_th_resp_free(&r);
+  refused("POST", APP, body, 400, "invalid_parameter", msg);
 }
 
 Test(mock_agora, create_field_limits, .init = up, .fini = down) {
@@ -139,39 +143,29 @@ Test(mock_agora, create_field_limits, .init = up, .fini = down) {
 
 Test(mock_agora, create_members_and_maxusers, .init = up, .fini = down) {
   cfm_th_resp r;
-  req(&r, "POST", APP,
-      "{\"public\":false,\"owner\":\"conform-owner\",\"maxusers\":3,"
-      "\"members\":[\"conform-user-1\",\"conform-user-2\",\"conform-user-3\"]}");
-  expect_err(&r, 403, "exceed_limit", "members size is greater than max user size");
-  cfm_th_resp_free(&r);
+  refused("POST", APP,
+          "{\"public\":false,\"owner\":\"conform-owner\",\"maxusers\":3,"
+          "\"members\":[\"conform-user-1\",\"conform-user-2\",\"conform-user-3\"]}",
+          403, "exceed_limit", "members size is greater than max user size");
   req(&r, "POST", APP,
       "{\"public\":false,\"owner\":\"conform-owner\",\"maxusers\":3,"
       "\"members\":[\"conform-user-1\",\"conform-user-2\"]}");
   cr_assert_eq(r.status, 200, "owner + 2 members fit maxusers 3: %s", r.body);
   cfm_th_resp_free(&r);
-  req(&r, "POST", APP,
-      "{\"public\":false,\"owner\":\"conform-owner\",\"members\":[\"nobody-here\"]}");
-  expect_err(&r, 404, "resource_not_found", "username nobody-here doesn't exist!");
-  cfm_th_resp_free(&r);
-  req(&r, "POST", APP, "{\"public\":false,\"owner\":\"ghost-owner\"}");
-  expect_err(&r, 404, "resource_not_found", "doesn't exist!");
-  cfm_th_resp_free(&r);
+  refused("POST", APP,
+          "{\"public\":false,\"owner\":\"conform-owner\",\"members\":[\"nobody-here\"]}", 404,
+          "resource_not_found", "username nobody-here doesn't exist!");
+  refused("POST", APP, "{\"public\":false,\"owner\":\"ghost-owner\"}", 404, "resource_not_found",
+          "doesn't exist!");
 }
 
 Test(mock_agora, create_wrong_types_and_bad_json, .init = up, .fini = down) {
-  cfm_th_resp r;
-  req(&r, "POST", APP, "{\"public\":\"yes\",\"owner\":\"conform-owner\"}");
-  expect_err(&r, 400, "invalid_parameter", "public");
-  cfm_th_resp_free(&r);
-  req(&r, "POST", APP, "{\"public\":true,\"owner\":\"conform-owner\",\"maxusers\":\"9\"}");
-  expect_err(&r, 400, "invalid_parameter", "maxusers");
-  cfm_th_resp_free(&r);
-  req(&r, "POST", APP, "{\"public\":");
-  expect_err(&r, 400, "invalid_parameter", NULL);
-  cfm_th_resp_free(&r);
-  req(&r, "POST", APP, "[1,2]");
-  expect_err(&r, 400, "invalid_parameter", NULL);
-  cfm_th_resp_free(&r);
+  refused("POST", APP, "{\"public\":\"yes\",\"owner\":\"conform-owner\"}", 400, "invalid_parameter",
+          "public");
+  refused("POST", APP, "{\"public\":true,\"owner\":\"conform-owner\",\"maxusers\":\"9\"}", 400,
+          "invalid_parameter", "maxusers");
+  refused("POST", APP, "{\"public\":", 400, "invalid_parameter", NULL);
+  refused("POST", APP, "[1,2]", 400, "invalid_parameter", NULL);
 }
 
 Test(mock_agora, public_create_forces_allowinvites_false, .init = up, .fini = down) {
@@ -325,19 +319,15 @@ Test(mock_agora, modify_refuses_unsupported_and_checks_limits, .init = up, .fini
   cfm_th_resp r;
   create_simple(id, sizeof(id));
   group_path(path, sizeof(path), id, NULL);
-  req(&r, "PUT", path, "{\"groupid\":\"123\"}");
-  expect_err(&r, 400, "invalid_parameter", "some of [groupid] are not valid fields");
-  cfm_th_resp_free(&r);
-  req(&r, "PUT", path, "{\"owner\":\"conform-user-3\",\"groupname\":\"x\"}");
-  expect_err(&r, 400, "invalid_parameter", "are not valid fields");
-  cfm_th_resp_free(&r);
+  refused("PUT", path, "{\"groupid\":\"123\"}", 400, "invalid_parameter",
+          "some of [groupid] are not valid fields");
+  refused("PUT", path, "{\"owner\":\"conform-user-3\",\"groupname\":\"x\"}", 400,
+          "invalid_parameter", "are not valid fields");
   memset(body, 0, sizeof(body));
   strcpy(body, "{\"groupname\":\"");
   memset(body + strlen(body), 'n', 129);
   strcat(body, "\"}");
-  req(&r, "PUT", path, body);
-  expect_err(&r, 400, "invalid_parameter", "groupname");
-  cfm_th_resp_free(&r);
+  refused("PUT", path, body, 400, "invalid_parameter", "groupname");
   /* Nothing changed. */
   req(&r, "GET", path, NULL);
   cr_assert_str_eq(cfm_th_str(&r, "/data/0/name"), "g");
@@ -405,15 +395,9 @@ Test(mock_agora, list_cursor_walk_newest_first, .init = up, .fini = down) {
   cr_assert_eq(r.status, 200, "%s", r.body);
   cr_assert_eq(json_array_size(json_object_get(r.json, "data")), 25);
   cfm_th_resp_free(&r);
-  req(&r, "GET", APP "?limit=0", NULL);
-  expect_err(&r, 400, "invalid_parameter", "limit");
-  cfm_th_resp_free(&r);
-  req(&r, "GET", APP "?limit=abc", NULL);
-  expect_err(&r, 400, "invalid_parameter", "limit");
-  cfm_th_resp_free(&r);
-  req(&r, "GET", APP "?cursor=not-ours", NULL);
-  expect_err(&r, 400, "invalid_parameter", "cursor");
-  cfm_th_resp_free(&r);
+  refused("GET", APP "?limit=0", NULL, 400, "invalid_parameter", "limit");
+  refused("GET", APP "?limit=abc", NULL, 400, "invalid_parameter", "limit");
+  refused("GET", APP "?cursor=not-ours", NULL, 400, "invalid_parameter", "cursor");
 }
 
 Test(mock_agora, list_limit_clamps_at_1000, .init = up, .fini = down) {
@@ -491,9 +475,7 @@ Test(mock_agora, user_groups_pages_and_clamp, .init = up, .fini = down) {
   req(&r, "GET", APP "/user/conform-user-9", NULL);
   cr_assert_eq(json_integer_value(json_object_get(r.json, "total")), 0);
   cfm_th_resp_free(&r);
-  req(&r, "GET", APP "/user/conform-user-1?pagesize=0", NULL);
-  expect_err(&r, 400, "invalid_parameter", "pagesize");
-  cfm_th_resp_free(&r);
+  refused("GET", APP "/user/conform-user-1?pagesize=0", NULL, 400, "invalid_parameter", "pagesize");
 }
 
 /* ---- is_joined --------------------------------------------------------- */
@@ -550,9 +532,7 @@ Test(mock_agora, details_many_and_missing, .init = up, .fini = down) {
   cr_assert_eq(r.status, 200, "%s", r.body);
   cfm_th_resp_free(&r);
   snprintf(path + strlen(path), sizeof(path) - strlen(path), ",%s", a);
-  req(&r, "GET", path, NULL);
-  expect_err(&r, 400, "invalid_parameter", "100");
-  cfm_th_resp_free(&r);
+  refused("GET", path, NULL, 400, "invalid_parameter", "100");
 }
 
 /* ---- delete ------------------------------------------------------------ */
@@ -568,12 +548,8 @@ Test(mock_agora, delete_then_gone, .init = up, .fini = down) {
   cr_assert_str_eq(cfm_th_str(&r, "/data/groupid"), id);
   cr_assert_str_eq(cfm_th_str(&r, "/action"), "delete");
   cfm_th_resp_free(&r);
-  req(&r, "DELETE", path, NULL);
-  expect_err(&r, 404, "resource_not_found", "does not exist!");
-  cfm_th_resp_free(&r);
-  req(&r, "GET", path, NULL);
-  expect_err(&r, 404, "resource_not_found", "does not exist!");
-  cfm_th_resp_free(&r);
+  refused("DELETE", path, NULL, 404, "resource_not_found", "does not exist!");
+  refused("GET", path, NULL, 404, "resource_not_found", "does not exist!");
   req(&r, "GET", APP "/user/conform-user-1", NULL);
   cr_assert_eq(json_integer_value(json_object_get(r.json, "total")), 0);
   cfm_th_resp_free(&r);
@@ -593,20 +569,15 @@ Test(mock_agora, add_members_fixture, .init = up, .fini = down) {
   cr_assert_str_eq(cfm_th_str(&r, "/data/action"), "add_member");
   cr_assert_str_eq(cfm_th_str(&r, "/data/groupid"), id);
   cfm_th_resp_free(&r);
-  req(&r, "POST", path, "{\"usernames\":[\"conform-user-5\"]}");
-  expect_err(&r, 403, "forbidden_op", NULL);
-  cfm_th_resp_free(&r);
-  req(&r, "POST", path, "{\"usernames\":[\"stranger\"]}");
-  expect_err(&r, 404, "resource_not_found", "doesn't exist!");
-  cfm_th_resp_free(&r);
+  refused("POST", path, "{\"usernames\":[\"conform-user-5\"]}", 403, "forbidden_op", NULL);
+  refused("POST", path, "{\"usernames\":[\"stranger\"]}", 404, "resource_not_found",
+          "doesn't exist!");
   strcpy(body, "{\"usernames\":[");
   for (i = 0; i < 61; i++)
     snprintf(body + strlen(body), sizeof(body) - strlen(body), "%s\"conform-user-%zu\"",
              i ? "," : "", 100 + i);
   strcat(body, "]}");
-  req(&r, "POST", path, body);
-  expect_err(&r, 400, "invalid_parameter", NULL);
-  cfm_th_resp_free(&r);
+  refused("POST", path, body, 400, "invalid_parameter", NULL);
   snprintf(path, sizeof(path), APP "/%s/user/conform-user-6/is_joined", id);
   req(&r, "GET", path, NULL);
   cr_assert(json_is_true(json_object_get(r.json, "data")));
@@ -909,10 +880,9 @@ Test(mock_agora, members_deduplicated_owner_excluded, .init = up, .fini = down) 
   cr_assert_eq(json_integer_value(cfm_json_pointer(r.json, "/data/0/affiliations_count")), 3, "%s",
                r.body);
   cfm_th_resp_free(&r);
-  req(&r, "POST", APP,
-      "{\"public\":false,\"owner\":\"conform-owner\",\"members\":[\"conform-user-01\"]}");
-  expect_err(&r, 404, "resource_not_found", "conform-user-01");
-  cfm_th_resp_free(&r);
+  refused("POST", APP,
+          "{\"public\":false,\"owner\":\"conform-owner\",\"members\":[\"conform-user-01\"]}", 404,
+          "resource_not_found", "conform-user-01");
 }
 
 Test(mock_agora, declared_non_json_body_type_refused, .init = up, .fini = down) {
@@ -955,11 +925,8 @@ Test(mock_agora_fault, is_joined_string, .fini = down) {
 
 Test(mock_agora, very_long_group_id_is_just_missing, .init = up, .fini = down) {
   static char path[6000];
-  cfm_th_resp r;
   memcpy(path, APP "/", strlen(APP "/"));
   memset(path + strlen(APP "/"), '7', 5000);
   path[strlen(APP "/") + 5000] = '\0';
-  req(&r, "DELETE", path, NULL);
-  expect_err(&r, 404, "resource_not_found", "does not exist!");
-  cfm_th_resp_free(&r);
+  refused("DELETE", path, NULL, 404, "resource_not_found", "does not exist!");
 }
