@@ -25,11 +25,12 @@ declare -A files=(
   [errmap_tencent]="runner/lib/errmap.c"
   [mock]="mock/mock_core.c mock/mock_agora.c mock/mock_tencent.c mock/mock_dingtalk.c"
   [usersig]="runner/lib/usersig.c" [config]="runner/lib/config.c"
-  [baseline]="runner/lib/baseline.c" [extract]="runner/lib/extract.c")
+  [baseline]="runner/lib/baseline.c" [extract]="runner/lib/extract.c"
+  [report]="runner/lib/report_json.c")
 echo "| harness | files | line coverage | inputs |"
 echo "|---|---|---|---|"
 for short in spec response errmap_agora errmap_dingtalk errmap_tencent mock usersig config \
-             baseline extract; do
+             baseline extract report; do
   exe=$build/fuzz/fuzz_${short}_replay
   dirs=()
   [ -d "$root/$short" ] && dirs+=("$root/$short")

@@ -13,6 +13,7 @@ SPECS = sorted(p for p in glob.glob(os.path.join(ROOT, "specs", "*.json"))
                if not p.endswith("spec.schema.json"))
 # Must match fuzz/common/fuzz_common.c.
 STATUSES = [200, 201, 204, 301, 400, 401, 403, 404, 405, 413, 415, 429, 500, 502, 503, 504]
+VERDICTS = ["pass", "fail", "warn", "skip", "error"]
 ERRMAP = {"tencent-im": "errmap_tencent", "agora-chat": "errmap_agora",
           "dingtalk-rooms": "errmap_dingtalk"}
 
@@ -115,6 +116,21 @@ def main():
                 body = dump(req["body"]) if "body" in req else ""
                 write("mock", "%s-%s-%s" % (vendor, op["id"], ex["id"]),
                       "%s %s\n%s\n%s" % (op["method"], url, hdrs, body))
+            # A one-case report.json per operation, as `conform merge` reads them.
+            verdict = VERDICTS[op_index % len(VERDICTS)]
+            err = (op.get("errors") or rows or [{}])[0]
+            prov = (op.get("examples") or [{}])[0].get("provenance") or {"assumed": "seed"}
+            write("report", "%s-%s" % (vendor, op["id"]), json.dumps({
+                "format": "conform-report/1", "run_id": "seed", "cases": [{
+                    "id": "%s.%s.example.doc" % (vendor, op["id"]), "vendor": vendor,
+                    "operation": op["id"], "kind": "example", "verdict": verdict,
+                    "reason": "expected HTTP 200, got %s" % err.get("status", 500),
+                    "provenance": prov, "request": "%s %s" % (op["method"], op["path"]),
+                    "repro": "curl -sS -X %s 'http://127.0.0.1:1%s'" % (op["method"], op["path"]),
+                    "response": {"status": err.get("status", 500), "vendor_code": str(err.get("code", "")),
+                                 "class": err.get("class", "UNKNOWN"), "excerpt": "<b>&\"'\u0001"},
+                    "duration_ms": 1.5, "baselined": verdict == "fail",
+                    "covers": ["%s#/operations/%d" % (vendor, op_index)]}]}, ensure_ascii=False))
             for p in op.get("params", []):
                 for t in ("response", "spec", "mock"):
                     dict_words[t].add(p["name"])
@@ -171,6 +187,19 @@ def main():
                       "tencent-im": {"base_url": "http://127.0.0.1:1", "credentials": {"sdkappid": "1", "identifier": "a", "secret_key": {"file": "/nonexistent"}}},
                       "dingtalk-rooms": {"credentials": {"access_token": "t"}, "verify_tls": False}}}))
     write("config", "minimal", "{}")
+    # Literal credentials for every vendor, so the harness reaches signing and redaction.
+    write("config", "demo-credentials", json.dumps({"targets": {
+        "tencent-im": {"credentials": {"sdkappid": "1400000000", "identifier": "administrator",
+                                       "secret_key": "conform-demo-secret-key"}},
+        "agora-chat": {"credentials": {"app_token": "conform-demo-app-token"}},
+        "dingtalk-rooms": {"credentials": {"access_token": "conform-demo-access-token"}}}}))
+    # Hostile text for the report writers' escaping: every byte class at once.
+    write("report", "hostile-bytes", bytes(range(1, 256)))
+    write("report", "markup", "<script>&amp;\"'</script>\u00e9\xed\xa0\x80".encode("utf-8", "surrogatepass"))
+    dict_words["report"] = {"format", "conform-report/1", "cases", "id", "vendor", "operation", "kind",
+                            "verdict", "reason", "provenance", "doc", "section", "secondary", "assumed",
+                            "request", "repro", "response", "status", "vendor_code", "class", "excerpt",
+                            "duration_ms", "baselined", "covers"} | set(VERDICTS)
     dict_words["config"] = {"targets", "base_url", "credentials", "env", "file", "variables", "concurrency", "timeout_ms", "rate_scale", "run_prefix", "verify_tls", "ca_file"}
     write("baseline", "two", json.dumps({"format": "conform-baseline/1", "entries": [{"id": "a.b.c", "vendor_code": "x"}, {"id": "a.b.d", "vendor_code": 10010}, {"id": "a.b.e"}]}))
     dict_words["baseline"] = {"format", "conform-baseline/1", "entries", "id", "vendor_code", "*"}

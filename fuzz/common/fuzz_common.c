@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* memfd_create */
+#define _GNU_SOURCE /* open_memstream, readlink */
 #include "fuzz_common.h"
 
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "conform/jsonutil.h"
 #include "conform/schema.h"
 #include "conform/target.h"
+#include "report_internal.h"
 
 static cfm_specset specs;
 static int loaded;
@@ -149,4 +150,83 @@ void cfm_fuzz_config(const uint8_t *data, size_t size) {
     }
   }
   cfm_config_release(&cfg);
+}
+
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if none:
+ * an independent check of the writers' output. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  size_t len = s[0] < 0x80             ? 1
+               : (s[0] & 0xE0) == 0xC0 ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
+  size_t i;
+  if (!len || len > n || (len == 2 && s[0] < 0xC2) || (len == 4 && s[0] > 0xF4))
+    return 0;
+  for (i = 1; i < len; i++)
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+  if (len == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0)))
+    return 0; /* overlong or a surrogate */
+  if (len == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90)))
+    return 0;
+  return len;
+}
+
+static void check_xml_text(const char *text, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    unsigned char c = (unsigned char)text[i];
+    size_t k = utf8_len((const unsigned char *)text + i, len - i);
+    if (!k || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == '<' || c == '>' ||
+        c == '"' || c == '\'')
+      abort(); /* invalid UTF-8, a control character or unescaped markup */
+    if (c == '&' && strncmp(text + i, "&amp;", 5) && strncmp(text + i, "&lt;", 4) &&
+        strncmp(text + i, "&gt;", 4) && strncmp(text + i, "&quot;", 6) &&
+        strncmp(text + i, "&#39;", 5))
+      abort(); /* a bare ampersand */
+    i += k;
+  }
+}
+
+void cfm_fuzz_report(const uint8_t *data, size_t size) {
+  char *text = malloc(size + 1), *xml = NULL;
+  size_t xml_len = 0, i;
+  FILE *f;
+  json_t *doc, *cases, *s;
+  if (!text)
+    return;
+  memcpy(text, data, size);
+  text[size] = '\0'; /* the writers take C strings: the text up to the first NUL */
+  f = open_memstream(&xml, &xml_len);
+  if (f) {
+    cfm__xml_escape(f, text);
+    if (fclose(f) == 0)
+      check_xml_text(xml, xml_len);
+    free(xml);
+  }
+  s = cfm__json_text(text);
+  if (!s || !json_is_string(s))
+    abort(); /* any bytes must become a JSON string */
+  json_decref(s);
+  free(text);
+  doc = cfm_json_parse((const char *)data, size, 1u << 20, NULL, 0);
+  cases = json_object_get(doc, "cases");
+  for (i = 0; i < json_array_size(cases); i++) {
+    cfm_case_result r, again;
+    json_t *first, *second;
+    if (cfm__case_from_json(json_array_get(cases, i), &r) != 0)
+      continue;
+    first = cfm__case_to_json(&r);
+    if (!first || cfm__case_from_json(first, &again) != 0)
+      abort(); /* what we write, we must read */
+    second = cfm__case_to_json(&again);
+    if (!second || !json_equal(first, second))
+      abort(); /* read(write(x)) changed the case */
+    json_decref(first);
+    json_decref(second);
+    cfm_case_result_release(&r);
+    cfm_case_result_release(&again);
+  }
+  json_decref(doc);
 }

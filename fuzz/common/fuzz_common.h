@@ -32,4 +32,11 @@ void cfm_fuzz_response(const uint8_t *data, size_t size);
  * reach signing) and redacts a request line carrying them. */
 void cfm_fuzz_config(const uint8_t *data, size_t size);
 
+/* Report driver: the input's bytes go through the writers' escaping
+ * (XML/HTML text and JSON strings; the output must be valid UTF-8 with no
+ * unescaped markup), then, parsed as a report.json, every case object is
+ * loaded as `conform merge` loads it and written back; writing what was
+ * read back again must give the same object.  Aborts on a violation. */
+void cfm_fuzz_report(const uint8_t *data, size_t size);
+
 #endif
