@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git python3
   libcurl4-openssl-dev libjansson-dev libpcre2-dev libcriterion-dev
   libmicrohttpd-dev libssl-dev zlib1g-dev
   clang clang-14 libclang-rt-14-dev llvm-14 clang-format
