@@ -73,3 +73,16 @@ Test(cli, run_list_dry_run_and_extract) {
   cr_assert(strstr(out, "recall 100.0 %") != NULL, "%s", out);
   cr_assert_eq(sh(CONFORM_BIN " extract /nonexistent.md 2>/dev/null"), 3);
 }
+
+/* A config that names no URL (here from a pipe) only tunes the run: the
+ * embedded mock serves it and the suite passes. */
+Test(cli, config_without_urls_runs_against_the_embedded_mock) {
+  cr_assert_eq(sh("echo '{\"timeout_ms\": 5000}' | " CONFORM_BIN
+                  " run --config /dev/stdin --no-reports --filter 'dingtalk-rooms.*' 2>&1"),
+               0, "%s", out);
+  cr_assert(strstr(out, " pass, 0 warn, 0 skip, 0 fail, 0 error"), "%s", out);
+  cr_assert_eq(
+      sh("echo '{\"targets\": {\"agora-chat\": {\"base_url\": \"http://127.0.0.1:9\"}}}' "
+         "| " CONFORM_BIN " run --config /dev/stdin --no-reports --filter 'dingtalk-rooms.*' 2>&1"),
+      3, "a URL in the config means real targets; dingtalk has none: %s", out);
+}

@@ -13,8 +13,9 @@
 static void usage(FILE *f) {
   fputs("usage: conform run [options] [SPEC|DIR...]\n\n"
         "Runs every documented statement of the specs (default: the shipped specs)\n"
-        "as contract cases. With no --target and no --config, an embedded mock is\n"
-        "started on a loopback port and every vendor runs against it.\n\n"
+        "as contract cases. With no target URL (no --target, no base_url in the\n"
+        "config), an embedded mock is started on a loopback port and every vendor\n"
+        "runs against it.\n\n"
         "  --target VENDOR=URL   run VENDOR against URL (replaces https://{host})\n"
         "  --config FILE         targets, credentials (env/file), variables; docs/config.md\n"
         "  --filter GLOB         only cases whose id matches (e.g. 'agora-chat.*')\n"
@@ -136,7 +137,10 @@ int cmd_run(int argc, char **argv) {
       rc = CFM_EXIT_SPEC;
       goto out;
     }
-    have_target = 1;
+    /* A config that names no URL only tunes the run: the embedded mock
+     * still serves it. */
+    for (size_t t = 0; t < cfg.count; t++)
+      have_target |= cfg.targets[t].base_url != NULL;
   }
   if (baseline_path) {
     if (cfm_baseline_load(baseline_path, &baseline, &err) != CFM_EOK) {
