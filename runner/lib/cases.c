@@ -791,6 +791,14 @@ int cfm_cases_generate(const cfm_specset *set, cfm_caselist *out) {
   return rc;
 }
 
+/* An error row's code as text (integer codes in decimal). */
+static void row_code(const json_t *r, char *code, size_t cap) {
+  if (json_is_integer(json_object_get(r, "code")))
+    snprintf(code, cap, "%lld", (long long)json_integer_value(json_object_get(r, "code")));
+  else
+    snprintf(code, cap, "%s", str(r, "code") ? str(r, "code") : "");
+}
+
 json_t *cfm_coverage_items(const cfm_specset *set) {
   json_t *items = json_array();
   size_t s, i, j, k;
@@ -824,11 +832,7 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
       }
       json_array_foreach(json_object_get(op, "errors"), j, r) {
         char code[64];
-        if (json_is_integer(json_object_get(r, "code")))
-          snprintf(code, sizeof(code), "%lld",
-                   (long long)json_integer_value(json_object_get(r, "code")));
-        else
-          snprintf(code, sizeof(code), "%s", str(r, "code") ? str(r, "code") : "");
+        row_code(r, code, sizeof(code));
         snprintf(ptr, sizeof(ptr), "/operations/%zu/errors/%zu", i, j);
         snprintf(label, sizeof(label), "%s: error %s (HTTP %lld)", str(op, "id"), code,
                  (long long)json_integer_value(json_object_get(r, "status")));
@@ -837,11 +841,7 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
     }
     json_array_foreach(json_object_get(json_object_get(spec->root, "transport"), "errors"), j, r) {
       char code[64];
-      if (json_is_integer(json_object_get(r, "code")))
-        snprintf(code, sizeof(code), "%lld",
-                 (long long)json_integer_value(json_object_get(r, "code")));
-      else
-        snprintf(code, sizeof(code), "%s", str(r, "code") ? str(r, "code") : "");
+      row_code(r, code, sizeof(code));
       snprintf(ptr, sizeof(ptr), "/transport/errors/%zu", j);
       snprintf(label, sizeof(label), "any call: error %s", code);
       ITEM("error", json_object_get(r, "provenance"));

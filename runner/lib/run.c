@@ -234,6 +234,21 @@ typedef struct built {
   char missing[128];
 } built;
 
+/* The executor's request for a built request of op to target tg (which may
+ * be NULL); borrows b's buffers. */
+static void request_of(built *b, const json_t *op, const cfm_target *tg, cfm_http_request *hr) {
+  memset(hr, 0, sizeof(*hr));
+  hr->method = str(op, "method");
+  hr->url = cfm_buf_str(&b->url);
+  hr->headers = (const char *const *)b->headers;
+  hr->body = b->has_body ? cfm_buf_str(&b->body) : NULL;
+  hr->body_len = b->has_body ? b->body.len : 0;
+  if (tg) {
+    hr->ca_file = tg->ca_file;
+    hr->no_verify = !tg->verify_tls;
+  }
+}
+
 static void built_release(built *b) {
   size_t i;
   cfm_buf_release(&b->url);
@@ -968,19 +983,7 @@ static void issue(casestate *cs) {
     issue(cs);
     return;
   }
-  memset(&hr, 0, sizeof(hr));
-  hr.method = str(op, "method");
-  hr.url = cfm_buf_str(&b.url);
-  hr.headers = (const char *const *)b.headers;
-  hr.body = b.has_body ? cfm_buf_str(&b.body) : NULL;
-  hr.body_len = b.has_body ? b.body.len : 0;
-  {
-    const cfm_target *tg = cfm_config_target(rc->cfg, cs->c->spec->vendor);
-    if (tg) {
-      hr.ca_file = tg->ca_file;
-      hr.no_verify = !tg->verify_tls;
-    }
-  }
+  request_of(&b, op, cfm_config_target(rc->cfg, cs->c->spec->vendor), &hr);
   rate = json_object_get(json_object_get(op, "rate_limit"), "per_second");
   if (!rate)
     rate = json_object_get(
@@ -1347,19 +1350,7 @@ static void submit_cleanup(runctx *rc, const json_t *e) {
     req_t = json_object_get(creator_cleanup, "request");
     cfm_error_init(&err);
     if (build(&cs, op, req_t, NULL, NULL, &b, &err) == CFM_EOK && !b.missing[0]) {
-      memset(&hr, 0, sizeof(hr));
-      hr.method = str(op, "method");
-      hr.url = cfm_buf_str(&b.url);
-      hr.headers = (const char *const *)b.headers;
-      hr.body = b.has_body ? cfm_buf_str(&b.body) : NULL;
-      hr.body_len = b.has_body ? b.body.len : 0;
-      {
-        const cfm_target *tg = cfm_config_target(rc->cfg, spec->vendor);
-        if (tg) {
-          hr.ca_file = tg->ca_file;
-          hr.no_verify = !tg->verify_tls;
-        }
-      }
+      request_of(&b, op, cfm_config_target(rc->cfg, spec->vendor), &hr);
       cfm_exec_submit(rc->ex, &hr, on_cleanup, NULL);
     }
     built_release(&b);
