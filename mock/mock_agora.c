@@ -542,6 +542,14 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   cfm__mock_json(resp, 200, env);
 }
 
+/* A copy of a state value for an answer.  Answers are encoded after the
+ * state lock is released, so they must not share values with the state:
+ * jansson's reference counts are atomic but do not order the last free
+ * after another thread's reads. */
+static json_t *cp(const json_t *v) {
+  return v ? json_copy((json_t *)v) : json_null();
+}
+
 static void user_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const char *user) {
   char buf[64];
   long pagesize = 5, pagenum = 0, skip, i, total = 0;
@@ -576,17 +584,17 @@ static void user_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
       continue;
     if (total >= skip && total < skip + pagesize)
       json_array_append_new(
-          ents,
-          json_pack("{s:s, s:s, s:O, s:O, s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "id", g->id,
-                    "groupId", g->id, "name", json_object_get(g->g, "groupname"), "avatar",
-                    json_object_get(g->g, "avatar"), "owner",
-                    json_string_value(json_object_get(g->g, "owner")), "description",
-                    json_object_get(g->g, "description"), "disabled",
-                    json_object_get(g->g, "disabled"), "public", json_object_get(g->g, "public"),
-                    "allowinvites", json_object_get(g->g, "allowinvites"), "membersonly",
-                    json_object_get(g->g, "membersonly"), "maxusers",
-                    json_object_get(g->g, "maxusers"), "created",
-                    json_object_get(g->g, "created")));
+          ents, json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                          g->id, "groupId", g->id, "name", cp(json_object_get(g->g, "groupname")),
+                          "avatar", cp(json_object_get(g->g, "avatar")), "owner",
+                          json_string_value(json_object_get(g->g, "owner")), "description",
+                          cp(json_object_get(g->g, "description")), "disabled",
+                          cp(json_object_get(g->g, "disabled")), "public",
+                          cp(json_object_get(g->g, "public")), "allowinvites",
+                          cp(json_object_get(g->g, "allowinvites")), "membersonly",
+                          cp(json_object_get(g->g, "membersonly")), "maxusers",
+                          cp(json_object_get(g->g, "maxusers")), "created",
+                          cp(json_object_get(g->g, "created"))));
     total++;
   }
   env = envelope(m, "get", r->path);
@@ -599,18 +607,19 @@ static json_t *detail(const agroup *g) {
   json_t *aff = json_array(), *v;
   size_t i;
   json_array_foreach(json_object_get(g->g, "members"), i, v)
-      json_array_append_new(aff, json_pack("{s:O}", "member", v));
-  json_array_append_new(aff, json_pack("{s:O}", "owner", json_object_get(g->g, "owner")));
+      json_array_append_new(aff, json_pack("{s:o}", "member", cp(v)));
+  json_array_append_new(aff, json_pack("{s:o}", "owner", cp(json_object_get(g->g, "owner"))));
   return json_pack(
-      "{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:I, s:O, s:b, s:O, s:O}", "id", g->id,
-      "name", json_object_get(g->g, "groupname"), "avatar", json_object_get(g->g, "avatar"),
-      "description", json_object_get(g->g, "description"), "membersonly",
-      json_object_get(g->g, "membersonly"), "allowinvites", json_object_get(g->g, "allowinvites"),
-      "maxusers", json_object_get(g->g, "maxusers"), "owner", json_object_get(g->g, "owner"),
-      "created", json_object_get(g->g, "created"), "affiliations", aff, "affiliations_count",
+      "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:b, s:o, s:o}", "id", g->id,
+      "name", cp(json_object_get(g->g, "groupname")), "avatar", cp(json_object_get(g->g, "avatar")),
+      "description", cp(json_object_get(g->g, "description")), "membersonly",
+      cp(json_object_get(g->g, "membersonly")), "allowinvites",
+      cp(json_object_get(g->g, "allowinvites")), "maxusers", cp(json_object_get(g->g, "maxusers")),
+      "owner", cp(json_object_get(g->g, "owner")), "created", cp(json_object_get(g->g, "created")),
+      "affiliations", aff, "affiliations_count",
       (json_int_t)json_array_size(json_object_get(g->g, "members")) + 1, "disabled",
-      json_object_get(g->g, "disabled"), "mute", 0, "public", json_object_get(g->g, "public"),
-      "custom", json_object_get(g->g, "custom"));
+      cp(json_object_get(g->g, "disabled")), "mute", 0, "public",
+      cp(json_object_get(g->g, "public")), "custom", cp(json_object_get(g->g, "custom")));
 }
 
 static void get_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const char *ids) {

@@ -25,47 +25,66 @@ typedef struct conn_state {
   int too_big;
 } conn_state;
 
+/* The request as cfm_mock_handle takes it: "url?args\0headers" in one
+ * buffer (one allocation per request).  A failed append (past the cap)
+ * sticks, and the request is refused. */
+typedef struct req_text {
+  cfm_buf b;
+  int failed;
+} req_text;
+
+static void put(req_text *t, const char *p, size_t n) {
+  if (!t->failed && cfm_buf_add(&t->b, p, n) != 0)
+    t->failed = 1;
+}
+
+static void puts_(req_text *t, const char *s) {
+  put(t, s, strlen(s));
+}
+
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                       const char *value) {
-  cfm_buf *b = cls;
+  req_text *t = cls;
   (void)kind;
-  cfm_buf_adds(b, key);
-  cfm_buf_add(b, ": ", 2);
+  puts_(t, key);
+  put(t, ": ", 2);
   if (value)
-    cfm_buf_adds(b, value);
-  cfm_buf_add(b, "\n", 1);
-  return MHD_YES;
+    puts_(t, value);
+  put(t, "\n", 1);
+  return t->failed ? MHD_NO : MHD_YES;
 }
 
 /* Appends s percent-encoded (runs of safe characters in one append). */
-static void add_escaped(cfm_buf *b, const char *s, const char *safe) {
+static void add_escaped(req_text *t, const char *s, const char *safe) {
   const char *run = s;
+  char hex[4];
   for (; *s; s++) {
     if (isalnum((unsigned char)*s) || strchr(safe, *s))
       continue;
     if (s > run)
-      cfm_buf_add(b, run, (size_t)(s - run));
-    cfm_buf_addf(b, "%%%02X", (unsigned char)*s);
+      put(t, run, (size_t)(s - run));
+    snprintf(hex, sizeof(hex), "%%%02X", (unsigned char)*s);
+    put(t, hex, 3);
     run = s + 1;
   }
   if (s > run)
-    cfm_buf_add(b, run, (size_t)(s - run));
+    put(t, run, (size_t)(s - run));
 }
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value) {
-  cfm_buf *b = cls;
+  req_text *t = cls;
   (void)kind;
-  if (!b->data)
+  if (t->failed)
     return MHD_NO;
-  if (b->data[b->len - 1] != '?') /* the buffer holds "url?" and earlier arguments */
-    cfm_buf_add(b, "&", 1);
-  add_escaped(b, key, "-_.~");
+  if (t->b.data[t->b.len - 1] != '?') /* the buffer holds "url?" and earlier arguments */
+    put(t, "&", 1);
+  add_escaped(t, key, "-_.~");
   if (value) {
-    cfm_buf_add(b, "=", 1);
-    add_escaped(b, value, "-_.~,*");
+    put(t, "=", 1);
+    add_escaped(t, value, "-_.~,*");
   }
-  return MHD_YES;
+  return t->failed ? MHD_NO : MHD_YES;
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
@@ -73,7 +92,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
                               size_t *upload_size, void **state) {
   cfm_mock *m = cls;
   conn_state *cs = *state;
-  cfm_buf text;
+  req_text text;
   size_t query_at, hdrs_at;
   int status = 500;
   char *resp_body = NULL;
@@ -96,31 +115,33 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     *upload_size = 0;
     return MHD_YES;
   }
-  /* One buffer holds "url?args\0headers" (one allocation per request). */
-  cfm_buf_init(&text, 128 * 1024);
-  cfm_buf_adds(&text, url);
-  query_at = text.len + 1;
-  cfm_buf_add(&text, "?", 1);
+  text.failed = 0;
+  cfm_buf_init(&text.b, 128 * 1024);
+  puts_(&text, url);
+  query_at = text.b.len + 1;
+  put(&text, "?", 1);
   MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &text);
-  if (text.len == query_at) /* no arguments: drop the '?' */
-    text.len--;
-  cfm_buf_add(&text, "", 1);
-  hdrs_at = text.len;
+  if (!text.failed && text.b.len == query_at) /* no arguments: drop the '?' */
+    text.b.len--;
+  put(&text, "", 1);
+  hdrs_at = text.b.len;
   MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &text);
-  if (cfm_buf_add(&text, "", 1) != 0) {
-    cfm_buf_release(&text);
+  put(&text, "", 1);
+  if (text.failed) {
+    cfm_buf_release(&text.b);
     return MHD_NO; /* past 128 KiB of headers and arguments (MHD caps them far lower) */
   }
   if (cs->too_big) {
     /* A body past the cap: the handlers answer in the vendor's way. */
     static const char marker[] = "";
-    cfm_mock_handle(m, method, text.data, text.data + hdrs_at, marker, m->cfg.max_body_bytes + 1,
-                    &status, &resp_body, &resp_len, &ctype);
+    cfm_mock_handle(m, method, text.b.data, text.b.data + hdrs_at, marker,
+                    m->cfg.max_body_bytes + 1, &status, &resp_body, &resp_len, &ctype);
   } else {
-    cfm_mock_handle(m, method, text.data, text.data + hdrs_at, cs->body.data ? cs->body.data : "",
-                    cs->body.len, &status, &resp_body, &resp_len, &ctype);
+    cfm_mock_handle(m, method, text.b.data, text.b.data + hdrs_at,
+                    cs->body.data ? cs->body.data : "", cs->body.len, &status, &resp_body,
+                    &resp_len, &ctype);
   }
-  cfm_buf_release(&text);
+  cfm_buf_release(&text.b);
   r = MHD_create_response_from_buffer(resp_len, resp_body ? resp_body : (char *)"",
                                       resp_body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   if (!r) {

@@ -27,14 +27,14 @@ for exe in "$build"/fuzz/fuzz_*; do
   [ -d "$regs" ] && dirs+=("$regs")
   echo "-- $name: replay ${dirs[*]:-(no corpus)}"
   if [ ${#dirs[@]} -gt 0 ]; then
-    "$exe" "${args[@]}" -runs=0 "${dirs[@]}" 2>"$build/$short.replay.log" || {
+    "$exe" "${args[@]}" -runs=0 "${dirs[@]}" </dev/null 2>"$build/$short.replay.log" || {
       echo "fuzz-ci: $name crashed on its corpus:"; tail -40 "$build/$short.replay.log"; status=1; continue; }
   fi
   scratch="$build/scratch/$short"; rm -rf "$scratch"; mkdir -p "$scratch"
   [ -d "$seeds" ] && cp -r "$seeds"/. "$scratch"/
   echo "-- $name: fuzz ${seconds}s"
   if "$exe" "${args[@]}" -max_total_time="$seconds" -print_final_stats=1 "$scratch" \
-      2>"$build/$short.fuzz.log"; then
+      </dev/null 2>"$build/$short.fuzz.log"; then
     grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$build/$short.fuzz.log" | tr '\n' ' '; echo
   else
     echo "fuzz-ci: $name found a crash:"; tail -60 "$build/$short.fuzz.log"; status=1

@@ -35,7 +35,15 @@ for short in spec response errmap_agora errmap_dingtalk errmap_tencent mock user
   dirs=()
   [ -d "$root/$short" ] && dirs+=("$root/$short")
   [ -d "$here/corpus/regressions/$short" ] && dirs+=("$here/corpus/regressions/$short")
-  LLVM_PROFILE_FILE=$out/$short.profraw "$exe" "${dirs[@]}" >/dev/null 2>&1
+  if [ ${#dirs[@]} -eq 0 ]; then
+    echo "| $short | ${files[$short]} | (no corpus) | 0 |"
+    continue
+  fi
+  if ! LLVM_PROFILE_FILE=$out/$short.profraw "$exe" "${dirs[@]}" >"$out/$short.log" 2>&1; then
+    echo "fuzz-coverage: $short crashed replaying its corpus:" >&2
+    tail -20 "$out/$short.log" >&2
+    exit 1
+  fi
   llvm-profdata-14 merge -sparse "$out/$short.profraw" -o "$out/$short.profdata"
   paths=()
   for f in ${files[$short]}; do paths+=("$here/$f"); done

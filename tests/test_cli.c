@@ -81,8 +81,8 @@ Test(cli, config_without_urls_runs_against_the_embedded_mock) {
                   " run --config /dev/stdin --no-reports --filter 'dingtalk-rooms.*' 2>&1"),
                0, "%s", out);
   cr_assert(strstr(out, " pass, 0 warn, 0 skip, 0 fail, 0 error"), "%s", out);
-  cr_assert_eq(
-      sh("echo '{\"targets\": {\"agora-chat\": {\"base_url\": \"http://127.0.0.1:9\"}}}' "
-         "| " CONFORM_BIN " run --config /dev/stdin --no-reports --filter 'dingtalk-rooms.*' 2>&1"),
-      3, "a URL in the config means real targets; dingtalk has none: %s", out);
+  cr_assert_eq(sh("echo '{\"targets\": {\"agora-chat\": {\"base_url\": \"http://127.0.0.1:9\"}}}' "
+                  "| " CONFORM_BIN
+                  " run --config /dev/stdin --no-reports --filter 'dingtalk-rooms.*' 2>&1"),
+               3, "a URL in the config means real targets; dingtalk has none: %s", out);
 }

@@ -175,3 +175,15 @@ Test(fileio, baseline_parses_from_memory) {
   cr_assert_eq(cfm_baseline_parse("mem", "{\"format\": 1}", 13, &b, NULL), CFM_ECONFIG);
   cr_assert_null(b);
 }
+
+Test(fileio, a_secret_file_must_be_a_regular_file_or_a_pipe) {
+  static const char text[] = "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": "
+                             "{\"file\": \"/dev/null\"}}}}}";
+  cfm_config cfg;
+  cfm_error_t err;
+  cfm_config_init(&cfg);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_parse(&cfg, "mem", text, sizeof(text) - 1, &err), CFM_ECONFIG);
+  cr_assert(strstr(err.text, "not a regular file or a pipe"), "%s", err.text);
+  cfm_config_release(&cfg);
+}

@@ -131,8 +131,13 @@ void cfm_fuzz_response(const uint8_t *data, size_t size) {
 void cfm_fuzz_config(const uint8_t *data, size_t size) {
   static const cfm_auth_mode modes[] = {CFM_AUTH_VALID, CFM_AUTH_MISSING, CFM_AUTH_MALFORMED,
                                         CFM_AUTH_EXPIRED, CFM_AUTH_WRONG_APP};
+  static int stdin_closed;
   cfm_config cfg;
   size_t i, k;
+  /* Secret files may be pipes: {"file": "/dev/stdin"} must not wait for
+   * whatever stdin the fuzzer inherited. */
+  if (!stdin_closed && freopen("/dev/null", "r", stdin))
+    stdin_closed = 1;
   cfm_config_init(&cfg);
   if (cfm_config_parse(&cfg, "fuzz.json", (const char *)data, size, NULL) == CFM_EOK) {
     for (i = 0; i < cfg.count; i++) {

@@ -537,7 +537,7 @@ static int param_error_case(const param_ctx *x, const char *kind, json_t *value,
 static int param_error_case(const param_ctx *x, const char *kind, json_t *value, json_t *rows,
                             const char *const *classes, const json_t *expect_prov, int silent,
                             const json_t *prov, const char *what, const char *id_fmt, ...) {
-  char tail[200];
+  char tail[256];
   va_list ap;
   va_start(ap, id_fmt);
   vsnprintf(tail, sizeof(tail), id_fmt, ap);

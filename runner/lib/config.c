@@ -153,7 +153,16 @@ static char *resolve_secret(const json_t *v, const char *path, const char *ptr, 
     cfm_error_t why;
     char *buf;
     size_t n;
+    struct stat st;
     cfm_error_init(&why);
+    /* A regular file or a pipe (a secret manager's FIFO, a process
+     * substitution); never a terminal or another device, which could
+     * block the run or never end. */
+    if (stat(fp, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+      cfm_error_set(err, CFM_ECONFIG, path, ptr, "secret file '%s' is not a regular file or a pipe",
+                    fp);
+      return NULL;
+    }
     if (cfm_read_file(fp, SECRET_FILE_MAX, &buf, &n, &why) != CFM_EOK) {
       cfm_error_set(err, CFM_ECONFIG, path, ptr, "cannot read secret file '%s': %s", fp, why.text);
       return NULL;

@@ -17,6 +17,8 @@ int cfm_read_file(const char *path, size_t cap, char **out, size_t *len, cfm_err
   int rc = CFM_EOK;
   *out = NULL;
   *len = 0;
+  if (cap > SIZE_MAX / 4)
+    cap = SIZE_MAX / 4; /* keeps cap + 1 and the doubling below from wrapping */
   if (!f)
     return cfm_error_set(err, CFM_EIO, path, "", "cannot open: %s", strerror(errno));
   if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {

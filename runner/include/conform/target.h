@@ -37,7 +37,9 @@ void cfm_config_release(cfm_config *cfg);
 
 /* Loads a JSON config file (docs/config.md).  Secret values may be given as
  * {"env": "NAME"} or {"file": "path"}; a literal secret in the file is
- * accepted (the file is the user's).  Returns CFM_EOK or CFM_ECONFIG. */
+ * accepted (the file is the user's).  A secret file is a regular file or
+ * a pipe; the config itself may be any readable stream.  Returns CFM_EOK,
+ * CFM_ECONFIG (err says why) or CFM_ENOMEM. */
 int cfm_config_load(cfm_config *cfg, const char *path, cfm_error_t *err);
 /* The same from n bytes in memory; path labels errors. */
 int cfm_config_parse(cfm_config *cfg, const char *path, const char *data, size_t n,
