@@ -114,3 +114,26 @@ Test(config, auth_rendering_and_redaction) {
   json_decref(bearer);
   cfm_config_release(&cfg);
 }
+
+/* A secret that occurs in the marker itself must not loop (fuzz_config
+ * found this as a timeout), and a secret shorter than the marker is cut
+ * rather than left in place when the buffer has no room to grow. */
+Test(config, redaction_terminates_and_never_leaves_a_secret) {
+  static const char text[] =
+      "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": \"DACT\"}},"
+      " \"dingtalk\": {\"credentials\": {\"access_token\": \"REDACTED\"}}}}";
+  cfm_config cfg;
+  char red[64];
+  cfm_config_init(&cfg);
+  cr_assert_eq(cfm_config_parse(&cfg, "t.json", text, sizeof(text) - 1, NULL), CFM_EOK);
+  cfm_redact(&cfg, "a DACT b DACT", red, sizeof(red));
+  cr_assert_str_eq(red, "a REDACTED b REDACTED");
+  /* 11 bytes of room: "x " + marker fits, the rest is cut, no "DACT" */
+  cfm_redact(&cfg, "x DACT y DACT", red, 11);
+  cr_assert_str_eq(red, "x REDACTED");
+  cfm_redact(&cfg, "xyzDACT", red, 9);
+  cr_assert_str_eq(red, "xyz");
+  cfm_redact(&cfg, "GET /?usersig=abc", red, 18);
+  cr_assert_str_eq(red, "GET /?usersig=");
+  cfm_config_release(&cfg);
+}

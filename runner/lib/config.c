@@ -365,23 +365,40 @@ int cfm_auth_render(const cfm_target *t, const json_t *auth, cfm_auth_mode mode,
   return CFM_EOK;
 }
 
-/* Replaces every occurrence of secret in buf with REDACTED (in place,
- * bounded by cap). */
+#define MARKER "REDACTED"
+#define MARKER_LEN (sizeof(MARKER) - 1)
+
+/* Puts MARKER in place of the len bytes at p (buf holds cap bytes). When
+ * the text no longer fits, its tail is cut: a secret never survives for
+ * lack of room. Returns the position after the marker, where a scan goes
+ * on (never before it, so a secret that occurs in MARKER cannot loop). */
+static char *replace_span(char *buf, size_t cap, char *p, size_t len) {
+  size_t at = (size_t)(p - buf), tail = strlen(p + len);
+  if (at + MARKER_LEN >= cap) {
+    *p = '\0';
+    return p;
+  }
+  if (at + MARKER_LEN + tail + 1 > cap)
+    tail = cap - 1 - at - MARKER_LEN;
+  memmove(p + MARKER_LEN, p + len, tail);
+  p[MARKER_LEN + tail] = '\0';
+  memcpy(p, MARKER, MARKER_LEN);
+  return p + MARKER_LEN;
+}
+
+/* Replaces every occurrence of secret in buf with MARKER. */
 static void scrub(char *buf, size_t cap, const char *secret) {
   size_t sl = secret ? strlen(secret) : 0;
-  char *p;
+  char *p = buf;
   if (sl < 4)
     return;
-  while ((p = strstr(buf, secret)) != NULL) {
-    size_t tail = strlen(p + sl);
-    if ((size_t)(p - buf) + 8 + tail + 1 > cap)
-      break;
-    memmove(p + 8, p + sl, tail + 1);
-    memcpy(p, "REDACTED", 8);
-  }
+  while ((p = strstr(p, secret)) != NULL)
+    p = replace_span(buf, cap, p, sl);
 }
 
 void cfm_redact(const cfm_config *cfg, const char *text, char *out, size_t cap) {
+  static const char *const names[] = {"Authorization: Bearer ", "Authorization: ",
+                                      "x-acs-dingtalk-access-token: "};
   char *p;
   size_t i;
   if (!cap)
@@ -392,33 +409,18 @@ void cfm_redact(const cfm_config *cfg, const char *text, char *out, size_t cap) 
     char *v = p + 8, *e = v;
     while (*e && *e != '&' && *e != '\'' && *e != '"' && *e != ' ' && *e != '\n')
       e++;
-    if (e - v >= 8 || e > v) {
-      size_t tail = strlen(e);
-      if ((size_t)(v - out) + 8 + tail + 1 <= cap) {
-        memmove(v + 8, e, tail + 1);
-        memcpy(v, "REDACTED", 8);
-      }
-    }
-    p = v;
+    p = e > v ? replace_span(out, cap, v, (size_t)(e - v)) : v;
   }
   /* header values of Authorization / access-token headers */
-  {
-    static const char *const names[] = {"Authorization: Bearer ",
-                                        "Authorization: ", "x-acs-dingtalk-access-token: "};
-    for (i = 0; i < 3; i++) {
-      for (p = out; (p = strcasestr(p, names[i])) != NULL;) {
-        char *v = p + strlen(names[i]), *e = v;
-        while (*e && *e != '\'' && *e != '"' && *e != '\n' && *e != '\r')
-          e++;
-        if (e > v && strncmp(v, "REDACTED", 8) != 0 && strncmp(v, "Bearer ", 7) != 0) {
-          size_t tail = strlen(e);
-          if ((size_t)(v - out) + 8 + tail + 1 <= cap) {
-            memmove(v + 8, e, tail + 1);
-            memcpy(v, "REDACTED", 8);
-          }
-        }
+  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    for (p = out; (p = strcasestr(p, names[i])) != NULL;) {
+      char *v = p + strlen(names[i]), *e = v;
+      while (*e && *e != '\'' && *e != '"' && *e != '\n' && *e != '\r')
+        e++;
+      if (e > v && strncmp(v, MARKER, MARKER_LEN) != 0 && strncmp(v, "Bearer ", 7) != 0)
+        p = replace_span(out, cap, v, (size_t)(e - v));
+      else
         p = v;
-      }
     }
   }
   if (cfg) {
