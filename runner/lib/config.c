@@ -397,8 +397,8 @@ static void scrub(char *buf, size_t cap, const char *secret) {
 }
 
 void cfm_redact(const cfm_config *cfg, const char *text, char *out, size_t cap) {
-  static const char *const names[] = {"Authorization: Bearer ", "Authorization: ",
-                                      "x-acs-dingtalk-access-token: "};
+  static const char *const names[] = {"Authorization: Bearer ",
+                                      "Authorization: ", "x-acs-dingtalk-access-token: "};
   char *p;
   size_t i;
   if (!cap)
