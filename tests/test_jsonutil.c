@@ -38,6 +38,28 @@ Test(jsonutil, rejects_oversized_and_deep_input) {
   json_decref(j);
 }
 
+/* The depth pre-scan skips strings: an escaped quote does not end one, an
+ * escaped backslash before a quote does. */
+Test(jsonutil, depth_scan_follows_string_escapes) {
+  char text[256], err[128];
+  json_t *j;
+  /* the brackets sit inside "a\"[[[...": one string, depth 1 */
+  snprintf(text, sizeof(text), "[\"a\\\"%.*s\"]", 70,
+           "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+  j = cfm_json_parse(text, strlen(text), 1024, err, sizeof(err));
+  cr_assert_not_null(j, "%s: %s", text, err);
+  cr_assert_eq(json_string_length(json_array_get(j, 0)), 72);
+  json_decref(j);
+  /* "a\\" ends at its quote: the 70 brackets after it are real */
+  snprintf(text, sizeof(text), "[\"a\\\\\",%.*s", 70,
+           "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+  cr_assert_null(cfm_json_parse(text, strlen(text), 1024, err, sizeof(err)));
+  cr_assert(strstr(err, "deeper") != NULL, "reason: %s", err);
+  /* an unterminated string is the parser's to report */
+  cr_assert_null(cfm_json_parse("[\"abc\\\"", 7, 1024, err, sizeof(err)));
+  cr_assert(strstr(err, "invalid JSON") != NULL, "reason: %s", err);
+}
+
 Test(jsonutil, reports_syntax_errors) {
   char err[128];
   cr_assert_null(cfm_json_parse("{\"a\":", 5, 1024, err, sizeof(err)));

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nocov.h"
+
 #define MAX_CELLS 12
 #define MAX_DEPTH 7
 #define SECTION_MAX 384
@@ -32,7 +34,7 @@ typedef struct span {
 
 /* ---- small string helpers ---------------------------------------------- */
 
-static span trim(span s) {
+CFM_NO_COVERAGE static span trim(span s) {
   while (s.n && isspace((unsigned char)s.p[0])) {
     s.p++;
     s.n--;
@@ -42,7 +44,7 @@ static span trim(span s) {
   return s;
 }
 
-static int span_eq_ci(span s, const char *lit) {
+CFM_NO_COVERAGE static int span_eq_ci(span s, const char *lit) {
   size_t n = strlen(lit), i;
   if (s.n != n)
     return 0;
@@ -55,7 +57,7 @@ static int span_eq_ci(span s, const char *lit) {
 /* ASCII case-insensitive equality of n bytes.  Written out rather than
  * strncasecmp: it runs for every position of every line, and libFuzzer
  * hooks each libc comparison. */
-static int ci_eq(const char *a, const char *b, size_t n) {
+CFM_NO_COVERAGE static int ci_eq(const char *a, const char *b, size_t n) {
   size_t i;
   for (i = 0; i < n; i++) {
     unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
@@ -65,7 +67,7 @@ static int ci_eq(const char *a, const char *b, size_t n) {
   return 1;
 }
 
-static int span_has(span s, const char *needle) {
+CFM_NO_COVERAGE static int span_has(span s, const char *needle) {
   size_t n = strlen(needle), i;
   unsigned char first;
   if (n == 0 || n > s.n)
@@ -77,7 +79,7 @@ static int span_has(span s, const char *needle) {
   return 0;
 }
 
-static int span_starts(span s, const char *lit) {
+CFM_NO_COVERAGE static int span_starts(span s, const char *lit) {
   size_t n = strlen(lit);
   return s.n >= n && ci_eq(s.p, lit, n);
 }
