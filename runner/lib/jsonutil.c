@@ -8,7 +8,6 @@
 
 #define CFM_JSON_MAX_DEPTH 64
 
-
 /* jansson's own nesting limit is 2048; a cheap pre-scan keeps hostile
  * input from reaching it (and keeps recursion in our walkers shallow). */
 CFM_NO_COVERAGE static int depth_ok(const char *p, size_t len) {
