@@ -36,39 +36,43 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
 }
 
 void cfm__xml_escape(FILE *f, const char *s) {
-  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
   size_t n = strlen((const char *)p);
+  /* Bytes that need no escape are written in runs, one fwrite each. */
   while (n > 0) {
     size_t k = utf8_seq(p, n);
+    const char *rep = NULL;
     if (k == 0 || (k == 1 && *p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')) {
-      fputs("\xEF\xBF\xBD", f);
+      rep = "\xEF\xBF\xBD";
       k = 1;
     } else if (k == 1) {
       switch (*p) {
       case '&':
-        fputs("&amp;", f);
+        rep = "&amp;";
         break;
       case '<':
-        fputs("&lt;", f);
+        rep = "&lt;";
         break;
       case '>':
-        fputs("&gt;", f);
+        rep = "&gt;";
         break;
       case '"':
-        fputs("&quot;", f);
+        rep = "&quot;";
         break;
       case '\'':
-        fputs("&#39;", f);
+        rep = "&#39;";
         break;
-      default:
-        fputc(*p, f);
       }
-    } else {
-      fwrite(p, 1, k, f);
+    }
+    if (rep) {
+      fwrite(run, 1, (size_t)(p - run), f);
+      fputs(rep, f);
+      run = p + k;
     }
     p += k;
     n -= k;
   }
+  fwrite(run, 1, (size_t)(p - run), f);
 }
 
 json_t *cfm__json_text(const char *s) {
