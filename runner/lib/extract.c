@@ -244,6 +244,7 @@ typedef struct extractor {
   char first_head[128];
   int anchor; /* running id of the operation-level section */
   int anchor_level;
+  json_t *prov; /* the current section's provenance, shared by its findings */
 } extractor;
 
 static void section_path(const extractor *x, char *out, size_t cap) {
@@ -267,14 +268,17 @@ static const char *current_head(const extractor *x) {
   return "";
 }
 
-static json_t *provenance(const extractor *x) {
+/* A new reference to the current section's provenance: built once per
+ * section (set_heading drops it), never modified once shared. */
+static json_t *provenance(extractor *x) {
   char sec[SECTION_MAX];
-  json_t *p;
-  section_path(x, sec, sizeof(sec));
-  p = json_pack("{s:s, s:s}", "doc", x->name, "section", sec);
-  if (p && x->revision > 0)
-    json_object_set_new(p, "revision", json_sprintf("%d", x->revision + 1));
-  return p;
+  if (!x->prov) {
+    section_path(x, sec, sizeof(sec));
+    x->prov = json_pack("{s:s, s:s}", "doc", x->name, "section", sec);
+    if (x->prov && x->revision > 0)
+      json_object_set_new(x->prov, "revision", json_sprintf("%d", x->revision + 1));
+  }
+  return json_incref(x->prov);
 }
 
 static void add_finding(extractor *x, const char *kind, json_t *obj) {
@@ -290,6 +294,8 @@ static void add_finding(extractor *x, const char *kind, json_t *obj) {
 static void set_heading(extractor *x, int level, span text) {
   int l;
   char *t = clean_cell(text);
+  json_decref(x->prov);
+  x->prov = NULL;
   if (!t)
     return;
   if (level < 1)
@@ -1426,6 +1432,8 @@ json_t *cfm_extract(const char *name, const char *text, size_t len, cfm_error_t 
     return NULL;
   }
   scan(&x, text, len);
+  json_decref(x.prov);
+  x.prov = NULL;
   revisions = x.revision + 1;
   page_prov = json_pack("{s:s, s:s}", "doc", x.name, "section", x.first_head);
 
