@@ -163,8 +163,8 @@ int cfm__mock_header(const mock_req *r, const char *name, char *out, size_t cap)
 
 void cfm__mock_json(mock_resp *resp, int status, json_t *obj) {
   json_decref(resp->json);
-  resp->json = obj;
-  resp->status = obj ? status : 500;
+  resp->json = obj; /* NULL (out of memory) becomes a 500 in serialise() */
+  resp->status = status;
   resp->content_type = "application/json";
 }
 

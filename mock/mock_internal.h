@@ -79,9 +79,9 @@ int cfm__mock_query(const mock_req *r, const char *name, char *out, size_t cap);
 /* Header value (case-insensitive name) into out; 1 if present. */
 int cfm__mock_header(const mock_req *r, const char *name, char *out, size_t cap);
 
-/* Sets a JSON body (steals obj).  obj may share immutable values with the
- * state (json_pack "O"); it is serialised once the handler has released the
- * state lock, so it must not share a container the state may change. */
+/* Sets a JSON body (steals obj; NULL answers 500).  obj is serialised
+ * after the handler has released the state lock, so it must not share any
+ * value with the state: copy state values into it (json_copy). */
 void cfm__mock_json(mock_resp *resp, int status, json_t *obj);
 
 /* Milliseconds since the epoch. */

@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* open_memstream, readlink */
+#define _GNU_SOURCE /* fmemopen, readlink */
 #include "fuzz_common.h"
 
 #include <stdio.h>
