@@ -17,6 +17,10 @@ for exe in build/fuzz/fuzz_*; do
   if [ -d "$SRC/conform/corpus/$short" ]; then
     (cd "$SRC/conform/corpus/$short" && zip -q -r "$OUT/${name}_seed_corpus.zip" .)
   fi
+  # Past crashers seed the engine too, so batch fuzzing starts next to them.
+  if [ -d "$SRC/conform/corpus/regressions/$short" ]; then
+    (cd "$SRC/conform/corpus/regressions" && zip -q -r "$OUT/${name}_seed_corpus.zip" "$short")
+  fi
   [ -f "$SRC/conform/corpus/$short.dict" ] && cp "$SRC/conform/corpus/$short.dict" "$OUT/$name.dict"
   [ -f "$SRC/conform/corpus/$short.options" ] && cp "$SRC/conform/corpus/$short.options" "$OUT/$name.options"
   ldd "$exe" | awk '/=> \// {print $3}' |

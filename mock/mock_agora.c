@@ -4,6 +4,7 @@
  * timestamp, duration, error_description}. */
 #include "mock_internal.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -577,7 +578,8 @@ static void user_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
       return;
     }
   }
-  skip = pagenum * pagesize;
+  /* A page past any list is empty, also one whose offset would overflow. */
+  skip = pagenum > (LONG_MAX - 20) / pagesize ? LONG_MAX - 20 : pagenum * pagesize;
   for (i = (long)m->agora->count - 1; i >= 0; i--) {
     const agroup *g = &m->agora->items[i];
     if (!is_member(g->g, user))

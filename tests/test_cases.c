@@ -356,3 +356,38 @@ Test(cases, covers_point_into_the_spec) {
     }
   }
 }
+
+/* A csv item-count case starts from the operation's own value however long
+ * it is (a 400-byte id once overran the buffer sized for made-up ids). */
+Test(cases_csv, the_bound_value_is_kept_whole) {
+  cfm_specset set = {0};
+  cfm_caselist list = {0};
+  cfm_error_t err;
+  char want[512];
+  size_t i, seen = 0;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_specset_add_path(&set, CONFORM_TESTDATA_DIR "/runner/csv-long-bound.json", &err),
+               CFM_EOK, "%s", err.text);
+  cr_assert_eq(cfm_specset_check(&set, &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(cfm_cases_generate(&set, &list), CFM_EOK);
+  memset(want, 'A', 400);
+  want[400] = '\0';
+  for (i = 0; i < list.count; i++) {
+    json_t *steps;
+    const char *ids;
+    if (strncmp(list.items[i].id, "acme.get_thing.limit.ids.", 25) != 0)
+      continue;
+    steps = cfm_case_steps(&list.items[i]);
+    ids = json_string_value(cfm_json_pointer(json_array_get(steps, 0), "/request/query/ids"));
+    cr_assert_not_null(ids, "%s", list.items[i].id);
+    if (!strcmp(list.items[i].id + 25, "at"))
+      cr_assert_str_eq(ids, want);
+    else
+      cr_assert(!strncmp(ids, want, 400) && !strcmp(ids + 400, ",900000000000001"), "%s", ids);
+    seen++;
+    json_decref(steps);
+  }
+  cr_assert_eq(seen, 2);
+  cfm_caselist_release(&list);
+  cfm_specset_release(&set);
+}

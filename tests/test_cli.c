@@ -45,6 +45,19 @@ Test(cli, specs_lint_export) {
                3);
   cr_assert(strstr(out, "does not compile") != NULL, "%s", out);
   cr_assert_eq(sh(CONFORM_BIN " lint /nonexistent.json 2>/dev/null"), 3);
+  /* Commands that need a valid spec refuse one with findings (exit 3),
+   * naming the first finding and pointing at lint. */
+  cr_assert_eq(sh(CONFORM_BIN " run --dry-run " CONFORM_TESTDATA_DIR
+                              "/lint/limit-too-long.json 2>&1 >/dev/null"),
+               3);
+  /* (the test files' x-expect member is the other finding) */
+  cr_assert(strstr(out, "limit-too-long.json#") && strstr(out, "(2 findings; 'conform lint "), "%s",
+            out);
+  cr_assert_eq(sh(CONFORM_BIN " specs " CONFORM_TESTDATA_DIR "/lint/limit-huge.json 2>/dev/null"),
+               3);
+  cr_assert_eq(
+      sh(CONFORM_BIN " export openapi " CONFORM_TESTDATA_DIR "/lint/unknown-row.json 2>/dev/null"),
+      3);
   cr_assert_eq(sh(CONFORM_BIN " export openapi " CONFORM_SPECS_DIR "/agora-chat.json"), 0);
   {
     json_t *doc = json_loads(out, 0, NULL);

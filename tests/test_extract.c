@@ -108,6 +108,44 @@ Test(extract, chinese_markdown_page_with_two_operations) {
   json_decref(d);
 }
 
+/* The zh test page with one phrase replaced, so a test can vary the text
+ * of a single statement. */
+static json_t *extract_edited(const char *from, const char *to) {
+  FILE *f = fopen(CONFORM_TESTDATA_DIR "/extract/zh-markdown.md", "rb");
+  static char buf[1 << 16], out[1 << 16];
+  size_t n;
+  char *at;
+  json_t *d;
+  cr_assert_not_null(f);
+  n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  at = strstr(buf, from);
+  cr_assert_not_null(at, "'%s' is not on the test page", from);
+  n = (size_t)snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - buf), buf, to, at + strlen(from));
+  d = cfm_extract("edited", out, n, NULL);
+  cr_assert_not_null(d);
+  return d;
+}
+
+/* "no more than N KB/MB" scales N; a size beyond any integer is dropped,
+ * never overflowed (found by fuzz_extract under UBSan). */
+Test(extract, byte_limits_scale_and_never_overflow) {
+  json_t *d = extract_edited("不要超过 2 KB", "不要超过 3 MB");
+  assert_limit(param(op_by_path(d, "POST", "/topics"), "extra"), "max_bytes", 3L * 1024 * 1024);
+  json_decref(d);
+  d = extract_edited("不要超过 2 KB", "不要超过 9999999999999999999 KB");
+  cr_assert_eq(
+      json_array_size(json_object_get(param(op_by_path(d, "POST", "/topics"), "extra"), "limits")),
+      0);
+  json_decref(d);
+  d = extract_edited("不要超过 2 KB", "不要超过 9007199254740993 MB");
+  cr_assert_eq(
+      json_array_size(json_object_get(param(op_by_path(d, "POST", "/topics"), "extra"), "limits")),
+      0);
+  json_decref(d);
+}
+
 Test(extract, scraped_page_with_run_together_cells) {
   json_t *d = extract_file(CONFORM_TESTDATA_DIR "/extract/scraped.txt");
   const json_t *op = op_by_path(d, "DELETE", "/v2.0/desks/bookings/{bookingId}"), *e;
@@ -167,6 +205,24 @@ Test(extract, drift_against_a_spec) {
   m = json_object_get(json_object_get(drift, "metrics"), "fields");
   cr_assert_lt(json_real_value(json_object_get(m, "precision")), 1.0);
   cr_assert_eq(json_real_value(json_object_get(m, "recall")), 1.0);
+  json_decref(drift);
+  json_decref(spec);
+  json_decref(d);
+}
+
+/* A limit too large for any integer type is compared as text, never cast
+ * (the drift report once converted it to long long: undefined). */
+Test(extract, drift_with_a_limit_beyond_every_integer) {
+  json_t *d = extract_edited("最大长度为 64 字符", "最大长度为 99999999999999999999 字符");
+  json_t *spec = extract_file(CONFORM_TESTDATA_DIR "/extract/zh-markdown.md"), *drift, *row;
+  char *text;
+  drift = cfm_extract_drift(d, spec, "zh-markdown.md");
+  cr_assert_not_null(drift);
+  cr_assert_eq(json_array_size(json_object_get(drift, "differ")), 1);
+  row = json_array_get(json_object_get(drift, "differ"), 0);
+  text = json_dumps(row, JSON_COMPACT);
+  cr_assert(text && strstr(text, "..64") && strstr(text, "..9.22337e+18"), "%s", text);
+  free(text);
   json_decref(drift);
   json_decref(spec);
   json_decref(d);

@@ -469,6 +469,11 @@ Test(mock_agora, user_groups_pages_and_clamp, .init = up, .fini = down) {
   req(&r, "GET", APP "/user/conform-user-1?pagesize=5&pagenum=9", NULL);
   cr_assert_eq(json_array_size(json_object_get(r.json, "entities")), 0);
   cfm_th_resp_free(&r);
+  /* A page number whose offset overflows is just a page past the end. */
+  req(&r, "GET", APP "/user/conform-user-1?pagesize=20&pagenum=99999999999999999999", NULL);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(json_object_get(r.json, "entities")), 0);
+  cfm_th_resp_free(&r);
   req(&r, "GET", APP "/user/conform-owner?pagesize=1", NULL);
   cr_assert_eq(json_array_size(json_object_get(r.json, "entities")), 1, "the owner is in");
   cfm_th_resp_free(&r);

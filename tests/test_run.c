@@ -88,3 +88,44 @@ Test(run, unreachable_target_gives_errors, .timeout = 60) {
   cfm_config_release(&cfg);
   cfm_specset_release(&specs);
 }
+
+/* The cases' text is counted and capped: the shipped specs need a few MiB
+ * at most, and a cap below that refuses generation instead of growing. */
+Test(run, case_text_is_counted_and_capped) {
+  cfm_caselist all = {0}, capped = {0};
+  load();
+  cr_assert_eq(cfm_cases_generate(&specs, &all), CFM_EOK);
+  cr_assert_gt(all.text_bytes, 100000);
+  cr_assert_lt(all.text_bytes, 8u * 1024u * 1024u, "%zu bytes", all.text_bytes);
+  capped.max_text = all.text_bytes / 2;
+  cr_assert_eq(cfm_cases_generate(&specs, &capped), CFM_ETOOBIG);
+  cr_assert_leq(capped.text_bytes - strlen(capped.items[capped.count - 1].steps_json),
+                capped.max_text);
+  cr_assert_lt(capped.count, all.count);
+  cfm_caselist_release(&all);
+  cfm_caselist_release(&capped);
+  cfm_specset_release(&specs);
+}
+
+/* A spec with lint findings is refused before anything is generated or
+ * sent: case generation trusts the format. */
+Test(run, a_spec_with_lint_findings_is_refused) {
+  cfm_specset bad = {0};
+  cfm_config cfg;
+  cfm_run_options opt;
+  cfm_run_result res;
+  cfm_error_t err;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_specset_add_path(&bad, CONFORM_TESTDATA_DIR "/lint/limit-huge.json", &err),
+               CFM_EOK, "%s", err.text);
+  json_object_del(bad.items[0]->root, "x-expect"); /* the test file's note: not a finding here */
+  cfm_config_init(&cfg);
+  cfm_config_use_mock(&cfg, 1); /* never contacted */
+  memset(&opt, 0, sizeof(opt));
+  cr_assert_eq(cfm_run(&bad, &cfg, &opt, &res, &err), CFM_ESPEC);
+  cr_assert(strstr(err.text, "above the maximum") != NULL, "%s", err.text);
+  cr_assert(strstr(err.pointer, "/limits/0/max") != NULL, "%s", err.pointer);
+  cr_assert_eq(res.requests, 0);
+  cfm_config_release(&cfg);
+  cfm_specset_release(&bad);
+}

@@ -2,6 +2,7 @@
  * under tests/data/lint/ triggers the finding its name announces. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,4 +82,29 @@ Test(spec, each_bad_spec_is_caught) {
   }
   closedir(d);
   cr_assert_geq(checked, 8);
+}
+
+/* A page walk starts within [0, 2^31-1]: the runner adds the page count to
+ * it (a start near 2^63 once overflowed). cfm_spec_check names the first
+ * finding and the count. */
+Test(spec, walk_page_start_is_bounded) {
+  cfm_spec *s = NULL;
+  cfm_error_t err;
+  json_t *walk;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_spec_load(CONFORM_TESTDATA_DIR "/runner/fixture.json", &s, &err), CFM_EOK, "%s",
+               err.text);
+  cr_assert_eq(cfm_spec_check(s, &err), CFM_EOK, "%s", err.text);
+  walk = json_object_get(
+      json_array_get(
+          json_object_get(json_array_get(json_object_get(s->root, "scenarios"), 2), "steps"), 1),
+      "walk");
+  cr_assert_not_null(walk);
+  json_object_del(walk, "cursor");
+  json_object_set_new(walk, "page",
+                      json_pack("{s:s, s:I}", "param", "page", "start", (json_int_t)INT64_MAX));
+  cr_assert_eq(cfm_spec_check(s, &err), CFM_ESPEC);
+  cr_assert_str_eq(err.pointer, "/scenarios/2/steps/1/walk/page/start");
+  cr_assert(strstr(err.text, "above the maximum 2147483647 (1 finding;") != NULL, "%s", err.text);
+  cfm_spec_free(s);
 }

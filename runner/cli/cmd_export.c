@@ -245,9 +245,10 @@ int cmd_export(int argc, char **argv) {
     return CFM_EXIT_USAGE;
   }
   cfm_error_init(&err);
-  if (cfm_spec_load(path, &spec, &err) != CFM_EOK) {
+  if (cfm_spec_load(path, &spec, &err) != CFM_EOK || cfm_spec_check(spec, &err) != CFM_EOK) {
     cfm_cli_report_error(&err);
-    return CFM_EXIT_SPEC;
+    cfm_spec_free(spec);
+    return err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
   }
   doc = export_spec(spec);
   cfm_spec_free(spec);

@@ -169,7 +169,7 @@ int cmd_run(int argc, char **argv) {
   signal(SIGTERM, on_signal);
   if (cfm_run(&set, &cfg, &opt, &res, &err) != CFM_EOK) {
     cfm_cli_report_error(&err);
-    rc = err.code == CFM_ECONFIG ? CFM_EXIT_SPEC : CFM_EXIT_INTERNAL;
+    rc = err.code == CFM_ECONFIG || err.code == CFM_ESPEC ? CFM_EXIT_SPEC : CFM_EXIT_INTERNAL;
     goto out;
   }
   signal(SIGINT, SIG_DFL);

@@ -55,6 +55,11 @@ int cmd_specs(int argc, char **argv) {
     rc = CFM_EXIT_SPEC;
     goto done;
   }
+  if (cfm_specset_check(&set, &err) != CFM_EOK) {
+    cfm_cli_report_error(&err);
+    rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
+    goto done;
+  }
   if (!as_json)
     printf("%-16s %-22s %-8s %6s %6s %6s %8s\n", "vendor", "operation", "kind", "params", "limits",
            "errors", "examples");

@@ -30,6 +30,7 @@ static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const
                     const char *fmt, ...) {
   cfm_case *c;
   char id[256];
+  int rc = CFM_EOK;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(id, sizeof(id), fmt, ap);
@@ -56,14 +57,19 @@ static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const
   c->provenance = prov ? json_incref((json_t *)prov) : json_null(); /* immutable: shared */
   c->covers = covers ? covers : json_array();
   c->exclusive = exclusive;
-  if (!c->id || !c->operation || !c->kind || !c->steps_json) {
+  if (!c->id || !c->operation || !c->kind || !c->steps_json)
+    rc = CFM_ENOMEM;
+  else if ((l->text_bytes += strlen(c->steps_json)) >
+           (l->max_text ? l->max_text : CFM_CASES_MAX_TEXT))
+    rc = CFM_ETOOBIG;
+  if (rc != CFM_EOK) {
     free(c->id);
     free(c->operation);
     free(c->kind);
     free(c->steps_json);
     json_decref(c->provenance);
     json_decref(c->covers);
-    return CFM_ENOMEM;
+    return rc;
   }
   l->count++;
   return CFM_EOK;
@@ -417,13 +423,13 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
         json_t *val, *r2, *exp;
         if (csv) {
           /* The bound value first (a live id), then made-up ids. */
-          char *buf = malloc(n * 24 + 64);
-          size_t i, off = 0;
           const json_t *live = json_object_get(json_object_get(req, str(p, "in")), name);
+          const char *first = json_string_value(live) ? json_string_value(live) : "x";
+          char *buf = malloc(strlen(first) + n * 24 + 1);
+          size_t i, off = 0;
           if (!buf)
             return CFM_ENOMEM;
-          off +=
-              (size_t)sprintf(buf, "%s", json_string_value(live) ? json_string_value(live) : "x");
+          off += (size_t)sprintf(buf, "%s", first);
           for (i = 1; i < n; i++)
             off += (size_t)sprintf(buf + off, ",%llu", 900000000000000ull + (unsigned long long)i);
           val = json_string(buf);

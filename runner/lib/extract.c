@@ -520,13 +520,15 @@ static json_t *limits_in(span d, const char *type, json_t **dflt, json_t **clamp
     else
       add_limit(limits, "max_items", 0, n, "items", 0);
   } else if (rx_match(RX_NOMORE, d, c, 0)) {
-    long n = span_long(c[0]);
+    long n = span_long(c[0]), scaled;
     span u = c[1];
-    if (span_eq_ci(u, "KB"))
-      add_limit(limits, "max_bytes", 0, n * 1024, "bytes", 0);
-    else if (span_eq_ci(u, "MB"))
-      add_limit(limits, "max_bytes", 0, n * 1024 * 1024, "bytes", 0);
-    else if (span_has(u, "字节") || span_has(u, "byte"))
+    int kb = span_eq_ci(u, "KB"), mb = span_eq_ci(u, "MB");
+    if (kb || mb) {
+      /* A size no machine could hold is no limit: drop it rather than
+       * overflow. */
+      if (!__builtin_mul_overflow(n, mb ? 1024L * 1024L : 1024L, &scaled))
+        add_limit(limits, "max_bytes", 0, scaled, "bytes", 0);
+    } else if (span_has(u, "字节") || span_has(u, "byte"))
       add_limit(limits, "max_bytes", 0, n, "bytes", 0);
     else if (span_has(u, "字符") || span_has(u, "char"))
       add_limit(limits, "max_length", 0, n, "chars", 0);
@@ -538,9 +540,7 @@ static json_t *limits_in(span d, const char *type, json_t **dflt, json_t **clamp
   }
   if (rx_match(RX_RANGE, d, c, 0)) {
     long a = span_long(c[0]), b = span_long(c[1]);
-    if (a <= b && !(a == 0 && b == 4294967295L))
-      add_limit(limits, "range", a, b, "items", 1);
-    else if (a <= b)
+    if (a <= b)
       add_limit(limits, "range", a, b, "items", 1);
   }
   if (rx_match(RX_DEFAULT, d, c, 0))

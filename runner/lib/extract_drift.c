@@ -10,6 +10,7 @@
  * {placeholder} written "{}".  Only spec items whose provenance names the
  * document are compared. */
 #include "conform/extract.h"
+#include "conform/jsonutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,16 +137,17 @@ static void collect(const json_t *spec, const char *doc, int only_doc, json_t *f
       json_array_foreach(json_object_get(p, "limits"), k, l) {
         const char *kind = json_string_value(json_object_get(l, "kind"));
         const json_t *lp = json_object_get(l, "provenance");
+        char a[32], b[32];
         if (!kind || (only_doc && lp && !from_doc(lp, doc)))
           continue;
         snprintf(key, sizeof(key), "%s|%s|%s", opk, name, kind);
         if (json_object_get(l, "min"))
-          snprintf(val, sizeof(val), "%lld..%lld",
-                   (long long)json_number_value(json_object_get(l, "min")),
-                   (long long)json_number_value(json_object_get(l, "max")));
+          snprintf(val, sizeof(val), "%s..%s",
+                   cfm_number_text(json_number_value(json_object_get(l, "min")), a, sizeof(a)),
+                   cfm_number_text(json_number_value(json_object_get(l, "max")), b, sizeof(b)));
         else
-          snprintf(val, sizeof(val), "..%lld",
-                   (long long)json_number_value(json_object_get(l, "max")));
+          snprintf(val, sizeof(val), "..%s",
+                   cfm_number_text(json_number_value(json_object_get(l, "max")), b, sizeof(b)));
         put(limits, key, val, section_of(lp ? lp : prov));
       }
     }

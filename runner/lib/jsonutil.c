@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "nocov.h"
@@ -135,4 +136,12 @@ void cfm_json_pointer_append_index(char *ptr, size_t cap, size_t index) {
   size_t n = strlen(ptr);
   if (n < cap)
     snprintf(ptr + n, cap - n, "/%zu", index);
+}
+
+const char *cfm_number_text(double d, char *buf, size_t cap) {
+  if (d == floor(d) && fabs(d) < 1e18)
+    snprintf(buf, cap, "%.0f", d);
+  else
+    snprintf(buf, cap, "%g", d);
+  return buf;
 }

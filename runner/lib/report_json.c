@@ -190,7 +190,8 @@ int cfm__case_from_json(const json_t *obj, cfm_case_result *r) {
   r->observed_class = dup_field(resp, "class");
   r->response_excerpt = dup_field(resp, "excerpt");
   r->duration_ms = json_number_value(json_object_get(obj, "duration_ms"));
-  r->baselined = json_is_true(json_object_get(obj, "baselined"));
+  /* Only a failure can be accepted by a baseline (as the runner sets it). */
+  r->baselined = r->verdict == CFM_VERDICT_FAIL && json_is_true(json_object_get(obj, "baselined"));
   v = json_object_get(obj, "covers");
   r->covers = json_is_array(v) ? json_deep_copy(v) : NULL;
   if (!r->id || !r->vendor || !r->operation || !r->kind || !r->reason || !r->request_summary ||

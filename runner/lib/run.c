@@ -1159,6 +1159,9 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
   cfm_exec_options eo;
   memset(&rc, 0, sizeof(rc));
   memset(res, 0, sizeof(*res));
+  /* Cases trust the spec format: an invalid spec is refused, not run. */
+  if ((rcode = cfm_specset_check(set, err)) != CFM_EOK)
+    return rcode;
   interrupted = 0;
   was_interrupted = 0;
   rc.set = set;
@@ -1187,8 +1190,13 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
     json_array_foreach(json_object_get(th, "status"), k, v)
         json_array_append(rc.throttle_status, (json_t *)v);
   }
-  if (cfm_cases_generate(set, &list) != CFM_EOK) {
-    rcode = cfm_error_set(err, CFM_ENOMEM, "cases", "", "out of memory");
+  if ((rcode = cfm_cases_generate(set, &list)) != CFM_EOK) {
+    if (rcode == CFM_ETOOBIG)
+      rcode = cfm_error_set(err, CFM_ESPEC, "cases", "",
+                            "the specs' cases would need over %u MiB: lower or split the limits",
+                            CFM_CASES_MAX_TEXT >> 20);
+    else
+      rcode = cfm_error_set(err, CFM_ENOMEM, "cases", "", "out of memory");
     goto out;
   }
   normal = calloc(list.count + 1, sizeof(*normal));

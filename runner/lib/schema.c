@@ -263,10 +263,13 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
   }
   if (json_is_number(v)) {
     double d = num(v);
+    char a[32], b[32];
     if ((k = json_object_get(s, "minimum")) && json_is_number(k) && d < num(k))
-      violation(c, ptr, "minimum", "%g is below the minimum %g", d, num(k));
+      violation(c, ptr, "minimum", "%s is below the minimum %s", cfm_number_text(d, a, sizeof(a)),
+                cfm_number_text(num(k), b, sizeof(b)));
     if ((k = json_object_get(s, "maximum")) && json_is_number(k) && d > num(k))
-      violation(c, ptr, "maximum", "%g is above the maximum %g", d, num(k));
+      violation(c, ptr, "maximum", "%s is above the maximum %s", cfm_number_text(d, a, sizeof(a)),
+                cfm_number_text(num(k), b, sizeof(b)));
   }
   if (json_is_array(v)) {
     size_t n = json_array_size(v), i;

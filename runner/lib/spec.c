@@ -310,7 +310,7 @@ static void check_rows(lint_ctx *c, const json_t *rows, const char *base) {
   }
 }
 
-static void check_limits(lint_ctx *c, const json_t *param, const char *pptr) {
+static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, const char *pptr) {
   size_t i;
   const json_t *l;
   json_array_foreach(json_object_get(param, "limits"), i, l) {
@@ -334,8 +334,15 @@ static void check_limits(lint_ctx *c, const json_t *param, const char *pptr) {
                (min && json_number_value(clamp) < json_number_value(min)))
         finding(c, ptr, "clamp_to %g is outside [min, max]", json_number_value(clamp));
     }
-    if (str(l, "error") && !cfm_spec_error_row(c->spec, NULL, str(l, "error"))) {
-      /* The row may be the operation's; checked by the caller's op. */
+    if (str(l, "error") && !cfm_spec_error_row(c->spec, op, str(l, "error")))
+      finding(c, ptr, "limit error '%s' names no row of the operation or the transport",
+              str(l, "error"));
+    if (kind && strcmp(kind, "range") && max) {
+      long cap = !strcmp(kind, "max_items") ? CFM_SPEC_MAX_ITEMS_LIMIT : CFM_SPEC_MAX_TEXT_LIMIT;
+      char n[32];
+      if (json_number_value(max) < 0 || json_number_value(max) > (double)cap)
+        finding(c, ptr, "max %s is outside [0, %ld]: cases build and send a value one past it",
+                cfm_number_text(json_number_value(max), n, sizeof(n)), cap);
     }
   }
   {
@@ -513,7 +520,7 @@ int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
       char pptr[128];
       snprintf(pptr, sizeof(pptr), "%s/params/%zu", optr, j);
       check_provenance(&c, p, pptr, "provenance");
-      check_limits(&c, p, pptr);
+      check_limits(&c, op, p, pptr);
     }
     {
       char eptr[128];
@@ -540,4 +547,25 @@ int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
     check_steps(&c, json_object_get(sc, "steps"), sptr);
   }
   return c.oom ? -1 : c.added;
+}
+
+int cfm_spec_check(const cfm_spec *spec, cfm_error_t *err) {
+  cfm_lint_report rep = {0};
+  int rc = CFM_EOK;
+  if (cfm_spec_lint(spec, &rep) < 0)
+    rc = cfm_error_set(err, CFM_ENOMEM, spec->path, "", "out of memory");
+  else if (rep.count)
+    rc = cfm_error_set(err, CFM_ESPEC, rep.items[0].file, rep.items[0].pointer,
+                       "%s (%zu finding%s; 'conform lint %s' lists them)", rep.items[0].message,
+                       rep.count, rep.count == 1 ? "" : "s", spec->path);
+  cfm_lint_report_release(&rep);
+  return rc;
+}
+
+int cfm_specset_check(const cfm_specset *set, cfm_error_t *err) {
+  size_t i;
+  int rc = CFM_EOK;
+  for (i = 0; i < set->count && rc == CFM_EOK; i++)
+    rc = cfm_spec_check(set->items[i], err);
+  return rc;
 }

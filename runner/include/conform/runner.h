@@ -29,10 +29,17 @@ typedef struct cfm_case {
 typedef struct cfm_caselist {
   cfm_case *items;
   size_t count, cap;
+  size_t text_bytes; /* sum of the cases' steps_json */
+  size_t max_text;   /* cap on text_bytes; 0 = CFM_CASES_MAX_TEXT */
 } cfm_caselist;
 
+/* Cap on the text of all cases of a run: the shipped specs need 0.6 MiB;
+ * specs whose limits would need more are refused, not run out of memory. */
+#define CFM_CASES_MAX_TEXT (256u * 1024u * 1024u)
+
 /* Generates every case of every spec in set, in a deterministic order.
- * Returns CFM_EOK or CFM_ENOMEM. */
+ * The specs must pass lint (cfm_specset_check): cases trust the format.
+ * Returns CFM_EOK, CFM_ENOMEM, or CFM_ETOOBIG (text over out->max_text). */
 int cfm_cases_generate(const cfm_specset *set, cfm_caselist *out);
 void cfm_caselist_release(cfm_caselist *list);
 /* The steps of c as a new reference, or NULL (out of memory).  A case
@@ -73,8 +80,9 @@ typedef struct cfm_run_result {
 } cfm_run_result;
 
 /* Runs the cases of set against cfg's targets.  Returns CFM_EOK (verdicts
- * in res) or an error (err filled): CFM_ECONFIG (a vendor without target
- * or credentials), CFM_EIO (reports), CFM_ENOMEM. */
+ * in res) or an error (err filled): CFM_ESPEC (a spec has lint findings;
+ * nothing is sent), CFM_ECONFIG (a vendor without target or credentials),
+ * CFM_EIO (reports), CFM_ENOMEM. */
 int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
             cfm_run_result *res, cfm_error_t *err);
 

@@ -13,6 +13,11 @@
 
 /* Hard cap on a spec file's size. */
 #define CFM_SPEC_MAX_BYTES (8u * 1024u * 1024u)
+/* Largest length/size limit (characters or bytes) and item-count limit a
+ * spec may state: cases build a value one past each limit and send it, so
+ * a limit must fit in memory and in a request.  Lint enforces both. */
+#define CFM_SPEC_MAX_TEXT_LIMIT (1024L * 1024L)
+#define CFM_SPEC_MAX_ITEMS_LIMIT 100000L
 
 typedef struct cfm_spec {
   json_t *root;       /* owned */
@@ -52,11 +57,16 @@ void cfm_spec_free(cfm_spec *spec);
  * Appends findings to report; returns the number appended, or -1 on OOM. */
 int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report);
 void cfm_lint_report_release(cfm_lint_report *report);
+/* Lints spec, or every spec of a set, for code that needs a valid spec
+ * (case generation, export, drift).  Returns CFM_EOK, CFM_ENOMEM, or
+ * CFM_ESPEC with err naming the first finding and how many there are. */
+int cfm_spec_check(const cfm_spec *spec, cfm_error_t *err);
 
 /* Loads every *.json except spec.schema.json from a directory, or one file,
  * sorted by file name, into set (appending).  Parse errors go to err.  */
 int cfm_specset_add_path(cfm_specset *set, const char *path, cfm_error_t *err);
 void cfm_specset_release(cfm_specset *set);
+int cfm_specset_check(const cfm_specset *set, cfm_error_t *err);
 
 /* Look-ups (borrowed; NULL if absent). */
 const json_t *cfm_spec_operation(const cfm_spec *spec, const char *op_id);
