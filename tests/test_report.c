@@ -254,3 +254,29 @@ Test(report, merge_deduplicates_and_recounts) {
   cfm_error_init(&err);
   cr_assert_eq(cfm_report_merge(inputs, 2, tmpdir, &m, &err), CFM_ECONFIG);
 }
+
+/* Only a failure can be baselined: a report.json that marks a passing case
+ * "baselined" cannot make the merged count of unaccepted failures wrap. */
+Test(report, merge_honours_baselined_only_on_failures) {
+  cfm_report_summary a, m;
+  char p1[512];
+  const char *inputs[1];
+  cfm_error_t err;
+  json_t *rep, *c;
+  size_t i;
+  make_tmp();
+  write_run("run-1", 0, &a);
+  snprintf(p1, sizeof(p1), "%s/run-1/report.json", tmpdir);
+  rep = json_load_file(p1, 0, NULL);
+  cr_assert_not_null(rep);
+  json_array_foreach(json_object_get(rep, "cases"), i, c) {
+    json_object_set_new(c, "baselined", json_true());
+  }
+  cr_assert_eq(json_dump_file(rep, p1, 0), 0);
+  json_decref(rep);
+  inputs[0] = p1;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_report_merge(inputs, 1, tmpdir, &m, &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(m.counts[CFM_VERDICT_FAIL], 1);
+  cr_assert_eq(m.baselined, 1, "only the failing case is accepted");
+}
