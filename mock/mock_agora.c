@@ -579,7 +579,7 @@ static void user_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
     }
   }
   /* A page past any list is empty, also one whose offset would overflow. */
-  skip = pagenum > (LONG_MAX - 20) / pagesize ? LONG_MAX - 20 : pagenum * pagesize;
+  skip = pagenum > (LONG_MAX - pagesize) / pagesize ? LONG_MAX - pagesize : pagenum * pagesize;
   for (i = (long)m->agora->count - 1; i >= 0; i--) {
     const agroup *g = &m->agora->items[i];
     if (!is_member(g->g, user))

@@ -41,6 +41,9 @@ void cfm_cli_error(const char *fmt, ...)
     ;
 /* Prints an error detail as "conform: error: <where>[#<pointer>]: <text>". */
 void cfm_cli_report_error(const cfm_error_t *err);
+/* Reports a failure to load or check input (a spec): prints err, returns
+ * CFM_EXIT_INTERNAL when it was out of memory, else CFM_EXIT_SPEC. */
+int cfm_cli_input_failure(const cfm_error_t *err);
 /* Prints "conform: warning: <fmt>\n" to stderr. */
 void cfm_cli_warn(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -41,6 +41,11 @@ void cfm_cli_report_error(const cfm_error_t *err) {
   cfm_cli_error("%s%s%s: %s", err->where, err->pointer[0] ? "#" : "", err->pointer, err->text);
 }
 
+int cfm_cli_input_failure(const cfm_error_t *err) {
+  cfm_cli_report_error(err);
+  return err->code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
+}
+
 void cfm_cli_warn(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -246,9 +246,8 @@ int cmd_export(int argc, char **argv) {
   }
   cfm_error_init(&err);
   if (cfm_spec_load(path, &spec, &err) != CFM_EOK || cfm_spec_check(spec, &err) != CFM_EOK) {
-    cfm_cli_report_error(&err);
     cfm_spec_free(spec);
-    return err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
+    return cfm_cli_input_failure(&err);
   }
   doc = export_spec(spec);
   cfm_spec_free(spec);

@@ -131,10 +131,9 @@ int cmd_extract(int argc, char **argv) {
     cfm_spec *spec = NULL;
     json_t *drift;
     if (cfm_spec_load(against, &spec, &err) != CFM_EOK || cfm_spec_check(spec, &err) != CFM_EOK) {
-      cfm_cli_report_error(&err);
       cfm_spec_free(spec);
       json_decref(draft);
-      return err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
+      return cfm_cli_input_failure(&err);
     }
     drift = cfm_extract_drift(draft, spec->root, doc);
     cfm_spec_free(spec);

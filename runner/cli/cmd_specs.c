@@ -56,8 +56,7 @@ int cmd_specs(int argc, char **argv) {
     goto done;
   }
   if (cfm_specset_check(&set, &err) != CFM_EOK) {
-    cfm_cli_report_error(&err);
-    rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
+    rc = cfm_cli_input_failure(&err);
     goto done;
   }
   if (!as_json)

@@ -59,9 +59,10 @@ static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const
   c->exclusive = exclusive;
   if (!c->id || !c->operation || !c->kind || !c->steps_json)
     rc = CFM_ENOMEM;
-  else if ((l->text_bytes += strlen(c->steps_json)) >
-           (l->max_text ? l->max_text : CFM_CASES_MAX_TEXT))
+  else if (l->text_bytes + strlen(c->steps_json) > (l->max_text ? l->max_text : CFM_CASES_MAX_TEXT))
     rc = CFM_ETOOBIG;
+  else
+    l->text_bytes += strlen(c->steps_json);
   if (rc != CFM_EOK) {
     free(c->id);
     free(c->operation);
