@@ -21,6 +21,10 @@ void cfm_mock_config_init(cfm_mock_config *cfg) {
   cfg->dingtalk_admin_union_id = "conform-admin-union";
   cfg->max_body_bytes = 1u << 20;
   cfg->max_groups = 100000;
+  cfg->agora_app_certificate = "conform-demo-app-certificate";
+  cfg->dingtalk_app_key = "conform-demo-app-key";
+  cfg->dingtalk_app_secret = "conform-demo-app-secret";
+  cfg->dingtalk_token_lifetime_s = 7200;
 }
 
 static cfm_mock_fault all_faults[128];
@@ -221,6 +225,9 @@ int cfm__mock_new(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, size
   m->cfg.agora_token = keep(m, 4, cfg->agora_token);
   m->cfg.dingtalk_token = keep(m, 5, cfg->dingtalk_token);
   m->cfg.dingtalk_admin_union_id = keep(m, 6, cfg->dingtalk_admin_union_id);
+  m->cfg.agora_app_certificate = keep(m, 7, cfg->agora_app_certificate);
+  m->cfg.dingtalk_app_key = keep(m, 8, cfg->dingtalk_app_key);
+  m->cfg.dingtalk_app_secret = keep(m, 9, cfg->dingtalk_app_secret);
   m->cfg.faults = NULL;
   if (!m->cfg.max_body_bytes)
     m->cfg.max_body_bytes = 1u << 20;

@@ -38,11 +38,21 @@ typedef struct dgroup {
   int deleted;
 } dgroup;
 
+/* Access tokens issued by the token endpoint: a ring, the oldest
+ * forgotten first (a client holds one token at a time). */
+#define ISSUED_MAX 16
+typedef struct issued_token {
+  char value[48];
+  int64_t expires_at;
+} issued_token;
+
 struct dingtalk_state {
   dgroup *items;
   size_t count, cap;
   long long next;
   unsigned long reqid;
+  issued_token issued[ISSUED_MAX];
+  unsigned long nissued;
 };
 
 int cfm__mock_dingtalk_init(cfm_mock *m) {
@@ -241,10 +251,55 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   cfm__mock_json(resp, 200, json_pack("{s:o}", "result", out));
 }
 
+/* POST /v1.0/oauth2/accessToken {appKey, appSecret} -> {accessToken,
+ * expireIn} (VENDOR-FACTS "DingTalk open API").  The error codes of this
+ * endpoint are not in the facts; the ones below are assumed. */
+static void issue_token(cfm_mock *m, const mock_req *r, mock_resp *resp) {
+  json_t *in = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL);
+  const char *key = json_string_value(json_object_get(in, "appKey"));
+  const char *secret = json_string_value(json_object_get(in, "appSecret"));
+  unsigned life = m->cfg.dingtalk_token_lifetime_s ? m->cfg.dingtalk_token_lifetime_s : 7200;
+  issued_token *t;
+  if (strcmp(r->method, "POST"))
+    derr(m, resp, 405, "method.not.allowed", "method not allowed");
+  else if (!key || !secret || !*key || !*secret)
+    derr(m, resp, 400, "MissingParameter", "appKey and appSecret are required");
+  else if (!m->cfg.dingtalk_app_key || !m->cfg.dingtalk_app_secret ||
+           strcmp(key, m->cfg.dingtalk_app_key) || strcmp(secret, m->cfg.dingtalk_app_secret))
+    derr(m, resp, 400, "invalidClientIdOrSecret", "appKey or appSecret is not valid");
+  else {
+    t = &m->dingtalk->issued[m->dingtalk->nissued % ISSUED_MAX];
+    snprintf(t->value, sizeof(t->value), "conform-issued-%lu-%08lx", ++m->dingtalk->nissued,
+             (unsigned long)(cfm__mock_now_ms() & 0xFFFFFFFF));
+    t->expires_at = cfm__mock_clock_s(m) + life;
+    cfm__mock_json(resp, 200,
+                   json_pack("{s:s, s:i}", "accessToken", t->value, "expireIn", (int)life));
+  }
+  json_decref(in);
+}
+
+/* The static token, or an issued one not yet expired by the mock's clock. */
+static int token_ok(cfm_mock *m, const char *tok) {
+  size_t i;
+  int64_t now = cfm__mock_clock_s(m);
+  if (m->cfg.dingtalk_token && !strcmp(tok, m->cfg.dingtalk_token))
+    return 1;
+  for (i = 0; i < ISSUED_MAX; i++)
+    if (m->dingtalk->issued[i].value[0] && !strcmp(tok, m->dingtalk->issued[i].value))
+      return now < m->dingtalk->issued[i].expires_at;
+  return 0;
+}
+
 int cfm__mock_dingtalk(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   static const char groups[] = "/v1.0/rooms/groups";
   char tok[1024];
   const char *rest;
+  if (!strcmp(r->path, "/v1.0/oauth2/accessToken")) {
+    pthread_mutex_lock(&m->lock);
+    issue_token(m, r, resp);
+    pthread_mutex_unlock(&m->lock);
+    return 1;
+  }
   if (strncmp(r->path, "/v1.0/rooms/", 12) != 0)
     return 0;
   pthread_mutex_lock(&m->lock);
@@ -254,7 +309,7 @@ int cfm__mock_dingtalk(cfm_mock *m, const mock_req *r, mock_resp *resp) {
     derr(m, resp, 400, "AuthenticationFailed.MissingParameter", "access token is missing");
     goto out;
   }
-  if (strcmp(tok, m->cfg.dingtalk_token) && !cfm__mock_fault(m, "dingtalk-token-not-checked")) {
+  if (!token_ok(m, tok) && !cfm__mock_fault(m, "dingtalk-token-not-checked")) {
     derr(m, resp, 400, "InvalidAuthentication", "access token is not valid");
     goto out;
   }

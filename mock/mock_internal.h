@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "conform/buf.h"
 #include "conform/mock.h"
@@ -86,6 +87,11 @@ void cfm__mock_json(mock_resp *resp, int status, json_t *obj);
 
 /* Milliseconds since the epoch. */
 int64_t cfm__mock_now_ms(void);
+
+/* Epoch seconds that tokens are checked against (cfg.clock, else time). */
+static inline int64_t cfm__mock_clock_s(const cfm_mock *m) {
+  return m->cfg.clock ? m->cfg.clock(m->cfg.clock_arg) : (int64_t)time(NULL);
+}
 
 /* Vendor handlers: return 1 when the path is theirs (resp filled), 0 to
  * let the next vendor look.  The core tries Tencent, Agora, DingTalk in

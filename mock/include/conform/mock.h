@@ -30,6 +30,21 @@ typedef struct cfm_mock_config {
   int enforce_rate_limits;
   size_t max_body_bytes; /* default 1 MiB */
   size_t max_groups;     /* default 100000 */
+  /* Credentials a client mints or fetches (docs/vendors.md).  Agora calls
+   * are accepted with agora_token or with an AccessToken2 app token minted
+   * for agora_app_id with this certificate (NULL: agora_token only). */
+  const char *agora_app_certificate; /* default "conform-demo-app-certificate" */
+  /* POST /v1.0/oauth2/accessToken {appKey, appSecret} issues tokens that
+   * the rooms calls accept for dingtalk_token_lifetime_s seconds (as well
+   * as dingtalk_token, which never expires). */
+  const char *dingtalk_app_key;       /* default "conform-demo-app-key" */
+  const char *dingtalk_app_secret;    /* default "conform-demo-app-secret" */
+  unsigned dingtalk_token_lifetime_s; /* default 7200 (the documented expireIn) */
+  /* The clock tokens are checked against, in epoch seconds (called from
+   * the listener's threads); NULL = time(NULL).  Tests set it to make
+   * expiry deterministic. */
+  int64_t (*clock)(void *arg);
+  void *clock_arg;
 } cfm_mock_config;
 
 typedef struct cfm_mock_fault {
