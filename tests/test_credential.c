@@ -324,3 +324,67 @@ Test(credential, dingtalk_unreachable) {
   cr_assert_eq(cfm_cred_dingtalk_token(&c, url, "k", "s", 1700000000, t, sizeof(t), &err),
                CFM_ENETWORK, "%s", err.text);
 }
+
+/* ---- config helpers ----------------------------------------------- */
+
+static int from_json(const char *text, char *out, size_t cap, cfm_error_t *err) {
+  json_t *j = json_loads(text, JSON_ALLOW_NUL, NULL);
+  int rc;
+  cr_assert_not_null(j, "%s", text);
+  cfm_error_init(err);
+  rc = cfm_cred_from_command_json(j, out, cap, err);
+  json_decref(j);
+  return rc;
+}
+
+Test(credential, command_source_from_config_json) {
+  char out[64];
+  cfm_error_t err;
+  cr_assert_eq(
+      from_json("{\"command\": [\"printf\", \"%s\", \"from-json\"]}", out, sizeof(out), &err),
+      CFM_EOK, "%s", err.text);
+  cr_assert_str_eq(out, "from-json");
+  cr_assert_eq(
+      from_json("{\"command\": [\"sleep\", \"5\"], \"timeout_ms\": 100}", out, sizeof(out), &err),
+      CFM_ETIMEOUT);
+  cr_assert_eq(from_json("{\"command\": []}", out, sizeof(out), &err), CFM_ECONFIG);
+  cr_assert_str_eq(err.pointer, "/command");
+  cr_assert_eq(from_json("{\"command\": \"pass show x\"}", out, sizeof(out), &err), CFM_ECONFIG);
+  cr_assert_eq(from_json("{\"command\": [\"pass\", 3]}", out, sizeof(out), &err), CFM_ECONFIG);
+  cr_assert_str_eq(err.pointer, "/command/1");
+  cr_assert_eq(from_json("{\"command\": [\"\"]}", out, sizeof(out), &err), CFM_ECONFIG);
+  cr_assert_str_eq(err.pointer, "/command/0");
+  cr_assert_eq(from_json("{\"command\": [\"a\\u0000b\"]}", out, sizeof(out), &err), CFM_ECONFIG);
+  cr_assert_eq(from_json("{\"command\": [\"true\"], \"shell\": true}", out, sizeof(out), &err),
+               CFM_ECONFIG);
+  cr_assert(strstr(err.text, "'shell'"), "%s", err.text);
+  cr_assert_eq(from_json("{\"command\": [\"true\"], \"timeout_ms\": 0}", out, sizeof(out), &err),
+               CFM_ECONFIG);
+  cr_assert_str_eq(err.pointer, "/timeout_ms");
+  cr_assert_eq(from_json("[\"true\"]", out, sizeof(out), &err), CFM_ECONFIG);
+}
+
+Test(credential, tencent_region_hosts_from_the_spec) {
+  json_error_t je;
+  json_t *spec = json_load_file(CONFORM_SPECS_DIR "/tencent-im.json", 0, &je);
+  const json_t *hosts = json_object_get(json_object_get(spec, "transport"), "hosts");
+  static const char *const want[][2] = {{"china", "https://console.tim.qq.com"},
+                                        {"singapore", "https://adminapisgp.im.qcloud.com"},
+                                        {"seoul", "https://adminapikr.im.qcloud.com"},
+                                        {"frankfurt", "https://adminapiger.im.qcloud.com"}};
+  char url[128];
+  cfm_error_t err;
+  size_t i;
+  cr_assert_not_null(spec, "%s", je.text);
+  for (i = 0; i < 4; i++) {
+    cfm_error_init(&err);
+    cr_assert_eq(cfm_cred_region_url(hosts, want[i][0], url, sizeof(url), &err), CFM_EOK, "%s",
+                 err.text);
+    cr_assert_str_eq(url, want[i][1]);
+  }
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_cred_region_url(hosts, "mars", url, sizeof(url), &err), CFM_ENOTFOUND);
+  cr_assert_str_eq(err.text, "unknown region 'mars' (known: china, singapore, seoul, frankfurt)");
+  cr_assert_eq(cfm_cred_region_url(hosts, "china", url, 10, NULL), CFM_ETOOBIG);
+  json_decref(spec);
+}

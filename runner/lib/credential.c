@@ -431,3 +431,70 @@ int cfm_cred_from_command(char *const argv[], unsigned timeout_ms, char *out, si
   }
   return rc;
 }
+
+/* ---- config helpers --------------------------------------------------- */
+
+int cfm_cred_from_command_json(const json_t *source, char *out, size_t cap, cfm_error_t *err) {
+  char *argv[CFM_CRED_COMMAND_MAX_ARGS + 1];
+  const json_t *cmd = json_object_get(source, "command"),
+               *to = json_object_get(source, "timeout_ms");
+  const char *key;
+  json_t *v;
+  size_t i, n;
+  json_int_t timeout = CFM_CRED_DEFAULT_TIMEOUT_MS;
+  if (!json_is_object(source))
+    return cfm_error_set(err, CFM_ECONFIG, "", "", "a command source must be an object");
+  json_object_foreach((json_t *)source, key, v) {
+    if (strcmp(key, "command") && strcmp(key, "timeout_ms"))
+      return cfm_error_set(err, CFM_ECONFIG, "", "", "unknown key '%.64s' (command, timeout_ms)",
+                           key);
+  }
+  n = json_array_size(cmd);
+  if (!json_is_array(cmd) || n == 0 || n > CFM_CRED_COMMAND_MAX_ARGS)
+    return cfm_error_set(err, CFM_ECONFIG, "", "/command",
+                         "must be an array of 1 to %d strings: the program, then its arguments",
+                         CFM_CRED_COMMAND_MAX_ARGS);
+  for (i = 0; i < n; i++) {
+    const json_t *a = json_array_get(cmd, i);
+    char where[32];
+    snprintf(where, sizeof(where), "/command/%zu", i);
+    if (!json_is_string(a) || json_string_length(a) > CFM_CRED_COMMAND_MAX_ARG ||
+        strlen(json_string_value(a)) != json_string_length(a) || (i == 0 && !json_string_length(a)))
+      return cfm_error_set(err, CFM_ECONFIG, "", where,
+                           i ? "must be a string without NUL of at most %d bytes"
+                             : "must name a program (at most %d bytes)",
+                           CFM_CRED_COMMAND_MAX_ARG);
+    argv[i] = (char *)(uintptr_t)json_string_value(a);
+  }
+  argv[n] = NULL;
+  if (to) {
+    if (!json_is_integer(to) || json_integer_value(to) < 1 ||
+        json_integer_value(to) > CFM_CRED_COMMAND_MAX_TIMEOUT_MS)
+      return cfm_error_set(err, CFM_ECONFIG, "", "/timeout_ms", "must be an integer in 1..%d",
+                           CFM_CRED_COMMAND_MAX_TIMEOUT_MS);
+    timeout = json_integer_value(to);
+  }
+  return cfm_cred_from_command(argv, (unsigned)timeout, out, cap, err);
+}
+
+int cfm_cred_region_url(const json_t *hosts, const char *region, char *out, size_t cap,
+                        cfm_error_t *err) {
+  char known[160] = "";
+  size_t i, used = 0;
+  json_t *h;
+  json_array_foreach((json_t *)hosts, i, h) {
+    const char *r = json_string_value(json_object_get(h, "region"));
+    const char *host = json_string_value(json_object_get(h, "host"));
+    if (!r || !host)
+      continue;
+    if (region && !strcmp(r, region)) {
+      if ((size_t)snprintf(out, cap, "https://%s", host) >= cap)
+        return cfm_error_set(err, CFM_ETOOBIG, "", "", "host name too long");
+      return CFM_EOK;
+    }
+    if (used < sizeof(known))
+      used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "", r);
+  }
+  return cfm_error_set(err, CFM_ENOTFOUND, "", "/region", "unknown region '%.64s' (known: %s)",
+                       region ? region : "", *known ? known : "none");
+}

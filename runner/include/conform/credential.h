@@ -10,6 +10,7 @@
 #ifndef CONFORM_CREDENTIAL_H
 #define CONFORM_CREDENTIAL_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,5 +82,26 @@ int cfm_cred_dingtalk_token(cfm_cred_cache *c, const char *token_url, const char
  * its output or its other arguments. */
 int cfm_cred_from_command(char *const argv[], unsigned timeout_ms, char *out, size_t cap,
                           cfm_error_t *err);
+
+/* Limits of a {"command": [...]} credential source. */
+#define CFM_CRED_COMMAND_MAX_ARGS 64
+#define CFM_CRED_COMMAND_MAX_ARG 4096
+#define CFM_CRED_COMMAND_MAX_TIMEOUT_MS 120000
+
+/* Runs a credential source of the config form
+ *   {"command": ["prog", "arg", ...], "timeout_ms": 10000}
+ * (source borrowed; timeout_ms optional, 1..120000, default
+ * CFM_CRED_DEFAULT_TIMEOUT_MS) through cfm_cred_from_command.  Any other
+ * key, an empty or over-long array (CFM_CRED_COMMAND_MAX_ARGS), a
+ * non-string or empty element is CFM_ECONFIG with err->pointer relative to
+ * source ("/command/2").  Otherwise as cfm_cred_from_command. */
+int cfm_cred_from_command_json(const json_t *source, char *out, size_t cap, cfm_error_t *err);
+
+/* The base URL "https://HOST" of a region name ("china", "singapore",
+ * "seoul", "frankfurt" for Tencent) looked up in a spec's transport.hosts
+ * array (borrowed; entries {"region", "host", ...}).  Returns CFM_EOK,
+ * CFM_ENOTFOUND with err listing the known regions, or CFM_ETOOBIG. */
+int cfm_cred_region_url(const json_t *hosts, const char *region, char *out, size_t cap,
+                        cfm_error_t *err);
 
 #endif
