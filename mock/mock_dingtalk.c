@@ -273,7 +273,7 @@ static void issue_token(cfm_mock *m, const mock_req *r, mock_resp *resp) {
              (unsigned long)(cfm__mock_now_ms() & 0xFFFFFFFF));
     t->expires_at = cfm__mock_clock_s(m) + life;
     cfm__mock_json(resp, 200,
-                   json_pack("{s:s, s:i}", "accessToken", t->value, "expireIn", (int)life));
+                   json_pack("{s:s, s:I}", "accessToken", t->value, "expireIn", (json_int_t)life));
   }
   json_decref(in);
 }

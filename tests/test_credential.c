@@ -388,3 +388,21 @@ Test(credential, tencent_region_hosts_from_the_spec) {
   cr_assert_eq(cfm_cred_region_url(hosts, "china", url, 10, NULL), CFM_ETOOBIG);
   json_decref(spec);
 }
+
+Test(credential, mock_token_endpoint_refuses_bad_requests, .init = up, .fini = down) {
+  static const char *const bodies[] = {"{}", "{\"appKey\": \"conform-demo-app-key\"}", "not json",
+                                       "{\"appKey\": 1, \"appSecret\": 2}"};
+  cfm_th_resp r;
+  size_t i;
+  for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+    cr_assert_eq(cfm_th_request(NULL, base, "POST", "/v1.0/oauth2/accessToken",
+                                "Content-Type: application/json", bodies[i], strlen(bodies[i]), &r),
+                 0);
+    cr_assert_eq(r.status, 400, "%s -> %s", bodies[i], r.body);
+    cr_assert_str_eq(cfm_th_str(&r, "/code"), "MissingParameter", "%s", r.body);
+    cfm_th_resp_free(&r);
+  }
+  cr_assert_eq(cfm_th_request(NULL, base, "GET", "/v1.0/oauth2/accessToken", NULL, NULL, 0, &r), 0);
+  cr_assert_eq(r.status, 405, "%s", r.body);
+  cfm_th_resp_free(&r);
+}
