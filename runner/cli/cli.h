@@ -85,6 +85,12 @@ typedef struct cfm_cli_run_outcome {
 /* Reads a run's report.json.  Returns 0 (o filled) or -1 (printed). */
 int cfm_cli_run_verdicts(const char *report_json, const cfm_baseline *baseline,
                          cfm_cli_run_outcome *o);
+/* Records in <run_dir>/report.json which run and shard it is (run_id, or
+ * CONFORM_RUN_ID's caller-resolved value; NULL = derived from the specs,
+ * targets and selection), the targets and a hash of the specs, for
+ * 'conform merge'.  Returns CFM_EXIT_OK or CFM_EXIT_INTERNAL (printed). */
+int cfm_cli_run_stamp(const char *run_dir, const cfm_specset *set, cfm_config *cfg,
+                      const cfm_run_options *opt, int mock, const char *run_id, size_t cases);
 /* Removes a directory tree (a private report directory).  Returns 0 or -1. */
 int cfm_cli_remove_tree(const char *dir);
 

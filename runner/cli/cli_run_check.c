@@ -11,6 +11,7 @@
 
 #include <fnmatch.h>
 #include <ftw.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -347,4 +348,79 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 int cfm_cli_remove_tree(const char *dir) {
   return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- shard identity ------------------------------------------------------------- */
+
+/* Hex SHA-256 of the canonical text of every spec (sorted keys, compact),
+ * in load order. Returns 0, or -1 (out of memory). */
+static int spec_hash(const cfm_specset *set, char out[65]) {
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned dl = 0, i;
+  size_t s;
+  int rc = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -1;
+  for (s = 0; rc == 0 && s < set->count; s++) {
+    char *text = json_dumps(set->items[s]->root, JSON_SORT_KEYS | JSON_COMPACT);
+    if (!text || EVP_DigestUpdate(md, text, strlen(text) + 1) != 1)
+      rc = -1;
+    free(text);
+  }
+  if (rc == 0 && EVP_DigestFinal_ex(md, d, &dl) != 1)
+    rc = -1;
+  EVP_MD_CTX_free(md);
+  for (i = 0; rc == 0 && i < dl && i < 32; i++)
+    snprintf(out + 2 * i, 3, "%02x", d[i]);
+  return rc;
+}
+
+int cfm_cli_run_stamp(const char *run_dir, const cfm_specset *set, cfm_config *cfg,
+                      const cfm_run_options *opt, int mock, const char *run_id, size_t cases) {
+  json_t *ss = NULL, *targets = json_object();
+  char hash[65] = "", path[600], sel[600], auto_id[40];
+  cfm_error_t err;
+  size_t i;
+  int rc = CFM_EXIT_INTERNAL;
+  if (!targets || spec_hash(set, hash) != 0)
+    goto out;
+  for (i = 0; i < set->count; i++) {
+    const cfm_target *t = cfm_config_target(cfg, set->items[i]->vendor);
+    /* the embedded mock's port differs from shard to shard */
+    if (t && t->base_url)
+      json_object_set_new(targets, t->vendor, json_string(mock ? "embedded-mock" : t->base_url));
+  }
+  snprintf(sel, sizeof(sel), "vendor=%.100s filter=%.200s exclude=%.200s",
+           opt->vendor ? opt->vendor : "*", opt->filter ? opt->filter : "*",
+           opt->exclude ? opt->exclude : "");
+  if (!run_id) {
+    /* Shards of one invocation agree on this without being told; CI
+     * should still pass its own id (--run-id) so two pipelines never mix. */
+    char *t = json_dumps(targets, JSON_SORT_KEYS | JSON_COMPACT);
+    unsigned long h = 5381;
+    const char *parts[3] = {hash, sel, t ? t : ""}, *p;
+    for (i = 0; i < 3; i++)
+      for (p = parts[i]; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    free(t);
+    snprintf(auto_id, sizeof(auto_id), "auto-%08lx-%u", h & 0xffffffffUL,
+             opt->shard_count ? opt->shard_count : 1);
+    run_id = auto_id;
+  }
+  ss = json_pack("{s:s, s:i, s:i, s:O, s:s, s:s, s:I}", "run", run_id, "index",
+                 opt->shard_count > 1 ? (int)opt->shard_index : 1, "count",
+                 opt->shard_count > 1 ? (int)opt->shard_count : 1, "targets", targets, "spec_hash",
+                 hash, "selection", sel, "cases_expected", (json_int_t)cases);
+  if (!ss)
+    goto out;
+  snprintf(path, sizeof(path), "%s/report.json", run_dir);
+  cfm_error_init(&err);
+  if (cfm_report_stamp(path, ss, &err) != CFM_EOK) {
+    cfm_cli_report_error(&err);
+    goto out;
+  }
+  rc = CFM_EXIT_OK;
+out:
+  json_decref(ss);
+  json_decref(targets);
+  return rc;
 }

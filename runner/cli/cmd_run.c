@@ -25,6 +25,8 @@ static void usage(FILE *f) {
         "  --list                print the case ids and kinds, run nothing\n"
         "  --dry-run             print each request (secrets redacted), send nothing\n"
         "  --shard I/N           run the I-th of N deterministic slices\n"
+        "  --run-id ID           the id shards of one run share (default: $CONFORM_RUN_ID,\n"
+        "                        else derived from specs, targets and selection)\n"
         "  --baseline FILE       accepted deviations: only new failures/errors fail\n"
         "  --reports DIR         where reports go (default: reports)\n"
         "  --no-reports          write no report files\n"
@@ -79,7 +81,7 @@ int cmd_run(int argc, char **argv) {
   cfm_error_t err;
   cfm_baseline *baseline = NULL;
   cfm_mock *mock = NULL;
-  const char *config = NULL, *baseline_path = NULL;
+  const char *config = NULL, *baseline_path = NULL, *run_id = getenv("CONFORM_RUN_ID");
   const char **targets = NULL;
   char private_dir[64] = "";
   int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0, no_pace = 0, ntargets = 0;
@@ -121,6 +123,13 @@ int cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--shard") && has_val) {
       if (cfm_shard_parse(argv[++i], &opt.shard_index, &opt.shard_count) != 0) {
         cfm_cli_error("--shard wants I/N with 1 <= I <= N, got '%s'", argv[i]);
+        rc = CFM_EXIT_USAGE;
+        goto out;
+      }
+    } else if (!strcmp(a, "--run-id") && has_val) {
+      run_id = argv[++i];
+      if (!*run_id || strlen(run_id) > 128) {
+        cfm_cli_error("--run-id wants 1 to 128 characters");
         rc = CFM_EXIT_USAGE;
         goto out;
       }
@@ -288,6 +297,10 @@ int cmd_run(int argc, char **argv) {
           res.wall_ms / 1000.0,
           res.wall_ms > 0 ? (double)res.requests * 1000.0 / res.wall_ms : 0.0);
   rc = run_status(&res, baseline, res.run_dir);
+  if (!private_dir[0] && res.run_dir[0] &&
+      cfm_cli_run_stamp(res.run_dir, &set, &cfg, &opt, mock != NULL,
+                        run_id && *run_id ? run_id : NULL, res.cases) != CFM_EXIT_OK)
+    rc = CFM_EXIT_INTERNAL;
 out:
   cfm_mock_stop(mock);
   cfm_baseline_free(baseline);
