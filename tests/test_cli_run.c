@@ -284,3 +284,51 @@ Test(cli_run, error_verdicts_fail_the_run) {
   cr_assert(strstr(out, "ended in error") != NULL, "%s", out);
   lserver_stop(&s);
 }
+
+/* A baseline entry accepts an error verdict of its case like a failure. */
+Test(cli_run, a_baseline_can_accept_errors) {
+  lserver s;
+  char base[64], bl[1 << 15], blpath[64];
+  size_t n;
+  char *p, *line;
+  cr_assert_eq(sh(CONFORM_BIN " run --list --vendor dingtalk-rooms"), 0);
+  n = (size_t)snprintf(bl, sizeof(bl), "{\"format\": \"conform-baseline/1\", \"entries\": [");
+  for (line = strtok_r(out, "\n", &p); line; line = strtok_r(NULL, "\n", &p)) {
+    line[strcspn(line, " ")] = '\0';
+    n += (size_t)snprintf(bl + n, sizeof(bl) - n, "%s{\"id\": \"%s\", \"vendor_code\": \"*\"}",
+                          bl[n - 1] == '[' ? "" : ", ", line);
+    cr_assert_lt(n, sizeof(bl));
+  }
+  snprintf(bl + n, sizeof(bl) - n, "]}");
+  snprintf(blpath, sizeof(blpath), "%s", write_tmp(bl)); /* write_tmp's buffer is reused */
+  lserver_start(&s, 1, base, sizeof(base));
+  cr_assert_eq(sh(CONFORM_BIN " run --no-reports --no-pace --concurrency 1 --config %s "
+                              "--baseline %s --target dingtalk-rooms=%s 2>&1",
+                  write_tmp("{\"targets\": {" DEMO_CREDS "}}"), blpath, base),
+               0, "%s", out);
+  lserver_stop(&s);
+}
+
+/* ---- pacing knobs ------------------------------------------------------------------- */
+
+Test(cli_run, max_rps_from_the_command_line_and_the_config) {
+  cr_assert_eq(sh(CONFORM_BIN " run --no-reports --max-rps 0 2>&1"), 2, "%s", out);
+  cr_assert_eq(sh(CONFORM_BIN " run --no-reports --max-rps fast 2>&1"), 2, "%s", out);
+  cr_assert_eq(
+      sh(CONFORM_BIN " run --no-reports --config %s 2>&1", write_tmp("{\"max_rps\": \"fast\"}")), 3,
+      "%s", out);
+  cr_assert(strstr(out, "#/max_rps") != NULL, "%s", out);
+  cr_assert_eq(sh(CONFORM_BIN
+                  " run --dry-run --filter 'dingtalk-rooms.delete_group.example*' "
+                  "--config %s --target dingtalk-rooms=http://127.0.0.1:9 2>&1 >/dev/null",
+                  write_tmp("{\"max_rps\": 3, \"targets\": {" DEMO_CREDS "}}")),
+               0, "%s", out);
+  cr_assert(strstr(out, "at most 3 requests/s over the run") != NULL, "%s", out);
+  cr_assert_eq(sh(CONFORM_BIN
+                  " run --dry-run --filter 'dingtalk-rooms.delete_group.example*' "
+                  "--max-rps 2.5 --config %s --target dingtalk-rooms=http://127.0.0.1:9 "
+                  "2>&1 >/dev/null",
+                  write_tmp("{\"max_rps\": 3, \"targets\": {" DEMO_CREDS "}}")),
+               0, "%s", out);
+  cr_assert(strstr(out, "at most 2.5 requests/s over the run") != NULL, "%s", out);
+}
