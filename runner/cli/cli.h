@@ -55,6 +55,13 @@ void cfm_cli_warn(const char *fmt, ...)
 #endif
     ;
 
+/* The directory of the shipped specs and the meta-schema: --specs-dir,
+ * $CONFORM_SPECS_DIR, or <dir of the executable>/../share/conform/specs
+ * (installed) or <dir>/share/conform/specs (a build tree).  Borrowed. */
+const char *cfm_cli_specs_dir(void);
+/* Sets it (--specs-dir), for the meta-schema too. */
+void cfm_cli_set_specs_dir(const char *dir);
+
 /* ---- conform run: checks before and after (cli_run_check.c) ---- */
 
 /* CFM_EXIT_OK when vendor is NULL or a vendor of set; else prints the

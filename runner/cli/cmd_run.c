@@ -18,6 +18,8 @@ static void usage(FILE *f) {
         "runs against it. With any URL, only the vendors with a URL run.\n\n"
         "  --target VENDOR=URL   run VENDOR against URL (replaces https://{host});\n"
         "                        overrides the config's base_url\n"
+        "  --specs-dir DIR       the shipped specs (default: $CONFORM_SPECS_DIR, else\n"
+        "                        <prefix>/share/conform/specs beside the binary)\n"
         "  --config FILE         targets, credentials (env/file), variables; docs/config.md\n"
         "  --filter GLOB         only cases whose id matches (e.g. 'agora-chat.*')\n"
         "  --exclude GLOB        leave out cases whose id matches\n"
@@ -108,6 +110,8 @@ int cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "--target") && has_val) {
       /* Applied after the config, which they override. */
       targets[ntargets++] = argv[++i];
+    } else if (!strcmp(a, "--specs-dir") && has_val) {
+      cfm_cli_set_specs_dir(argv[++i]);
     } else if (!strcmp(a, "--config") && has_val) {
       config = argv[++i];
     } else if (!strcmp(a, "--filter") && has_val) {
@@ -178,7 +182,7 @@ int cmd_run(int argc, char **argv) {
       nspecs++;
     }
   }
-  if (!nspecs && cfm_specset_add_path(&set, CONFORM_DEFAULT_SPECS, &err) != CFM_EOK) {
+  if (!nspecs && cfm_specset_add_path(&set, cfm_cli_specs_dir(), &err) != CFM_EOK) {
     cfm_cli_report_error(&err);
     rc = CFM_EXIT_SPEC;
     goto out;
