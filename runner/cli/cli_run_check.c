@@ -145,16 +145,18 @@ int cfm_cli_run_selects(const cfm_specset *set, const cfm_run_options *opt) {
   return CFM_EXIT_USAGE;
 }
 
-/* Adds every "${var.NAME}" of text to need (an object used as a set). */
-static void scan_vars(const char *text, json_t *need) {
+/* Adds to need (an object used as a set) the NAME of every open+"NAME}"
+ * in text: "${var." in case steps, "{" in a base URL template. */
+static void scan_names(const char *text, const char *open, json_t *need) {
   const char *p = text;
-  while ((p = strstr(p, "${var.")) != NULL) {
-    const char *e = strchr(p + 6, '}');
+  size_t ol = strlen(open);
+  while ((p = strstr(p, open)) != NULL) {
+    const char *e = strchr(p + ol, '}');
     char name[64];
     if (!e)
       break;
-    if ((size_t)(e - p - 6) < sizeof(name)) {
-      snprintf(name, sizeof(name), "%.*s", (int)(e - p - 6), p + 6);
+    if ((size_t)(e - p - ol) < sizeof(name)) {
+      snprintf(name, sizeof(name), "%.*s", (int)(e - p - ol), p + ol);
       json_object_set_new(need, name, json_true());
     }
     p = e + 1;
@@ -165,18 +167,7 @@ static void scan_vars(const char *text, json_t *need) {
 static void scan_base_url(const cfm_spec *spec, json_t *need) {
   const char *b =
       json_string_value(json_object_get(json_object_get(spec->root, "transport"), "base_url"));
-  const char *p = b && !strncmp(b, "https://{host}", 14) ? b + 14 : "";
-  while ((p = strchr(p, '{')) != NULL) {
-    const char *e = strchr(p, '}');
-    char name[64];
-    if (!e)
-      break;
-    if ((size_t)(e - p - 1) < sizeof(name)) {
-      snprintf(name, sizeof(name), "%.*s", (int)(e - p - 1), p + 1);
-      json_object_set_new(need, name, json_true());
-    }
-    p = e + 1;
-  }
+  scan_names(b && !strncmp(b, "https://{host}", 14) ? b + 14 : "", "{", need);
 }
 
 /* Appends "name" to a "missing" list. */
@@ -246,7 +237,7 @@ int cfm_cli_run_preflight(const cfm_specset *set, cfm_config *cfg, const cfm_run
       if (list.items[i].spec != spec || !selected(opt, &list.items[i]))
         continue;
       used = 1;
-      scan_vars(list.items[i].steps_json, need);
+      scan_names(list.items[i].steps_json, "${var.", need);
     }
     if (!used)
       continue;

@@ -517,48 +517,41 @@ static const char **string_array(const json_t *arr) {
   return names;
 }
 
+/* The first key of obj that is not in names, or NULL. */
+static const char *first_unknown(const json_t *obj, const char *const *names) {
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)obj, k, v) {
+    size_t i;
+    for (i = 0; names[i] && strcmp(names[i], k); i++)
+      ;
+    if (!names[i])
+      return k;
+  }
+  return NULL;
+}
+
 /* Checks the credential and variable names of t against spec. */
 static int check_target_names(const cfm_config *cfg, const cfm_target *t, const cfm_spec *spec,
                               cfm_error_t *err) {
   const json_t *auth = json_object_get(json_object_get(spec->root, "transport"), "auth");
   const char **creds = string_array(json_object_get(auth, "credentials"));
   const char **vars = keys_of(json_object_get(spec->root, "variables"));
-  const char *where = cfg->source ? cfg->source : "config", *k;
-  char ptr[CFM_ERROR_WHERE_LENGTH], base[CFM_ERROR_WHERE_LENGTH];
-  json_t *v;
-  int rc = CFM_EOK;
-  if (!creds || !vars) {
+  const char *where = cfg->source ? cfg->source : "config", *bad;
+  int rc = CFM_EOK, pass;
+  if (!creds || !vars)
     rc = cfm_error_set(err, CFM_ENOMEM, where, "", "out of memory");
-    goto out;
-  }
-  pointer_join(base, sizeof(base), "/targets", t->vendor);
-  json_object_foreach(t->credentials, k, v) {
-    size_t i;
-    int ok = 0;
-    for (i = 0; creds[i] && !ok; i++)
-      ok = !strcmp(creds[i], k);
-    if (ok)
+  for (pass = 0; pass < 2 && rc == CFM_EOK; pass++) {
+    const char *const *names = pass ? vars : creds;
+    const char *what = pass ? "variable" : "credential";
+    char base[CFM_ERROR_WHERE_LENGTH], sub[CFM_ERROR_WHERE_LENGTH], ptr[CFM_ERROR_WHERE_LENGTH];
+    if ((bad = first_unknown(pass ? t->variables : t->credentials, names)) == NULL)
       continue;
-    {
-      char sub[CFM_ERROR_WHERE_LENGTH];
-      pointer_join(sub, sizeof(sub), base, "credentials");
-      pointer_join(ptr, sizeof(ptr), sub, k);
-    }
-    rc = unknown_name(err, CFM_ECONFIG, where, ptr, "credential", k, creds);
-    goto out;
+    pointer_join(base, sizeof(base), "/targets", t->vendor);
+    pointer_join(sub, sizeof(sub), base, pass ? "variables" : "credentials");
+    pointer_join(ptr, sizeof(ptr), sub, bad);
+    rc = unknown_name(err, CFM_ECONFIG, where, ptr, what, bad, names);
   }
-  json_object_foreach(t->variables, k, v) {
-    if (json_object_get(json_object_get(spec->root, "variables"), k))
-      continue;
-    {
-      char sub[CFM_ERROR_WHERE_LENGTH];
-      pointer_join(sub, sizeof(sub), base, "variables");
-      pointer_join(ptr, sizeof(ptr), sub, k);
-    }
-    rc = unknown_name(err, CFM_ECONFIG, where, ptr, "variable", k, vars);
-    goto out;
-  }
-out:
   free(creds);
   free(vars);
   return rc;
