@@ -85,7 +85,7 @@ int cmd_run(int argc, char **argv) {
   cfm_mock *mock = NULL;
   const char *config = NULL, *baseline_path = NULL, *run_id = getenv("CONFORM_RUN_ID");
   const char **targets = NULL;
-  char private_dir[64] = "";
+  char private_dir[512] = "";
   int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0, no_pace = 0, ntargets = 0;
   double max_rps = 0;
   size_t t;
@@ -256,10 +256,11 @@ int cmd_run(int argc, char **argv) {
    * private directory, removed after. */
   if (!opt.reports_dir && !opt.list && !opt.dry_run) {
     const char *tmp = getenv("TMPDIR");
-    snprintf(private_dir, sizeof(private_dir), "%.40s/conform-run-XXXXXX",
+    snprintf(private_dir, sizeof(private_dir), "%.400s/conform-run-XXXXXX",
              tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(private_dir)) {
-      cfm_cli_error("cannot create a private report directory in '%.40s'", tmp ? tmp : "/tmp");
+      cfm_cli_error("cannot create a private report directory in '%.400s'",
+                    tmp && *tmp ? tmp : "/tmp");
       private_dir[0] = '\0';
       rc = CFM_EXIT_INTERNAL;
       goto out;
