@@ -8,24 +8,12 @@
 
 #include <jansson.h>
 
+#include "helper_cli.h"
+
 static char out[1 << 20];
 
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...) {
-  char cmd[2048];
-  va_list ap;
-  FILE *p;
-  size_t n;
-  int st;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof(cmd), fmt, ap);
-  va_end(ap);
-  p = popen(cmd, "r");
-  cr_assert_not_null(p);
-  n = fread(out, 1, sizeof(out) - 1, p);
-  out[n] = '\0';
-  st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+/* Runs a shell command; its stdout is in out. */
+#define sh(...) cfm_th_sh(out, sizeof(out), __VA_ARGS__)
 
 Test(cli, usage_errors_are_exit_2) {
   cr_assert_eq(sh(CONFORM_BIN " frobnicate 2>/dev/null"), 2);

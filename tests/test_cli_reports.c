@@ -62,8 +62,81 @@ Test(cli_reports, baseline_write_check_and_merge) {
                "a file that is not a baseline is exit 3");
   cr_assert_eq(run(CONFORM_BIN " baseline write --from /nonexistent 2>/dev/null"), 3);
   cr_assert_eq(run(CONFORM_BIN " baseline frobnicate 2>/dev/null"), 2);
-  /* Merging two runs with a failure: exit 1; no inputs: usage. */
+  /* Reports that do not say which shard of which run they are: refused;
+   * no inputs: usage. */
   snprintf(path, sizeof(path), "%s/a/report.json %s/b/report.json", dir, dir);
-  cr_assert_eq(run(CONFORM_BIN " merge --reports %s %s 2>/dev/null", dir, path), 1);
+  cr_assert_eq(run(CONFORM_BIN " merge --reports %s %s 2>/dev/null", dir, path), 3);
   cr_assert_eq(run(CONFORM_BIN " merge 2>/dev/null"), 2);
+}
+
+/* ---- merge refuses what it cannot merge truthfully ------------------------------------ */
+
+/* Writes run_id's report with the given (id, verdict) cases and stamps it
+ * as shard index/count of run "r1" against target url. */
+static void shard(const char *run_id, unsigned index, unsigned count, const char *url,
+                  const char *hash, const char *const *ids, const cfm_verdict *verdicts, size_t n,
+                  long expected) {
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_case_result r;
+  char path[600];
+  json_t *ss;
+  size_t i;
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = dir;
+  opt.run_id = run_id;
+  cr_assert_eq(cfm_report_open(&opt, &rep, NULL), CFM_EOK);
+  for (i = 0; i < n; i++) {
+    memset(&r, 0, sizeof(r));
+    r.id = (char *)ids[i];
+    r.vendor = "v";
+    r.operation = "op";
+    r.kind = "limit";
+    r.verdict = verdicts[i];
+    r.reason = "r";
+    r.vendor_code = verdicts[i] == CFM_VERDICT_FAIL ? "bad" : "";
+    cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  }
+  cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+  ss = json_pack("{s:s, s:i, s:i, s:{s:s}, s:s, s:s, s:I}", "run", "r1", "index", (int)index,
+                 "count", (int)count, "targets", "v", url, "spec_hash", hash, "selection", "all",
+                 "cases_expected", (json_int_t)(expected < 0 ? (long)n : expected));
+  snprintf(path, sizeof(path), "%s/%s/report.json", dir, run_id);
+  cr_assert_eq(cfm_report_stamp(path, ss, NULL), CFM_EOK);
+  json_decref(ss);
+}
+
+static int merge2(const char *a, const char *b) {
+  return run(CONFORM_BIN " merge --reports %s/merged %s/%s/report.json %s/%s/report.json 2>&1", dir,
+             dir, a, dir, b);
+}
+
+Test(cli_reports, merge_refuses_sets_that_would_lie) {
+  static const char *const ids1[] = {"v.op.a"}, *const ids2[] = {"v.op.b"};
+  static const cfm_verdict pass[] = {CFM_VERDICT_PASS}, fail[] = {CFM_VERDICT_FAIL};
+  snprintf(dir, sizeof(dir), "/tmp/conform-cli-merge-XXXXXX");
+  cr_assert_not_null(mkdtemp(dir));
+  shard("s1", 1, 2, "http://t", "h", ids1, pass, 1, -1);
+  shard("s2", 2, 2, "http://t", "h", ids2, fail, 1, -1);
+  /* a clean and a failing shard, in both orders: the failure counts */
+  cr_assert_eq(merge2("s1", "s2"), 1);
+  cr_assert_eq(merge2("s2", "s1"), 1);
+  /* a case in two shards is never resolved to the better verdict */
+  shard("dup", 2, 2, "http://t", "h", ids1, fail, 1, -1);
+  cr_assert_eq(merge2("s1", "dup"), 3);
+  cr_assert_eq(merge2("dup", "s1"), 3);
+  /* the same shard twice; a shard missing */
+  cr_assert_eq(merge2("s1", "s1"), 3);
+  cr_assert_eq(
+      run(CONFORM_BIN " merge --reports %s/merged %s/s1/report.json 2>/dev/null", dir, dir), 3);
+  /* shards of different targets, specs, or an incomplete one */
+  shard("t2", 2, 2, "http://other", "h", ids2, pass, 1, -1);
+  cr_assert_eq(merge2("s1", "t2"), 3);
+  shard("h2", 2, 2, "http://t", "other-hash", ids2, pass, 1, -1);
+  cr_assert_eq(merge2("s1", "h2"), 3);
+  shard("i2", 2, 2, "http://t", "h", ids2, pass, 1, 5);
+  cr_assert_eq(merge2("s1", "i2"), 3);
+  /* a clean complete set */
+  shard("p2", 2, 2, "http://t", "h", ids2, pass, 1, -1);
+  cr_assert_eq(merge2("p2", "s1"), 0);
 }

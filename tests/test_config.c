@@ -137,3 +137,106 @@ Test(config, redaction_terminates_and_never_leaves_a_secret) {
   cr_assert_str_eq(red, "GET /?usersig=");
   cfm_config_release(&cfg);
 }
+
+/* Every unknown key is an error naming its JSON pointer, with the closest
+ * known key as a suggestion. */
+Test(config, unknown_keys_name_the_pointer_and_a_suggestion) {
+  static const char *const cases[][3] = {
+      {"{\"targets\": {\"agora-chat\": {\"base-url\": \"http://h\"}}}",
+       "/targets/agora-chat/base-url", "'base_url'"},
+      {"{\"target\": {}}", "/target", "'targets'"},
+      {"{\"timeout\": 1}", "/timeout", "'timeout_ms'"},
+      {"{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": {\"envv\": \"X\"}}}}}",
+       "/targets/agora-chat/credentials/app_token/envv", "'env'"},
+      {"{\"targets\": {\"a/b\": {}}}", "/targets/a~1b", ""},
+  };
+  size_t i;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    cfm_config cfg;
+    cfm_error_t err;
+    cfm_config_init(&cfg);
+    cfm_error_init(&err);
+    cr_assert_eq(cfm_config_parse(&cfg, "c.json", cases[i][0], strlen(cases[i][0]), &err),
+                 CFM_ECONFIG, "%s", cases[i][0]);
+    cr_assert_str_eq(err.pointer, cases[i][1], "%s", cases[i][0]);
+    cr_assert(strstr(err.text, cases[i][2]) != NULL, "%s: %s", cases[i][0], err.text);
+    cfm_config_release(&cfg);
+  }
+}
+
+/* Vendor, credential and variable names are checked against the specs. */
+Test(config, names_are_checked_against_the_specs) {
+  static const char *const cases[][3] = {
+      {"{\"targets\": {\"agora\": {}}}", "/targets/agora", "'agora-chat'"},
+      {"{\"targets\": {\"agora-chat\": {\"credentials\": {\"token\": \"t\"}}}}",
+       "/targets/agora-chat/credentials/token", "'app_token'"},
+      {"{\"targets\": {\"tencent-im\": {\"variables\": {\"ownr\": \"u\"}}}}",
+       "/targets/tencent-im/variables/ownr", "'owner'"},
+  };
+  cfm_specset set = {0};
+  size_t i;
+  cr_assert_eq(cfm_specset_add_path(&set, CONFORM_SPECS_DIR, NULL), CFM_EOK);
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    cfm_config cfg;
+    cfm_error_t err;
+    cfm_config_init(&cfg);
+    cfm_error_init(&err);
+    cr_assert_eq(cfm_config_parse(&cfg, "c.json", cases[i][0], strlen(cases[i][0]), &err), CFM_EOK,
+                 "%s", err.text);
+    cr_assert_eq(cfm_config_check(&cfg, &set, &err), CFM_ECONFIG, "%s", cases[i][0]);
+    cr_assert_str_eq(err.where, "c.json");
+    cr_assert_str_eq(err.pointer, cases[i][1]);
+    cr_assert(strstr(err.text, cases[i][2]) != NULL, "%s", err.text);
+    cfm_config_release(&cfg);
+  }
+  {
+    cfm_config cfg;
+    cfm_error_t err;
+    cfm_config_init(&cfg);
+    cfm_error_init(&err);
+    cr_assert_eq(cfm_config_set_target_url(&cfg, "agora=http://h", &err), CFM_EOK);
+    cr_assert_eq(cfm_config_check(&cfg, &set, &err), CFM_EUSAGE);
+    cr_assert(strstr(err.text, "'agora-chat'") != NULL, "%s", err.text);
+    cfm_config_release(&cfg);
+  }
+  cfm_specset_release(&set);
+}
+
+/* --target wins over the config's base_url whichever comes first. */
+Test(config, command_line_target_wins_in_either_order) {
+  static const char text[] = "{\"targets\": {\"agora-chat\": {\"base_url\": \"http://cfg/\"}}}";
+  int order;
+  for (order = 0; order < 2; order++) {
+    cfm_config cfg;
+    const cfm_target *t;
+    cfm_config_init(&cfg);
+    if (order == 0)
+      cr_assert_eq(cfm_config_parse(&cfg, "c", text, sizeof(text) - 1, NULL), CFM_EOK);
+    cr_assert_eq(cfm_config_set_target_url(&cfg, "agora-chat=http://cli", NULL), CFM_EOK);
+    if (order == 1)
+      cr_assert_eq(cfm_config_parse(&cfg, "c", text, sizeof(text) - 1, NULL), CFM_EOK);
+    t = cfm_config_target(&cfg, "agora-chat");
+    cr_assert_str_eq(t->base_url, "http://cli");
+    cr_assert_str_eq(t->config_url, "http://cfg");
+    cr_assert(t->url_from_cli);
+    cfm_config_release(&cfg);
+  }
+}
+
+Test(config, credentials_in_a_url_are_refused) {
+  static const char text[] =
+      "{\"targets\": {\"agora-chat\": {\"base_url\": \"https://u:pw@h/x\"}}}";
+  cfm_config cfg;
+  cfm_error_t err;
+  cfm_config_init(&cfg);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_parse(&cfg, "c", text, sizeof(text) - 1, &err), CFM_ECONFIG);
+  cr_assert_str_eq(err.pointer, "/targets/agora-chat/base_url");
+  cr_assert(strstr(err.text, "pw") == NULL, "%s", err.text);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_set_target_url(&cfg, "agora-chat=http://u:pw@h", &err), CFM_EUSAGE);
+  cr_assert(strstr(err.text, "pw") == NULL, "%s", err.text);
+  /* an @ after the authority is not userinfo */
+  cr_assert_eq(cfm_config_set_target_url(&cfg, "agora-chat=http://h/a@b", NULL), CFM_EOK);
+  cfm_config_release(&cfg);
+}

@@ -225,7 +225,17 @@ Test(report, shard_partitions_keys) {
   cr_assert(cfm_shard_selects("anything", 1, 1));
 }
 
-Test(report, merge_deduplicates_and_recounts) {
+/* Marks a report as shard index/count of one run (what conform run does). */
+static void stamp(const char *path, int index, int count) {
+  json_t *ss =
+      json_pack("{s:s, s:i, s:i, s:{}, s:s, s:s, s:i}", "run", "r", "index", index, "count", count,
+                "targets", "spec_hash", "h", "selection", "all", "cases_expected", 4);
+  cr_assert_eq(cfm_report_stamp(path, ss, NULL), CFM_EOK);
+  json_decref(ss);
+}
+
+/* A case id in two shards is refused, never resolved to one verdict. */
+Test(report, merge_refuses_overlapping_shards) {
   cfm_report_summary a, b, m;
   char p1[512], p2[512], path[600];
   const char *inputs[2];
@@ -236,11 +246,17 @@ Test(report, merge_deduplicates_and_recounts) {
   write_run("run-2", 1, &b);
   snprintf(p1, sizeof(p1), "%s/run-1/report.json", tmpdir);
   snprintf(p2, sizeof(p2), "%s/run-2/report.json", tmpdir);
+  stamp(p1, 1, 2);
+  stamp(p2, 2, 2);
   inputs[0] = p1;
   inputs[1] = p2;
   cfm_error_init(&err);
-  cr_assert_eq(cfm_report_merge(inputs, 2, tmpdir, &m, &err), CFM_EOK, "%s", err.text);
-  /* Same case ids in both: each counted once. */
+  cr_assert_eq(cfm_report_merge(inputs, 2, tmpdir, &m, &err), CFM_ECONFIG);
+  cr_assert(strstr(err.text, "overlap") != NULL, "%s", err.text);
+  /* One shard of one: merged, every case counted once. */
+  stamp(p1, 1, 1);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_report_merge(inputs, 1, tmpdir, &m, &err), CFM_EOK, "%s", err.text);
   cr_assert_eq(m.counts[CFM_VERDICT_PASS] + m.counts[CFM_VERDICT_FAIL] +
                    m.counts[CFM_VERDICT_WARN] + m.counts[CFM_VERDICT_ERROR],
                4);
@@ -274,6 +290,7 @@ Test(report, merge_honours_baselined_only_on_failures) {
   }
   cr_assert_eq(json_dump_file(rep, p1, 0), 0);
   json_decref(rep);
+  stamp(p1, 1, 1);
   inputs[0] = p1;
   cfm_error_init(&err);
   cr_assert_eq(cfm_report_merge(inputs, 1, tmpdir, &m, &err), CFM_EOK, "%s", err.text);

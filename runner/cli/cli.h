@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "conform/error.h"
+#include "conform/runner.h"
 
 /* Exit codes; docs/cli.md and README.md list them for users. */
 enum cfm_exit {
@@ -17,7 +18,10 @@ enum cfm_exit {
   CFM_EXIT_USAGE = 2,       /* bad command line */
   CFM_EXIT_SPEC = 3,        /* invalid spec, config or baseline */
   CFM_EXIT_UNREACHABLE = 4, /* the target could not be reached */
-  CFM_EXIT_INTERNAL = 5     /* internal error (out of memory, bug) */
+  CFM_EXIT_INTERNAL = 5,    /* internal error (out of memory, bug) */
+  CFM_EXIT_INCOMPLETE = 6   /* the run did not test what it was asked to: error verdicts
+                               not accepted by the baseline, or a vendor whose every
+                               case was skipped for throttling */
 };
 
 typedef int (*cfm_cmd_fn)(int argc, char **argv);
@@ -50,6 +54,52 @@ void cfm_cli_warn(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+
+/* The directory of the shipped specs and the meta-schema: --specs-dir,
+ * $CONFORM_SPECS_DIR, or <dir of the executable>/../share/conform/specs
+ * (installed) or <dir>/share/conform/specs (a build tree).  Borrowed. */
+const char *cfm_cli_specs_dir(void);
+/* Sets it (--specs-dir), for the meta-schema too. */
+void cfm_cli_set_specs_dir(const char *dir);
+
+/* ---- conform run: checks before and after (cli_run_check.c) ---- */
+
+/* CFM_EXIT_OK when vendor is NULL or a vendor of set; else prints the
+ * error (with a "did you mean") and returns CFM_EXIT_USAGE. */
+int cfm_cli_run_vendor_known(const cfm_specset *set, const char *vendor);
+/* Keeps in set only the specs of vendors cfg gives a URL (frees the
+ * others) and says which were left out; vendor (may be NULL) must have one.
+ * Returns CFM_EXIT_OK or CFM_EXIT_SPEC (printed). */
+int cfm_cli_run_restrict(cfm_specset *set, const cfm_config *cfg, const char *vendor);
+/* CFM_EXIT_OK when opt selects at least one case of set; else prints why
+ * and returns CFM_EXIT_USAGE (selectors match nothing) or CFM_EXIT_SPEC. */
+int cfm_cli_run_selects(const cfm_specset *set, const cfm_run_options *opt);
+/* Before the first request: every vendor of a selected case has a target,
+ * every credential its auth needs and every variable its cases use is
+ * configured or (variables) defaulted by the spec.  Unless mock, prints a
+ * header: each target, where its URL came from, the variables in use and
+ * where each came from.  Returns CFM_EXIT_OK or CFM_EXIT_SPEC (printed,
+ * naming everything missing). */
+int cfm_cli_run_preflight(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
+                          int mock);
+
+typedef struct cfm_cli_run_outcome {
+  size_t open_errors;       /* error verdicts the baseline does not accept */
+  char first_error[256];    /* "<id>: <reason>" of the first one */
+  size_t throttled_vendors; /* vendors whose every case was skipped as throttled */
+  char throttled[256];      /* their names, quoted, comma-separated */
+} cfm_cli_run_outcome;
+/* Reads a run's report.json.  Returns 0 (o filled) or -1 (printed). */
+int cfm_cli_run_verdicts(const char *report_json, const cfm_baseline *baseline,
+                         cfm_cli_run_outcome *o);
+/* Records in <run_dir>/report.json which run and shard it is (run_id, or
+ * CONFORM_RUN_ID's caller-resolved value; NULL = derived from the specs,
+ * targets and selection), the targets and a hash of the specs, for
+ * 'conform merge'.  Returns CFM_EXIT_OK or CFM_EXIT_INTERNAL (printed). */
+int cfm_cli_run_stamp(const char *run_dir, const cfm_specset *set, cfm_config *cfg,
+                      const cfm_run_options *opt, int mock, const char *run_id, size_t cases);
+/* Removes a directory tree (a private report directory).  Returns 0 or -1. */
+int cfm_cli_remove_tree(const char *dir);
 
 int cmd_baseline(int argc, char **argv);
 int cmd_export(int argc, char **argv);

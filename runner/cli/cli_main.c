@@ -1,8 +1,14 @@
 #include "cli.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conform/spec.h"
 
 /* Sorted by name; cfm_cli_main relies on it only for the help listing. */
 const struct cfm_cmd cfm_commands[] = {
@@ -53,15 +59,83 @@ void cfm_cli_warn(const char *fmt, ...) {
   va_end(ap);
 }
 
+/* ---- where the shipped specs are ----------------------------------------------- */
+
+static char specs_dir[PATH_MAX];
+
+static int has_schema(const char *dir) {
+  char path[PATH_MAX + 64];
+  struct stat st;
+  size_t n = strlen(dir);
+  if (n >= PATH_MAX)
+    return 0;
+  memcpy(path, dir, n);
+  memcpy(path + n, "/spec.schema.json", sizeof("/spec.schema.json"));
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void cfm_cli_set_specs_dir(const char *dir) {
+  size_t n = strlen(dir);
+  if (n >= sizeof(specs_dir))
+    n = sizeof(specs_dir) - 1;
+  memcpy(specs_dir, dir, n);
+  specs_dir[n] = '\0';
+  cfm_spec_set_schema_dir(specs_dir);
+}
+
+/* $CONFORM_SPECS_DIR, else beside the executable: <prefix>/bin/conform finds
+ * <prefix>/share/conform/specs; a build tree has share/conform/specs beside
+ * its binaries (a link to the source specs, made by CMake).  Never a path
+ * compiled into the binary: an installed copy must not read the tree it
+ * was built from. */
+static void find_specs_dir(void) {
+  static const char *const rel[] = {"/../share/conform/specs", "/share/conform/specs"};
+  const char *env = getenv("CONFORM_SPECS_DIR");
+  char exe[PATH_MAX], cand[PATH_MAX + 32];
+  ssize_t n;
+  size_t i;
+  if (env && *env) {
+    cfm_cli_set_specs_dir(env);
+    return;
+  }
+  n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n <= 0) {
+    cfm_cli_set_specs_dir("share/conform/specs");
+    return;
+  }
+  exe[n] = '\0';
+  if (strrchr(exe, '/'))
+    *strrchr(exe, '/') = '\0';
+  for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+    snprintf(cand, sizeof(cand), "%s%s", exe, rel[i]);
+    if (has_schema(cand)) {
+      cfm_cli_set_specs_dir(cand);
+      return;
+    }
+  }
+  /* Not found: name the installed layout in the error a command prints. */
+  snprintf(cand, sizeof(cand), "%s%s", exe, rel[0]);
+  cfm_cli_set_specs_dir(cand);
+}
+
+const char *cfm_cli_specs_dir(void) {
+  if (!specs_dir[0])
+    find_specs_dir();
+  return specs_dir;
+}
+
 static void usage(FILE *f) {
   const struct cfm_cmd *c;
-  fputs("usage: conform <command> [options]\n"
+  fputs("usage: conform [--specs-dir DIR] <command> [options]\n"
         "       conform --help | --version\n\ncommands:\n",
         f);
   for (c = cfm_commands; c->name; c++)
     fprintf(f, "  %-10s %s\n", c->name, c->summary);
   fputs("\nexit codes: 0 ok, 1 contract failures, 2 usage, 3 invalid spec/config,\n"
         "            4 target unreachable, 5 internal error\n"
+        "            6 run incomplete (errors, or a vendor entirely throttled)\n"
+        "the shipped specs: --specs-dir DIR, $CONFORM_SPECS_DIR, else\n"
+        "<prefix>/share/conform/specs beside <prefix>/bin/conform.\n"
         "run 'conform help <command>' for a command's options.\n",
         f);
 }
@@ -89,6 +163,14 @@ int cmd_version(int argc, char **argv) {
 
 int cfm_cli_main(int argc, char **argv) {
   const struct cfm_cmd *c;
+  specs_dir[0] = '\0';
+  find_specs_dir();
+  if (argc >= 3 && !strcmp(argv[1], "--specs-dir")) {
+    cfm_cli_set_specs_dir(argv[2]);
+    argv[2] = argv[0];
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 2) {
     usage(stderr);
     return CFM_EXIT_USAGE;

@@ -8,7 +8,7 @@
 #include "conform/spec.h"
 
 static void usage(FILE *f) {
-  fputs("usage: conform lint [--json] [SPEC|DIR...]\n\n"
+  fputs("usage: conform lint [--json] [--specs-dir DIR] [SPEC|DIR...]\n\n"
         "Checks each spec against specs/spec.schema.json and the rules in\n"
         "specs/README.md (path parameters, patterns compile, limits consistent,\n"
         "provenance present, references resolve, examples fit the schemas).\n"
@@ -29,6 +29,8 @@ int cmd_lint(int argc, char **argv) {
       return CFM_EXIT_OK;
     } else if (!strcmp(argv[i], "--json")) {
       json = 1;
+    } else if (!strcmp(argv[i], "--specs-dir") && i + 1 < argc) {
+      cfm_cli_set_specs_dir(argv[++i]);
     } else if (argv[i][0] == '-') {
       cfm_cli_error("lint: unknown option '%s'", argv[i]);
       return CFM_EXIT_USAGE;
@@ -43,7 +45,7 @@ int cmd_lint(int argc, char **argv) {
   }
   if (!paths) {
     cfm_error_init(&err);
-    if (cfm_specset_add_path(&set, CONFORM_DEFAULT_SPECS, &err) != CFM_EOK) {
+    if (cfm_specset_add_path(&set, cfm_cli_specs_dir(), &err) != CFM_EOK) {
       cfm_cli_report_error(&err);
       rc = CFM_EXIT_SPEC;
     }

@@ -9,10 +9,12 @@
 
 static void usage(FILE *f) {
   fputs("usage: conform merge [--reports DIR] REPORT.json...\n\n"
-        "Merges the report.json of several shards (conform run --shard I/N) into\n"
-        "one run under DIR (default: reports), writing every format again.\n"
-        "Exit 1 when the merged run has failures or errors not accepted by a\n"
-        "baseline, 0 otherwise.\n",
+        "Merges the report.json of every shard of one run (conform run --shard I/N)\n"
+        "into one run under DIR (default: reports), writing every format again.\n"
+        "Refused (exit 3): reports of different runs (run id, shard count, targets,\n"
+        "spec hash, selection), a shard given twice or missing, an incomplete shard,\n"
+        "a case id in two shards. Exit 1 when the merged run has failures not\n"
+        "accepted by a baseline, 6 when it has errors, 0 otherwise.\n",
         f);
 }
 
@@ -55,7 +57,7 @@ int cmd_merge(int argc, char **argv) {
     return rc == CFM_ENOMEM || rc == CFM_EIO ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
   }
   fprintf(stderr, "conform: merged %zu reports into '%s'\n", n, sum.run_dir);
-  return sum.counts[CFM_VERDICT_FAIL] + sum.counts[CFM_VERDICT_ERROR] > sum.baselined
-             ? CFM_EXIT_FAIL
-             : CFM_EXIT_OK;
+  if (sum.counts[CFM_VERDICT_FAIL] > sum.baselined)
+    return CFM_EXIT_FAIL;
+  return sum.counts[CFM_VERDICT_ERROR] ? CFM_EXIT_INCOMPLETE : CFM_EXIT_OK;
 }

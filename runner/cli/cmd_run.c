@@ -15,8 +15,11 @@ static void usage(FILE *f) {
         "Runs every documented statement of the specs (default: the shipped specs)\n"
         "as contract cases. With no target URL (no --target, no base_url in the\n"
         "config), an embedded mock is started on a loopback port and every vendor\n"
-        "runs against it.\n\n"
-        "  --target VENDOR=URL   run VENDOR against URL (replaces https://{host})\n"
+        "runs against it. With any URL, only the vendors with a URL run.\n\n"
+        "  --target VENDOR=URL   run VENDOR against URL (replaces https://{host});\n"
+        "                        overrides the config's base_url\n"
+        "  --specs-dir DIR       the shipped specs (default: $CONFORM_SPECS_DIR, else\n"
+        "                        <prefix>/share/conform/specs beside the binary)\n"
         "  --config FILE         targets, credentials (env/file), variables; docs/config.md\n"
         "  --filter GLOB         only cases whose id matches (e.g. 'agora-chat.*')\n"
         "  --exclude GLOB        leave out cases whose id matches\n"
@@ -24,21 +27,52 @@ static void usage(FILE *f) {
         "  --list                print the case ids and kinds, run nothing\n"
         "  --dry-run             print each request (secrets redacted), send nothing\n"
         "  --shard I/N           run the I-th of N deterministic slices\n"
-        "  --baseline FILE       accepted deviations: only new failures fail\n"
+        "  --run-id ID           the id shards of one run share (default: $CONFORM_RUN_ID,\n"
+        "                        else derived from specs, targets and selection)\n"
+        "  --baseline FILE       accepted deviations: only new failures/errors fail\n"
         "  --reports DIR         where reports go (default: reports)\n"
         "  --no-reports          write no report files\n"
         "  --no-pace             ignore documented rate limits (mocks and test rigs only)\n"
+        "  --max-rps N           at most N requests/s over the whole run (paced targets)\n"
         "  --concurrency N       parallel requests (default 8)\n"
         "  --timeout MS          per request (default 10000)\n"
         "  --repeat N            run the case set N times (benchmarks)\n\n"
-        "Exit: 0 no failure, 1 failures, 2 usage, 3 bad spec/config/baseline,\n"
-        "      4 a target unreachable, 5 internal error.\n",
+        "Exit: 0 no failure, 1 failures, 2 usage (also: nothing selected), 3 bad\n"
+        "      spec/config/baseline or a missing credential/variable, 4 a target\n"
+        "      unreachable, 5 internal error, 6 incomplete (errors, or a vendor\n"
+        "      entirely throttled). docs/cli.md has the details.\n",
         f);
 }
 
 static void on_signal(int sig) {
   (void)sig;
   cfm_run_interrupt();
+}
+
+/* The exit status a finished run earns (docs/cli.md "Exit status"). */
+static int run_status(const cfm_run_result *res, const cfm_baseline *baseline, const char *dir) {
+  cfm_cli_run_outcome o;
+  char path[600];
+  int rc = CFM_EXIT_OK;
+  memset(&o, 0, sizeof(o));
+  snprintf(path, sizeof(path), "%s/report.json", dir);
+  if (cfm_cli_run_verdicts(path, baseline, &o) != 0)
+    return CFM_EXIT_INTERNAL;
+  if (o.throttled_vendors)
+    cfm_cli_error("every case of %s was skipped as throttled: nothing was tested there "
+                  "(lower --concurrency or --max-rps, or wait for the quota)",
+                  o.throttled);
+  if (o.open_errors)
+    cfm_cli_error("%zu case(s) ended in error (the runner could not complete them), "
+                  "e.g. %s",
+                  o.open_errors, o.first_error);
+  if (res->unreachable_targets)
+    rc = CFM_EXIT_UNREACHABLE;
+  else if (res->counts[CFM_VERDICT_FAIL] > res->baselined)
+    rc = CFM_EXIT_FAIL;
+  else if (o.open_errors || o.throttled_vendors)
+    rc = CFM_EXIT_INCOMPLETE;
+  return rc;
 }
 
 int cmd_run(int argc, char **argv) {
@@ -49,8 +83,12 @@ int cmd_run(int argc, char **argv) {
   cfm_error_t err;
   cfm_baseline *baseline = NULL;
   cfm_mock *mock = NULL;
-  const char *config = NULL, *baseline_path = NULL;
-  int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0, no_pace = 0;
+  const char *config = NULL, *baseline_path = NULL, *run_id = getenv("CONFORM_RUN_ID");
+  const char **targets = NULL;
+  char private_dir[512] = "";
+  int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0, no_pace = 0, ntargets = 0;
+  double max_rps = 0;
+  size_t t;
   cfm_config_init(&cfg);
   memset(&opt, 0, sizeof(opt));
   opt.reports_dir = "reports";
@@ -58,6 +96,11 @@ int cmd_run(int argc, char **argv) {
   opt.term = stderr;
   opt.term_is_tty = isatty(2);
   cfm_error_init(&err);
+  targets = calloc((size_t)argc + 1, sizeof(*targets));
+  if (!targets) {
+    rc = CFM_EXIT_INTERNAL;
+    goto out;
+  }
   for (i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has_val = i + 1 < argc;
@@ -65,12 +108,10 @@ int cmd_run(int argc, char **argv) {
       usage(stdout);
       goto out;
     } else if (!strcmp(a, "--target") && has_val) {
-      if (cfm_config_set_target_url(&cfg, argv[++i], &err) != CFM_EOK) {
-        cfm_cli_error("%s", err.text);
-        rc = CFM_EXIT_USAGE;
-        goto out;
-      }
-      have_target = 1;
+      /* Applied after the config, which they override. */
+      targets[ntargets++] = argv[++i];
+    } else if (!strcmp(a, "--specs-dir") && has_val) {
+      cfm_cli_set_specs_dir(argv[++i]);
     } else if (!strcmp(a, "--config") && has_val) {
       config = argv[++i];
     } else if (!strcmp(a, "--filter") && has_val) {
@@ -89,6 +130,13 @@ int cmd_run(int argc, char **argv) {
         rc = CFM_EXIT_USAGE;
         goto out;
       }
+    } else if (!strcmp(a, "--run-id") && has_val) {
+      run_id = argv[++i];
+      if (!*run_id || strlen(run_id) > 128) {
+        cfm_cli_error("--run-id wants 1 to 128 characters");
+        rc = CFM_EXIT_USAGE;
+        goto out;
+      }
     } else if (!strcmp(a, "--baseline") && has_val) {
       baseline_path = argv[++i];
     } else if (!strcmp(a, "--reports") && has_val) {
@@ -97,6 +145,14 @@ int cmd_run(int argc, char **argv) {
       no_pace = 1;
     } else if (!strcmp(a, "--no-reports")) {
       opt.reports_dir = NULL;
+    } else if (!strcmp(a, "--max-rps") && has_val) {
+      char *end;
+      max_rps = strtod(argv[++i], &end);
+      if (*end || end == argv[i] || !(max_rps > 0 && max_rps <= CFM_MAX_RPS_LIMIT)) {
+        cfm_cli_error("--max-rps wants a number in (0,%d], got '%s'", CFM_MAX_RPS_LIMIT, argv[i]);
+        rc = CFM_EXIT_USAGE;
+        goto out;
+      }
     } else if ((!strcmp(a, "--concurrency") || !strcmp(a, "--timeout") || !strcmp(a, "--repeat")) &&
                has_val) {
       char *end;
@@ -126,22 +182,48 @@ int cmd_run(int argc, char **argv) {
       nspecs++;
     }
   }
-  if (!nspecs && cfm_specset_add_path(&set, CONFORM_DEFAULT_SPECS, &err) != CFM_EOK) {
+  if (!nspecs && cfm_specset_add_path(&set, cfm_cli_specs_dir(), &err) != CFM_EOK) {
     cfm_cli_report_error(&err);
     rc = CFM_EXIT_SPEC;
     goto out;
   }
-  if (config) {
-    if (cfm_config_load(&cfg, config, &err) != CFM_EOK) {
-      cfm_cli_report_error(&err);
-      rc = CFM_EXIT_SPEC;
+  if (set.count == 0) {
+    cfm_cli_error("no spec to run: the paths given hold no *.json spec");
+    rc = CFM_EXIT_SPEC;
+    goto out;
+  }
+  if (config && cfm_config_load(&cfg, config, &err) != CFM_EOK) {
+    rc = cfm_cli_input_failure(&err);
+    goto out;
+  }
+  for (i = 0; i < ntargets; i++) {
+    cfm_error_init(&err);
+    if (cfm_config_set_target_url(&cfg, targets[i], &err) != CFM_EOK) {
+      cfm_cli_error("%s", err.text);
+      rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_USAGE;
       goto out;
     }
-    /* A config that names no URL only tunes the run: the embedded mock
-     * still serves it. */
-    for (size_t t = 0; t < cfg.count; t++)
-      have_target |= cfg.targets[t].base_url != NULL;
   }
+  cfm_error_init(&err);
+  if (cfm_config_check(&cfg, &set, &err) != CFM_EOK) {
+    cfm_cli_report_error(&err);
+    rc = err.code == CFM_EUSAGE   ? CFM_EXIT_USAGE
+         : err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL
+                                  : CFM_EXIT_SPEC;
+    goto out;
+  }
+  if (max_rps > 0)
+    cfg.global_rate_per_s = max_rps;
+  opt.max_rps = cfg.global_rate_per_s > 0 ? cfg.global_rate_per_s : 0;
+  /* Any URL, in the config or on the command line, means real targets:
+   * never the embedded mock, and only the vendors that have one. */
+  for (t = 0; t < cfg.count; t++)
+    have_target |= cfg.targets[t].base_url != NULL;
+  if ((rc = cfm_cli_run_vendor_known(&set, opt.vendor)) != CFM_EXIT_OK ||
+      (rc = cfm_cli_run_selects(&set, &opt)) != CFM_EXIT_OK)
+    goto out;
+  if (have_target && (rc = cfm_cli_run_restrict(&set, &cfg, opt.vendor)) != CFM_EXIT_OK)
+    goto out;
   if (baseline_path) {
     if (cfm_baseline_load(baseline_path, &baseline, &err) != CFM_EOK) {
       cfm_cli_report_error(&err);
@@ -165,6 +247,27 @@ int cmd_run(int argc, char **argv) {
   } else {
     opt.pace = !no_pace;
   }
+  if (!opt.list && (rc = cfm_cli_run_preflight(&set, &cfg, &opt, mock != NULL)) != CFM_EXIT_OK)
+    goto out;
+  if (opt.max_rps > 0 && !opt.list)
+    fprintf(stderr, "conform: at most %g requests/s over the run%s\n", opt.max_rps,
+            opt.pace ? "" : " (not applied: the embedded mock or --no-pace)");
+  /* The exit status needs every verdict: without --reports they go to a
+   * private directory, removed after. */
+  if (!opt.reports_dir && !opt.list && !opt.dry_run) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(private_dir, sizeof(private_dir), "%.400s/conform-run-XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(private_dir)) {
+      cfm_cli_error("cannot create a private report directory in '%.400s'",
+                    tmp && *tmp ? tmp : "/tmp");
+      private_dir[0] = '\0';
+      rc = CFM_EXIT_INTERNAL;
+      goto out;
+    }
+    opt.reports_dir = private_dir;
+    opt.term = NULL;
+  }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   if (cfm_run(&set, &cfg, &opt, &res, &err) != CFM_EOK) {
@@ -181,13 +284,16 @@ int cmd_run(int argc, char **argv) {
     cfm_baseline_free(baseline);
     cfm_specset_release(&set);
     cfm_config_release(&cfg);
+    if (private_dir[0])
+      cfm_cli_remove_tree(private_dir);
+    free(targets);
     fprintf(stderr, "conform: interrupted; created resources were deleted\n");
     raise(SIGINT);
     return CFM_EXIT_INTERNAL;
   }
   if (opt.list || opt.dry_run)
     goto out;
-  if (!opt.reports_dir)
+  if (private_dir[0])
     fprintf(stderr, "conform: %zu cases: %zu pass, %zu warn, %zu skip, %zu fail, %zu error\n",
             res.cases, res.counts[CFM_VERDICT_PASS], res.counts[CFM_VERDICT_WARN],
             res.counts[CFM_VERDICT_SKIP], res.counts[CFM_VERDICT_FAIL],
@@ -195,14 +301,18 @@ int cmd_run(int argc, char **argv) {
   fprintf(stderr, "conform: %zu requests in %.3f s (%.0f requests/s)\n", res.requests,
           res.wall_ms / 1000.0,
           res.wall_ms > 0 ? (double)res.requests * 1000.0 / res.wall_ms : 0.0);
-  if (res.unreachable_targets)
-    rc = CFM_EXIT_UNREACHABLE;
-  else if (res.counts[CFM_VERDICT_FAIL] > res.baselined)
-    rc = CFM_EXIT_FAIL;
+  rc = run_status(&res, baseline, res.run_dir);
+  if (!private_dir[0] && res.run_dir[0] &&
+      cfm_cli_run_stamp(res.run_dir, &set, &cfg, &opt, mock != NULL,
+                        run_id && *run_id ? run_id : NULL, res.cases) != CFM_EXIT_OK)
+    rc = CFM_EXIT_INTERNAL;
 out:
   cfm_mock_stop(mock);
   cfm_baseline_free(baseline);
   cfm_specset_release(&set);
   cfm_config_release(&cfg);
+  if (private_dir[0] && cfm_cli_remove_tree(private_dir) != 0)
+    cfm_cli_warn("cannot remove the private report directory '%s'", private_dir);
+  free(targets);
   return rc;
 }

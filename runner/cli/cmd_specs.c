@@ -8,7 +8,7 @@
 #include "conform/spec.h"
 
 static void usage(FILE *f) {
-  fputs("usage: conform specs [--json] [SPEC|DIR...]\n\n"
+  fputs("usage: conform specs [--json] [--specs-dir DIR] [SPEC|DIR...]\n\n"
         "Lists each vendor's operations (seed or fixture) with their parameters,\n"
         "limits, error rows and examples, then the totals. Default: the shipped specs.\n",
         f);
@@ -35,6 +35,8 @@ int cmd_specs(int argc, char **argv) {
       return CFM_EXIT_OK;
     } else if (!strcmp(argv[i], "--json")) {
       as_json = 1;
+    } else if (!strcmp(argv[i], "--specs-dir") && i + 1 < argc) {
+      cfm_cli_set_specs_dir(argv[++i]);
     } else if (argv[i][0] == '-') {
       cfm_cli_error("specs: unknown option '%s'", argv[i]);
       json_decref(out);
@@ -50,7 +52,7 @@ int cmd_specs(int argc, char **argv) {
     }
   }
   cfm_error_init(&err);
-  if (!paths && cfm_specset_add_path(&set, CONFORM_DEFAULT_SPECS, &err) != CFM_EOK) {
+  if (!paths && cfm_specset_add_path(&set, cfm_cli_specs_dir(), &err) != CFM_EOK) {
     cfm_cli_report_error(&err);
     rc = CFM_EXIT_SPEC;
     goto done;

@@ -3,6 +3,7 @@
 #include "conform/report.h"
 #include "report_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,10 +30,89 @@ static int check_report(const json_t *rep, const char *path, cfm_error_t *err) {
   return CFM_EOK;
 }
 
+/* ---- the shard set a report belongs to ---------------------------------------- */
+
+int cfm_report_stamp(const char *report_json, const json_t *shard_set, cfm_error_t *err) {
+  json_t *r = cfm_json_load_file(report_json, REPORT_MAX_BYTES, err);
+  char tmp[1024];
+  FILE *f;
+  int rc = CFM_EOK;
+  if (!r)
+    return CFM_EIO;
+  if (snprintf(tmp, sizeof(tmp), "%s.tmp", report_json) >= (int)sizeof(tmp)) {
+    json_decref(r);
+    return cfm_error_set(err, CFM_EIO, report_json, "", "path too long");
+  }
+  if (json_object_set(r, "shard_set", (json_t *)shard_set)) {
+    json_decref(r);
+    return cfm_error_set(err, CFM_ENOMEM, report_json, "", "out of memory");
+  }
+  /* Written beside it and renamed: a reader sees the old or the new file. */
+  f = fopen(tmp, "w");
+  if (!f || json_dumpf(r, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 || fflush(f) != 0)
+    rc = cfm_error_set(err, CFM_EIO, tmp, "", "cannot write");
+  if (f && fclose(f) != 0 && rc == CFM_EOK)
+    rc = cfm_error_set(err, CFM_EIO, tmp, "", "cannot write");
+  if (rc == CFM_EOK && rename(tmp, report_json) != 0)
+    rc = cfm_error_set(err, CFM_EIO, report_json, "", "cannot replace");
+  if (rc != CFM_EOK)
+    remove(tmp);
+  json_decref(r);
+  return rc;
+}
+
+/* What every shard of one run must agree on. */
+static const char *const set_keys[] = {"run", "count", "targets", "spec_hash", "selection"};
+
+/* Checks the shard_set of report r (from path, the i-th input) against the
+ * first input's (*first, set here when NULL) and marks its index in seen
+ * (count entries, allocated with the first).  */
+static int check_shard(const json_t *r, const char *path, json_t **first, unsigned char **seen,
+                       cfm_error_t *err) {
+  const json_t *ss = json_object_get(r, "shard_set");
+  json_int_t idx = json_integer_value(json_object_get(ss, "index"));
+  json_int_t cnt = json_integer_value(json_object_get(ss, "count"));
+  json_int_t expected = json_integer_value(json_object_get(ss, "cases_expected"));
+  size_t i;
+  if (!json_is_object(ss) || !json_is_string(json_object_get(ss, "run")) || cnt < 1 ||
+      cnt > 100000 || idx < 1 || idx > cnt ||
+      !json_is_integer(json_object_get(ss, "cases_expected")))
+    return cfm_error_set(
+        err, CFM_ECONFIG, path, "/shard_set",
+        "not a shard report of 'conform run' (no run id, shard I/N, target set and "
+        "spec hash; a merged report cannot be merged again)");
+  if (json_array_size(json_object_get(r, "cases")) != (size_t)expected)
+    return cfm_error_set(err, CFM_ECONFIG, path, "/cases",
+                         "incomplete shard %d/%d: %zu of %d cases (an interrupted run?)", (int)idx,
+                         (int)cnt, json_array_size(json_object_get(r, "cases")), (int)expected);
+  if (!*first) {
+    *first = json_incref((json_t *)ss);
+    *seen = calloc((size_t)cnt + 1, 1);
+    if (!*seen)
+      return cfm_error_set(err, CFM_ENOMEM, "merge", "", "out of memory");
+  }
+  for (i = 0; i < sizeof(set_keys) / sizeof(set_keys[0]); i++) {
+    if (!json_equal(json_object_get(ss, set_keys[i]), json_object_get(*first, set_keys[i]))) {
+      char ptr[64];
+      snprintf(ptr, sizeof(ptr), "/shard_set/%s", set_keys[i]);
+      return cfm_error_set(err, CFM_ECONFIG, path, ptr,
+                           "%s differs from the first report's: not a shard of the same run",
+                           set_keys[i]);
+    }
+  }
+  if ((*seen)[idx])
+    return cfm_error_set(err, CFM_ECONFIG, path, "/shard_set/index", "shard %d/%d is given twice",
+                         (int)idx, (int)cnt);
+  (*seen)[idx] = 1;
+  return CFM_EOK;
+}
+
 int cfm_report_merge(const char *const *report_jsons, size_t n, const char *reports_dir,
                      cfm_report_summary *summary, cfm_error_t *err) {
   json_t *targets = json_object(), *coverage = json_array(), *seen_cov = json_object();
-  json_t *seen_ids = json_object();
+  json_t *seen_ids = json_object(), *first = NULL;
+  unsigned char *seen_shards = NULL;
+  size_t total_cases = 0;
   cfm_report_options opt;
   cfm_report *rep = NULL;
   double wall = 0;
@@ -56,6 +136,8 @@ int cfm_report_merge(const char *const *report_jsons, size_t n, const char *repo
       goto out;
     }
     rc = check_report(r, report_jsons[i], err);
+    if (!rc)
+      rc = check_shard(r, report_jsons[i], &first, &seen_shards, err);
     if (rc) {
       json_decref(r);
       goto out;
@@ -75,7 +157,35 @@ int cfm_report_merge(const char *const *report_jsons, size_t n, const char *repo
     w = json_number_value(json_object_get(json_object_get(r, "summary"), "wall_ms"));
     if (w > wall)
       wall = w;
+    total_cases += json_array_size(json_object_get(r, "cases"));
+    /* Shards are disjoint: a case in two of them is refused, never
+     * resolved to one of its verdicts.  Within one shard (--repeat) every
+     * result is kept. */
+    items = json_object_get(r, "cases");
+    for (j = 0; j < json_array_size(items) && !rc; j++) {
+      const char *id = json_string_value(json_object_get(json_array_get(items, j), "id"));
+      json_t *from = id ? json_object_get(seen_ids, id) : NULL;
+      if (from && (size_t)json_integer_value(from) != i)
+        rc = cfm_error_set(err, CFM_ECONFIG, report_jsons[i], "",
+                           "case '%.120s' is also in '%.80s': shards overlap", id,
+                           report_jsons[json_integer_value(from)]);
+      else if (id && json_object_set_new(seen_ids, id, json_integer((json_int_t)i)))
+        rc = cfm_error_set(err, CFM_ENOMEM, "merge", "", "out of memory");
+    }
     json_decref(r);
+    if (rc)
+      goto out;
+  }
+  {
+    json_int_t cnt = json_integer_value(json_object_get(first, "count")), k;
+    for (k = 1; k <= cnt; k++) {
+      if (!seen_shards[k]) {
+        rc = cfm_error_set(err, CFM_ECONFIG, "merge", "",
+                           "shard %d/%d of run '%s' is missing: a merge needs every shard", (int)k,
+                           (int)cnt, json_string_value(json_object_get(first, "run")));
+        goto out;
+      }
+    }
   }
   memset(&opt, 0, sizeof(opt));
   opt.dir = reports_dir;
@@ -102,22 +212,36 @@ int cfm_report_merge(const char *const *report_jsons, size_t n, const char *repo
         rc = cfm_error_set(err, CFM_ECONFIG, report_jsons[i], ptr, "not a case object");
         break;
       }
-      if (!json_object_get(seen_ids, res.id)) {
-        json_object_set_new(seen_ids, res.id, json_true());
-        rc = cfm_report_add(rep, &res);
-        if (rc)
-          cfm_error_set(err, rc, reports_dir, "", "cannot write the merged report");
-      }
+      rc = cfm_report_add(rep, &res);
+      if (rc)
+        cfm_error_set(err, rc, reports_dir, "", "cannot write the merged report");
       cfm_case_result_release(&res);
     }
     json_decref(r);
   }
   {
-    int crc = cfm_report_close(rep, wall, summary);
+    cfm_report_summary sum;
+    int crc = cfm_report_close(rep, wall, &sum);
     if (!rc && crc)
       rc = cfm_error_set(err, crc, reports_dir, "", "cannot write the merged report");
+    if (summary)
+      *summary = sum;
+    if (!rc) {
+      /* The merged report names the run it completes; index 0 = merged. */
+      json_t *ss = json_deep_copy(first);
+      char path[600];
+      snprintf(path, sizeof(path), "%s/report.json", sum.run_dir);
+      if (!ss || json_object_set_new(ss, "index", json_integer(0)) ||
+          json_object_set_new(ss, "cases_expected", json_integer((json_int_t)total_cases)))
+        rc = cfm_error_set(err, CFM_ENOMEM, "merge", "", "out of memory");
+      else
+        rc = cfm_report_stamp(path, ss, err);
+      json_decref(ss);
+    }
   }
 out:
+  json_decref(first);
+  free(seen_shards);
   json_decref(targets);
   json_decref(coverage);
   json_decref(seen_cov);

@@ -125,7 +125,7 @@ int cfm_specset_add_path(cfm_specset *set, const char *path, cfm_error_t *err) {
     sprintf(names[n++], "%s/%s", path, e->d_name);
   }
   closedir(d);
-  if (rc == CFM_EOK)
+  if (rc == CFM_EOK && n > 0) /* qsort(NULL, 0) is undefined: an empty directory */
     qsort(names, n, sizeof(*names), name_cmp);
   for (i = 0; i < n; i++) {
     if (rc == CFM_EOK) {

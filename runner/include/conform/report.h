@@ -64,7 +64,16 @@ int cfm_baseline_write_from_report(const char *report_json, const char *out_path
 int cfm_shard_selects(const char *key, unsigned index, unsigned count);
 /* Parses "I/N"; returns 0 on success. */
 int cfm_shard_parse(const char *text, unsigned *index, unsigned *count);
-/* Merges several report.json files into one run directory (all formats). */
+/* Adds "shard_set" (borrowed) to a report.json, replacing the file
+ * atomically: {"run": id, "index": I, "count": N, "targets": {...},
+ * "spec_hash": "...", "selection": "...", "cases_expected": n}.  Returns
+ * CFM_EOK, CFM_EIO or CFM_ENOMEM (err filled). */
+int cfm_report_stamp(const char *report_json, const json_t *shard_set, cfm_error_t *err);
+/* Merges the report.json of every shard of one run into one run directory
+ * (all formats).  Refused (CFM_ECONFIG, err says why): a report without a
+ * shard_set, shards of different runs (run id, count, targets, spec hash,
+ * selection), a shard given twice or missing, an incomplete shard, and a
+ * case id in two shards. */
 int cfm_report_merge(const char *const *report_jsons, size_t n, const char *reports_dir,
                      cfm_report_summary *summary, cfm_error_t *err);
 

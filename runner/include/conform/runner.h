@@ -67,6 +67,8 @@ typedef struct cfm_run_options {
   FILE *out;            /* --list / --dry-run output (stdout) */
   FILE *term;           /* progress and summary (stderr) or NULL */
   int term_is_tty;
+  double max_rps; /* --max-rps / config "max_rps": requests per second over the whole run
+                     against paced targets; 0 = no cap beyond the documented rates */
 } cfm_run_options;
 
 typedef struct cfm_run_result {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "conform/error.h"
+#include "conform/spec.h"
 
 /* One vendor's target. */
 typedef struct cfm_target {
@@ -20,7 +21,13 @@ typedef struct cfm_target {
   json_t *variables;   /* owned: overrides of the spec's variables (app_id, owner, ...) */
   int verify_tls;      /* default 1 */
   char *ca_file;       /* optional */
+  int in_config;       /* 1 when the config file names this vendor */
+  int url_from_cli;    /* 1 when base_url came from --target */
+  char *config_url;    /* the config's base_url that --target replaced, or NULL */
 } cfm_target;
+
+/* Largest "max_rps" / --max-rps accepted (requests per second). */
+#define CFM_MAX_RPS_LIMIT 100000
 
 typedef struct cfm_config {
   cfm_target *targets; /* owned */
@@ -28,14 +35,17 @@ typedef struct cfm_config {
   unsigned concurrency;     /* 0 = default */
   long timeout_ms;          /* 0 = default */
   double rate_scale;        /* fraction of documented rate limits to use; default 0.8 */
-  double global_rate_per_s; /* <= 0 = none */
+  double global_rate_per_s; /* "max_rps": cap over the whole run; <= 0 = none */
   char *run_prefix;         /* names of created resources start with it; default "cfm-<random>" */
+  char *source;             /* the config file's name (errors), or NULL */
 } cfm_config;
 
 void cfm_config_init(cfm_config *cfg);
 void cfm_config_release(cfm_config *cfg);
 
-/* Loads a JSON config file (docs/config.md).  Secret values may be given as
+/* Loads a JSON config file (docs/config.md).  Every key is checked: an
+ * unknown one is CFM_ECONFIG naming its JSON pointer and, when a known key
+ * is close, "did you mean ...".  Secret values may be given as
  * {"env": "NAME"} or {"file": "path"}; a literal secret in the file is
  * accepted (the file is the user's).  A secret file is a regular file or
  * a pipe; the config itself may be any readable stream.  Returns CFM_EOK,
@@ -45,8 +55,23 @@ int cfm_config_load(cfm_config *cfg, const char *path, cfm_error_t *err);
 int cfm_config_parse(cfm_config *cfg, const char *path, const char *data, size_t n,
                      cfm_error_t *err);
 
-/* Applies "--target VENDOR=URL".  Returns CFM_EOK or CFM_EUSAGE. */
+/* Applies "--target VENDOR=URL"; it replaces a base_url from the config
+ * (kept in config_url so the run header can say so).  A URL with
+ * credentials in its userinfo ("https://user:pw@host") is refused, here and
+ * in a config.  Returns CFM_EOK or CFM_EUSAGE. */
 int cfm_config_set_target_url(cfm_config *cfg, const char *vendor_eq_url, cfm_error_t *err);
+
+/* Checks the names in cfg against the specs of set: every vendor is one of
+ * the specs' (or a shipped vendor), every credential one that vendor's
+ * transport.auth.credentials lists, every variable one its spec declares.
+ * Returns CFM_EOK, or CFM_ECONFIG (a name in the config file) or CFM_EUSAGE
+ * (a vendor only named by --target) with the JSON pointer and a "did you
+ * mean" suggestion in err. */
+int cfm_config_check(const cfm_config *cfg, const cfm_specset *set, cfm_error_t *err);
+
+/* The known name closest to word (edit distance, or one containing the
+ * other), or NULL when none is close.  names is NULL-terminated. */
+const char *cfm_did_you_mean(const char *word, const char *const *names);
 
 /* Fills demo credentials for the embedded mock at http://127.0.0.1:port
  * for every vendor not already configured with a URL. */
