@@ -137,7 +137,7 @@ done
 export BENCH_EXEC=$build/bench/bench_exec
 mkdir -p "$out_dir"
 {
-  echo "command=BENCH_QUICK=$quick bash bench/run.sh"
+  echo "command=$(env | grep -E '^BENCH_' | grep -v '^BENCH_EXEC=' | sort | tr '\n' ' ')bash bench/run.sh"
   echo "quick=$quick"
   echo "cores=$(nproc)"
   echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
