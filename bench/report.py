@@ -22,6 +22,11 @@ def _mmm(s, fmt="%.0f"):
     return "%s (%s–%s)" % (fmt % s["median"], fmt % s["min"], fmt % s["max"])
 
 
+def _bad(name, s):
+    return "%s %d non-2xx, %d socket errors or timeouts" % (name, s["non2xx"],
+                                                           s["socket_errors"])
+
+
 def _machine(work):
     m = {}
     for line in open(os.path.join(work, "machine.txt")):
@@ -48,6 +53,7 @@ def _suite(work, stats, jload):
     return {"runs": len(runs), "cases": s.get("total"), "pass": s.get("pass"),
             "fail": s.get("fail"), "exit_codes": [r["rc"] for r in runs],
             "wall_s": wall, "peak_rss_kb": stats([r["peak_rss_kb"] for r in runs]),
+            "cpu_s": stats([r["cpu_s"] for r in runs]),
             "requests": reqs,
             "requests_per_s": reqs / wall["median"] if reqs and wall else None}
 
@@ -62,6 +68,8 @@ def _load(work, stats, jload):
     for name, rs in per.items():
         out["servers"][name] = {
             "rounds": len(rs), "bad_responses": sum(r["bad"] for r in rs),
+            "non2xx": sum(r.get("non2xx", 0) for r in rs),
+            "socket_errors": sum(r.get("socket_errors", 0) for r in rs),
             "requests": sum(r["requests"] for r in rs),
             "rps": stats([r["rps"] for r in rs]),
             "cpu_ms_per_1k": stats([r["cpu_ms_per_1k"] for r in rs]),
@@ -74,8 +82,8 @@ def _load(work, stats, jload):
         if not sa or not sb:
             return {"value": None, "why": "%s not measured" % (b if sa else a)}
         if sa["bad_responses"] or sb["bad_responses"]:
-            return {"value": None, "why": "non-2xx or failed responses: %s %d, %s %d" % (
-                a, sa["bad_responses"], b, sb["bad_responses"])}
+            return {"value": None, "why": "not every request answered 2xx: %s; %s" % (
+                _bad(a, sa), _bad(b, sb))}
         ra = {r["round"]: r[field] for r in per[a]}
         rb = {r["round"]: r[field] for r in per[b]}
         vals = []
@@ -194,9 +202,9 @@ def build(work, out_dir, stamp, stats, jload):
         s = sv.get(name)
         if not s:
             return "| %s | not measured | | | |" % label
-        return "| %s | %s | %s | %d | %s |" % (
-            label, _mmm(s["rps"]), _mmm(s["cpu_ms_per_1k"], "%.1f"), s["bad_responses"],
-            _mmm(s["loadavg_1m"], "%.2f"))
+        return "| %s | %s | %s | %d / %d | %s |" % (
+            label, _mmm(s["rps"]), _mmm(s["cpu_ms_per_1k"], "%.1f"), s["non2xx"],
+            s["socket_errors"], _mmm(s["loadavg_1m"], "%.2f"))
 
     L = ["# conform benchmarks, %s" % stamp, "",
          "Command: `%s` (commit %s%s), on this machine: %s cores; load average "
@@ -214,6 +222,8 @@ def build(work, out_dir, stamp, stats, jload):
               suite["cases"], suite["pass"], suite["fail"]),
           "| suite wall time, median (min–max) of %d | %s s | ≤ 0.3 s |" % (
               suite["runs"], _mmm(w, "%.3f")),
+          "| suite CPU time (user+sys of runner and embedded mock), median (min–max) | "
+          "%s s | (the wall time's load-independent counterpart) |" % _mmm(suite["cpu_s"], "%.3f"),
           "| suite requests/s (at the median wall) | %s | |" % _f(suite["requests_per_s"]),
           "| suite peak RSS, max of %d | %s MB | ≤ 16 MB |" % (
               suite["runs"], _f(rss and rss["max"] / 1024, "%.1f")),
@@ -223,14 +233,15 @@ def build(work, out_dir, stamp, stats, jload):
               _f(ex_ratio and ex_ratio * 100, "%.0f %%") if ex_ratio else
               "no ratio: failed requests"), ""]
     L += ["## Servers under the same load", "",
-          "Load: %s per round, the servers in rotating order, %s rounds; same URL "
+          "Load: %s per round, the servers in rotating order, %s rounds after one "
+          "unrecorded warm-up round per server; same URL "
           "(`GET …/chatgroups?limit=10`) on each. CPU is the server's utime+stime "
           "from /proc/PID/stat (all threads and child processes) over the round, per "
           "1,000 requests answered: it does not depend on how much CPU the load "
           "generator or the other jobs on the machine took." % (
               load["loadgen"], max([s["rounds"] for s in sv.values()] or [0])), "",
           "| server | req/s median (min–max) | CPU ms per 1k requests median (min–max) | "
-          "non-2xx | load avg 1 min |", "|---|---|---|---|---|",
+          "non-2xx / socket errors | load avg 1 min |", "|---|---|---|---|---|",
           srow("hello", "hello-world ceiling (`bench_hello`)"),
           srow("mock", "conform mock"),
           srow("prism", "Prism mock (%s)" % prism_status), "",
