@@ -1,260 +1,310 @@
 #!/usr/bin/env bash
-# conform benchmarks, side by side with the ceiling and with peer tools, in
-# one run on loopback.  Writes reports/bench/<date>.md and .json.
+# conform benchmarks, side by side with a hello-world ceiling and with peer
+# tools, in one run on loopback.  Writes reports/bench/<date>.md and .json.
 #
-#   bash bench/run.sh            # everything (about 5 minutes)
-#   BENCH_QUICK=1 bash bench/run.sh   # shorter runs, no peers
+#   bash bench/run.sh                 # everything (about 10 minutes on 2 cores)
+#   BENCH_QUICK=1 bash bench/run.sh   # a short run (under a minute): one
+#                                     # suite round, 1-second load rounds,
+#                                     # ×1 memory, no fuzzing, no npm install
 #
-# Peers (Prism, Dredd) are installed from the npm registry into
-# bench/.peers/ (not committed).  A peer that cannot be installed or run is
-# recorded as "not measured" with the reason; the script goes on.
+# Environment: BENCH_BUILD_DIR (default build-bench/), BENCH_NO_BUILD=1 (use
+# the binaries already in BENCH_BUILD_DIR), BENCH_PEERS_DIR (default
+# bench/.peers), BENCH_OUT_DIR (default reports/bench), BENCH_PAGES_DIR
+# (default ../shared/pages), BENCH_FUZZ=0 (skip fuzz exec/s), BENCH_PIDFILE
+# (every PID the bench starts is appended to it), BENCH_ROUNDS, BENCH_SECS.
+#
+# Every process the bench starts is tracked and stopped with its
+# descendants on exit, on error and on SIGINT/SIGTERM (exit 130/143).
+# Peers (Prism, Dredd) are installed from npm into bench/.peers/ (not
+# committed) in the full run only; a peer that is missing or does not do
+# the same work is reported as "skipped" or "failed" with the reason, and
+# no ratio is printed against it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 quick=${BENCH_QUICK:-0}
 build=${BENCH_BUILD_DIR:-$here/build-bench}
-out_dir=$here/reports/bench
+peers=${BENCH_PEERS_DIR:-$here/bench/.peers}
+out_dir=${BENCH_OUT_DIR:-$here/reports/bench}
+pages_dir=${BENCH_PAGES_DIR:-$here/../shared/pages}
+pidfile=${BENCH_PIDFILE:-}
+fuzz=${BENCH_FUZZ:-1}
+[ "$quick" = 1 ] && fuzz=0
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 work=$(mktemp -d /tmp/conform-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-CONFORM_BENCH_DEPS=1 bash scripts/install-deps.sh
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCONFORM_BUILD_TESTS=OFF \
-  -DCONFORM_BUILD_FUZZ_REPLAY=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-conform=$build/conform
-mkdir -p "$out_dir"
-results=$work/results.jsonl
-: >"$results"
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in bench/
+measure=(python3 "$here/bench/measure.py")
 note() { printf '%s\n' "$*" >&2; }
-record() { printf '%s\n' "$1" >>"$results"; }
 
-# Starts a server command that prints its port on the first stdout line.
-start_server() { # name cmd...
-  local name=$1; shift
-  "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
-  local i
-  for i in $(seq 1 100); do
-    port=$(grep -Eo '[0-9]{2,5}' "$work/$name.out" 2>/dev/null | tail -1 || true)
-    [ -n "$port" ] && { echo "$port"; return 0; }
+# --- process tracking --------------------------------------------------
+pids=()
+track() {
+  pids+=("$1")
+  if [ -n "$pidfile" ]; then echo "$1" >>"$pidfile"; fi
+}
+alive() { # running (a zombie or a reused dead PID does not count)
+  local s
+  s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
+  [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
+}
+descendants() {
+  local c
+  for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    echo "$c"
+    descendants "$c"
+  done
+}
+stop_all() {
+  local all=() p i left
+  for p in "${pids[@]}"; do
+    alive "$p" || continue
+    all+=("$p")
+    while read -r c; do all+=("$c"); done < <(descendants "$p")
+  done
+  pids=()
+  [ ${#all[@]} -eq 0 ] && return 0
+  kill -TERM "${all[@]}" 2>/dev/null || true
+  for i in $(seq 1 50); do
+    left=0
+    for p in "${all[@]}"; do alive "$p" && left=1; done
+    [ "$left" = 0 ] && break
     sleep 0.1
   done
-  note "bench: $name did not start: $(cat "$work/$name.err")"
-  return 1
+  for p in "${all[@]}"; do alive "$p" && kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null || true
+}
+on_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_all
+  rm -rf "$work"
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'note "bench: interrupted"; exit 130' INT
+trap 'note "bench: terminated"; exit 143' TERM
+
+# Runs a command as a tracked child and waits for it, so a signal to the
+# bench stops it too (bash runs traps only between commands it waits for).
+run() {
+  "$@" </dev/null &
+  local p=$!
+  track "$p"
+  local rc=0
+  wait "$p" || rc=$?
+  return "$rc"
 }
 
-runs=7; [ "$quick" = 1 ] && runs=3
-agora_token="conform-demo-app-token"
-agora_path="/app-id/conform-demo-app/chatgroups?limit=10"
-
-# 1. The full suite against the embedded mock: wall (median), cases, RSS.
-note "== 1. full suite against the embedded mock ($runs runs)"
-for i in $(seq 1 "$runs"); do
-  /usr/bin/time -f '%e %M' -o "$work/time.$i" "$conform" run --reports "$work/reports" \
-    2>"$work/run.$i.err" >/dev/null || true
-done
-python3 - "$work" "$runs" "$results" <<'EOF'
-import json, re, statistics, sys, glob, os
-work, runs, results = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-walls, rss, reqs = [], [], []
-for i in range(1, runs + 1):
-    e, m = open(f"{work}/time.{i}").read().split()[-2:]
-    walls.append(float(e)); rss.append(int(m))
-    err = open(f"{work}/run.{i}.err").read()
-    m2 = re.search(r"(\d+) requests", err)
-    if m2: reqs.append(int(m2.group(1)))
-rep = json.load(open(os.path.join(work, "reports", "latest", "report.json")))
-s = rep["summary"]
-wall = statistics.median(walls)
-r = reqs[-1] if reqs else None
-out = {"bench": "suite", "cases": s["total"], "pass": s["pass"], "fail": s["fail"],
-       "wall_s_median": wall, "wall_s_all": walls, "requests": r,
-       "requests_per_s": (r / wall) if r and wall > 0 else None,
-       "peak_rss_kb_max": max(rss), "target": "wall <= 0.3 s"}
-open(results, "a").write(json.dumps(out) + "\n")
-print(json.dumps(out))
-EOF
-
-# 2 + 3. Executor and mock throughput against the hello-world ceiling.
-note "== 2/3. executor and mock throughput"
-hello_port=$(start_server hello "$build/bench/bench_hello" 0)
-mock_port=$(start_server mock "$conform" mock --listen 127.0.0.1:0)
-n=100000; [ "$quick" = 1 ] && n=20000
-conc=16
-"$build/bench/bench_exec" "http://127.0.0.1:$hello_port/x" "$n" "$conc" >"$work/exec_hello.json"
-"$build/bench/bench_exec" "http://127.0.0.1:$mock_port$agora_path" "$n" "$conc" \
-  "Authorization: Bearer $agora_token" >"$work/exec_mock.json"
-dur=4; [ "$quick" = 1 ] && dur=2
-# Five alternating pairs: on a small shared VM a single pair swings by
-# tens of percent; the report takes the median of the five ratios.
-for r in 1 2 3 4 5; do
-  wrk -t2 -c64 -d${dur}s "http://127.0.0.1:$hello_port/x" >"$work/wrk_hello.$r.txt"
-  wrk -t2 -c64 -d${dur}s -H "Authorization: Bearer $agora_token" \
-    "http://127.0.0.1:$mock_port$agora_path" >"$work/wrk_mock.$r.txt"
-done
-cp "$work/wrk_hello.1.txt" "$work/wrk_hello.txt"
-cp "$work/wrk_mock.1.txt" "$work/wrk_mock.txt"
-
-prism_status="not measured"
-dredd_status="not measured"
-if [ "$quick" != 1 ]; then
-  note "== 3/4. peers: Prism and Dredd (npm, into bench/.peers)"
-  peers=$here/bench/.peers
-  mkdir -p "$peers"
-  "$conform" export openapi -o "$work/agora.openapi.json" specs/agora-chat.json || true
-  if (cd "$peers" && [ -x node_modules/.bin/prism ] ||
-      npm install --no-audit --no-fund --silent @stoplight/prism-cli@5 >"$work/npm-prism.log" 2>&1); then
-    prism_port=$((20000 + RANDOM % 20000))
-    "$peers/node_modules/.bin/prism" mock -p "$prism_port" -h 127.0.0.1 "$work/agora.openapi.json" \
-      >"$work/prism.log" 2>&1 &
-    pids+=($!)
-    for i in $(seq 1 100); do
-      curl -s -o /dev/null "http://127.0.0.1:$prism_port/" && break; sleep 0.2; done
-    if curl -s -o /dev/null -H "Authorization: Bearer $agora_token" \
-        "http://127.0.0.1:$prism_port$agora_path"; then
-      wrk -t2 -c64 -d${dur}s -H "Authorization: Bearer $agora_token" \
-        "http://127.0.0.1:$prism_port$agora_path" >"$work/wrk_prism.txt" && prism_status=ok
-    else
-      prism_status="prism did not serve: $(tail -3 "$work/prism.log" | tr '\n' ' ')"
+# Starts a server that prints its port on the first stdout line and sets
+# the variables <name>_port and <name>_pid (never in $(...): the PID must
+# reach the clean-up list of this shell).
+start_server() { # name cmd...
+  local name=$1 p i port
+  shift
+  "$@" >"$work/$name.out" 2>"$work/$name.err" </dev/null &
+  p=$!
+  track "$p"
+  printf -v "${name}_pid" %s "$p"
+  for i in $(seq 1 100); do
+    port=$(grep -Eo '[0-9]{2,5}' "$work/$name.out" 2>/dev/null | tail -1 || true)
+    if [ -n "$port" ]; then
+      printf -v "${name}_port" %s "$port"
+      return 0
     fi
+    alive "$p" || break
+    sleep 0.1
+  done
+  note "bench: $name did not start: $(head -c 300 "$work/$name.err")"
+  return 1
+}
+# Set by start_server.
+hello_pid='' hello_port='' mock_pid='' mock_port='' memmock_pid='' memmock_port=''
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- build -------------------------------------------------------------
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  CONFORM_BENCH_DEPS=1 bash scripts/install-deps.sh >&2
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCONFORM_BUILD_TESTS=OFF \
+    -DCONFORM_BUILD_FUZZ_REPLAY=OFF >/dev/null
+  run cmake --build "$build" -j"$(nproc)" >/dev/null
+fi
+conform=$build/conform
+for b in "$conform" "$build/bench/bench_hello" "$build/bench/bench_exec"; do
+  [ -x "$b" ] || { note "bench: $b is missing (build with -DCONFORM_BUILD_BENCH=ON)"; exit 2; }
+done
+export BENCH_EXEC=$build/bench/bench_exec
+mkdir -p "$out_dir"
+{
+  echo "command=$(env | grep -E '^BENCH_' | grep -v '^BENCH_EXEC=' | sort | tr '\n' ' ')bash bench/run.sh"
+  echo "quick=$quick"
+  echo "cores=$(nproc)"
+  echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "dirty=$(git status --porcelain -- runner mock bench specs 2>/dev/null | wc -l)"
+} >"$work/machine.txt"
+
+rounds=${BENCH_ROUNDS:-5}
+secs=${BENCH_SECS:-4}
+suite_runs=7
+exec_n=100000
+mem_repeats="1 10 100"
+if [ "$quick" = 1 ]; then
+  rounds=${BENCH_ROUNDS:-2}
+  secs=${BENCH_SECS:-1}
+  suite_runs=1
+  exec_n=5000
+  mem_repeats="1"
+fi
+agora_token="conform-demo-app-token"
+agora_base="/app-id/conform-demo-app"
+agora_path="$agora_base/chatgroups?limit=10"
+auth="Authorization: Bearer $agora_token"
+
+# --- 1. the suite against the embedded mock ---------------------------
+note "== 1. full suite against the embedded mock ($suite_runs runs)"
+for i in $(seq 1 "$suite_runs"); do
+  run "${measure[@]}" rusage "$work/suite.$i.json" -- \
+    "$conform" run --reports "$work/reports" 2>"$work/suite.$i.err" || true
+done
+
+# --- 2. servers, executor ----------------------------------------------
+start_server hello "$build/bench/bench_hello" 0
+start_server mock "$conform" mock --listen 127.0.0.1:0
+note "bench: servers up (hello $hello_pid, mock $mock_pid)"
+note "== 2. executor against the hello-world ceiling and the mock ($exec_n GETs)"
+run "$BENCH_EXEC" "http://127.0.0.1:$hello_port/x" "$exec_n" 16 >"$work/exec_hello.json" || true
+run "$BENCH_EXEC" "http://127.0.0.1:$mock_port$agora_path" "$exec_n" 16 "$auth" \
+  >"$work/exec_mock.json" || true
+
+# --- 3. peers -----------------------------------------------------------
+run "$conform" export openapi -o "$work/agora.openapi.json" specs/agora-chat.json
+# Paths carry the base path, so Prism and Dredd use the mock's URLs.
+run "${measure[@]}" openapi "$work/agora.openapi.json" "$work/agora.peer.json" "$agora_base"
+peer_installed() { [ -x "$peers/node_modules/.bin/$1" ]; }
+install_peer() { # bin package
+  peer_installed "$1" && return 0
+  [ "$quick" = 1 ] && return 1
+  mkdir -p "$peers"
+  run npm install --prefix "$peers" --no-audit --no-fund --silent "$2" >"$work/npm-$1.log" 2>&1
+}
+prism_status="skipped: not installed in $peers"
+dredd_status="skipped: not installed in $peers"
+note "== 3. peers (Prism, Dredd from $peers)"
+if install_peer prism @stoplight/prism-cli@5; then
+  prism_port=$(free_port)
+  "$peers/node_modules/.bin/prism" mock -p "$prism_port" -h 127.0.0.1 -v error \
+    "$work/agora.peer.json" >"$work/prism.log" 2>&1 </dev/null &
+  prism_pid=$!
+  track "$prism_pid"
+  code=000
+  for i in $(seq 1 240); do
+    code=$(curl -s -o "$work/prism.body" -w '%{http_code}' -H "$auth" \
+      "http://127.0.0.1:$prism_port$agora_path" || true)
+    [ "$code" != 000 ] && break
+    alive "$prism_pid" || break
+    sleep 0.25
+  done
+  if [ "$code" = 200 ]; then
+    prism_status=ok
   else
-    prism_status="npm install failed: $(tail -3 "$work/npm-prism.log" | tr '\n' ' ')"
+    prism_status="failed: answered HTTP $code on $agora_path: $(head -c 200 "$work/prism.body" 2>/dev/null | tr '\n' ' ')"
   fi
-  if (cd "$peers" && [ -x node_modules/.bin/dredd ] ||
-      npm install --no-audit --no-fund --silent dredd@14 >"$work/npm-dredd.log" 2>&1); then
-    start=$(date +%s.%N)
-    "$peers/node_modules/.bin/dredd" "$work/agora.openapi.json" \
-      "http://127.0.0.1:$mock_port/app-id/conform-demo-app" \
-      --header "Authorization: Bearer $agora_token" --reporter=none --loglevel=error \
-      >"$work/dredd.log" 2>&1 || true
-    end=$(date +%s.%N)
-    echo "$start $end" >"$work/dredd.time"
-    dredd_status=ok
-  else
-    dredd_status="npm install failed: $(tail -3 "$work/npm-dredd.log" | tr '\n' ' ')"
-  fi
+elif [ "$quick" != 1 ]; then
+  prism_status="failed: npm install: $(tail -3 "$work/npm-prism.log" | tr '\n' ' ')"
+fi
+note "bench: prism $prism_status"
+
+# --- 4. server load: wall-clock and CPU per 1,000 requests -------------
+note "== 4. server load, $rounds rounds"
+servers=("hello|$hello_pid|http://127.0.0.1:$hello_port$agora_path"
+  "mock|$mock_pid|http://127.0.0.1:$mock_port$agora_path|$auth")
+[ "$prism_status" = ok ] &&
+  servers+=("prism|$prism_pid|http://127.0.0.1:$prism_port$agora_path|$auth")
+cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg.before"
+run "${measure[@]}" load "$work/load.json" "$rounds" "$secs" "$exec_n" "${servers[@]}"
+cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg.after"
+if [ "$prism_status" = ok ]; then
+  kill -TERM "$prism_pid" 2>/dev/null || true
 fi
 
-# 5. Memory scaling: the case set x1, x10, x100 against the mock running as
-# its own process (so its growing state is not counted as the runner's);
-# list walks are left out (they page through every group ever created).
-note "== 5. memory scaling"
+# --- 5. Dredd over the same document, hooks mapping examples -----------
+if install_peer dredd dredd@14; then
+  note "== 5. Dredd with bench/dredd-hooks.js against the mock"
+  start=$(date +%s.%N)
+  BENCH_TARGET="http://127.0.0.1:$mock_port$agora_base" BENCH_TOKEN="$agora_token" \
+    run "$peers/node_modules/.bin/dredd" "$work/agora.peer.json" "http://127.0.0.1:$mock_port" \
+    --hookfiles "$here/bench/dredd-hooks.js" --header "$auth" --loglevel=warning \
+    >"$work/dredd.log" 2>&1 || true
+  end=$(date +%s.%N)
+  echo "$start $end" >"$work/dredd.time"
+  dredd_status=ran
+elif [ "$quick" != 1 ]; then
+  dredd_status="failed: npm install: $(tail -3 "$work/npm-dredd.log" | tr '\n' ' ')"
+fi
+printf '%s\n' "$prism_status" >"$work/prism.status"
+printf '%s\n' "$dredd_status" >"$work/dredd.status"
+
+# --- 6. memory: the suite ×1/×10/×100, embedded and external mock ------
+note "== 6. memory scaling (×${mem_repeats// /, ×})"
+start_server memmock "$conform" mock --listen 127.0.0.1:0
 cat >"$work/scale.json" <<JSON
 {"targets": {
-  "tencent-im": {"base_url": "http://127.0.0.1:$mock_port", "credentials": {"sdkappid": "1400000000",
+  "tencent-im": {"base_url": "http://127.0.0.1:$memmock_port", "credentials": {"sdkappid": "1400000000",
                  "identifier": "administrator", "secret_key": "conform-demo-secret-key"}},
-  "agora-chat": {"base_url": "http://127.0.0.1:$mock_port", "credentials": {"app_token": "conform-demo-app-token"}},
-  "dingtalk-rooms": {"base_url": "http://127.0.0.1:$mock_port", "credentials": {"access_token": "conform-demo-access-token"}}}}
+  "agora-chat": {"base_url": "http://127.0.0.1:$memmock_port", "credentials": {"app_token": "$agora_token"}},
+  "dingtalk-rooms": {"base_url": "http://127.0.0.1:$memmock_port", "credentials": {"access_token": "conform-demo-access-token"}}}}
 JSON
-for k in 1 10 100; do
-  [ "$quick" = 1 ] && [ "$k" = 100 ] && continue
-  /usr/bin/time -f '%e %M' -o "$work/scale.$k" "$conform" run --repeat "$k" --config "$work/scale.json" \
-    --no-pace --concurrency 16 --exclude '*walk*' --reports "$work/reports-scale" >/dev/null 2>"$work/scale.$k.err" || true
+for k in $mem_repeats; do
+  run "${measure[@]}" rusage "$work/mem.embedded.$k.json" -- \
+    "$conform" run --repeat "$k" --no-reports 2>"$work/mem.embedded.$k.err" || true
+  run "${measure[@]}" rusage "$work/mem.external.$k.json" -- \
+    "$conform" run --repeat "$k" --config "$work/scale.json" --no-pace --concurrency 16 \
+    --no-reports 2>"$work/mem.external.$k.err" || true
+  # The external mock keeps its state across these runs (×1, then ×10,
+  # then ×100): its RSS after each shows what the state costs.
+  grep -E '^VmRSS' "/proc/$memmock_pid/status" | awk '{print $2}' >"$work/mem.mockrss.$k"
 done
 
-# 6. Fuzz harness exec/s (short fixed runs, no sanitizers, then ASan+UBSan).
-note "== 6. fuzz exec/s"
-fuzz_secs=5; [ "$quick" = 1 ] && fuzz_secs=2
-for flavour in plain asan; do
-  fb=$work/fuzz-$flavour
-  extra=(); [ "$flavour" = asan ] && extra=(-DCONFORM_SANITIZE=ON)
-  CC=clang cmake -S . -B "$fb" -DCMAKE_BUILD_TYPE=Release -DCONFORM_BUILD_FUZZERS=ON \
-    -DCONFORM_BUILD_TESTS=OFF -DCONFORM_BUILD_BENCH=OFF "${extra[@]}" >/dev/null
-  cmake --build "$fb" -j"$(nproc)" >/dev/null
-  for exe in "$fb"/fuzz/fuzz_*; do
-    name=$(basename "$exe"); short=${name#fuzz_}
-    mkdir -p "$work/fc/$flavour-$short"
-    [ -d corpus/$short ] && cp -r corpus/$short/. "$work/fc/$flavour-$short/"
-    ASAN_OPTIONS=detect_leaks=0 "$exe" -max_len=4096 -max_total_time=$fuzz_secs \
-      -print_final_stats=1 "$work/fc/$flavour-$short" >/dev/null 2>"$work/fuzz.$flavour.$short.log" || true
+# --- 7. extraction pages/s ---------------------------------------------
+note "== 7. extraction over $pages_dir"
+pages=()
+if [ -d "$pages_dir" ]; then
+  for p in "$pages_dir"/*; do
+    case $p in */README.md) ;; *.md | *.txt) pages+=("$p") ;; esac
   done
-done
+fi
+if [ ${#pages[@]} -gt 0 ]; then
+  ext_rounds=5
+  [ "$quick" = 1 ] && ext_rounds=1
+  run "${measure[@]}" extract "$work/extract.json" "$conform" "$ext_rounds" "${pages[@]}"
+fi
 
-python3 - "$work" "$results" "$out_dir" "$stamp" "$prism_status" "$dredd_status" "$n" "$conc" <<'EOF'
-import glob, json, os, re, sys
-work, results, out_dir, stamp, prism_status, dredd_status, n, conc = sys.argv[1:9]
-rows = [json.loads(l) for l in open(results)]
-suite = rows[0]
-def wrk_rps(name):
-    p = os.path.join(work, name)
-    if not os.path.exists(p): return None
-    m = re.search(r"Requests/sec:\s+([\d.]+)", open(p).read())
-    return float(m.group(1)) if m else None
-exec_hello = json.load(open(os.path.join(work, "exec_hello.json")))
-exec_mock = json.load(open(os.path.join(work, "exec_mock.json")))
-pairs = [(wrk_rps("wrk_mock.%d.txt" % r), wrk_rps("wrk_hello.%d.txt" % r)) for r in (1, 2, 3, 4, 5)]
-pairs = [p for p in pairs if p[0] and p[1]]
-pairs.sort(key=lambda p: p[0] / p[1])
-wm, wh = pairs[len(pairs) // 2] if pairs else (None, None)
-wp = wrk_rps("wrk_prism.txt")
-dredd = None
-if os.path.exists(os.path.join(work, "dredd.time")):
-    a, b = map(float, open(os.path.join(work, "dredd.time")).read().split())
-    log = open(os.path.join(work, "dredd.log")).read()
-    m = re.search(r"complete: .*?(\d+) total", log) or re.search(r"(\d+) total", log)
-    tx = int(m.group(1)) if m else None
-    dredd = {"seconds": b - a, "transactions": tx,
-             "ms_per_transaction": (b - a) * 1000 / tx if tx else None, "log_tail": log[-400:]}
-scale = {}
-for k in (1, 10, 100):
-    p = os.path.join(work, "scale.%d" % k)
-    if os.path.exists(p):
-        e, m = open(p).read().split()[-2:]
-        scale[k] = {"wall_s": float(e), "peak_rss_kb": int(m)}
-fuzz = {}
-for p in sorted(glob.glob(os.path.join(work, "fuzz.*.log"))):
-    _, flavour, short, _ = os.path.basename(p).split(".", 3)
-    t = open(p).read()
-    m = re.search(r"stat::number_of_executed_units:\s*(\d+)", t)
-    m2 = re.search(r"Done (\d+) runs in (\d+) second", t)
-    execs = int(m.group(1)) if m else (int(m2.group(1)) if m2 else None)
-    secs = int(m2.group(2)) if m2 else None
-    fuzz.setdefault(short, {})[flavour] = (execs / secs) if execs and secs else None
-per_case_ms = suite["wall_s_median"] * 1000 / suite["cases"] if suite["cases"] else None
-doc = {"date": stamp, "suite": suite,
-       "executor": {"hello": exec_hello, "mock": exec_mock,
-                    "mock_over_hello": exec_mock["requests_per_s"] / exec_hello["requests_per_s"]},
-       "mock_wrk": {"hello_rps": wh, "mock_rps": wm, "prism_rps": wp,
-                    "mock_over_hello": (wm / wh) if wm and wh else None,
-                    "mock_over_prism": (wm / wp) if wm and wp else None, "prism": prism_status},
-       "dredd": {"status": dredd_status, **(dredd or {}),
-                 "conform_ms_per_case": per_case_ms,
-                 "ratio": (dredd["ms_per_transaction"] / per_case_ms)
-                          if dredd and dredd.get("ms_per_transaction") and per_case_ms else None},
-       "memory_scaling": scale, "fuzz_execs_per_s": fuzz}
-json.dump(doc, open(os.path.join(out_dir, stamp + ".json"), "w"), indent=2)
-def f(v, fmt="%.0f"):
-    return "n/a" if v is None else fmt % v
-L = ["# conform benchmarks, %s" % stamp, "",
-     "All on loopback on this machine (%d cores), in one run of `bench/run.sh`." % os.cpu_count(), "",
-     "| measurement | value | target |", "|---|---|---|",
-     "| suite vs embedded mock: cases | %d (%d pass, %d fail) | ≥ 300 |" % (suite["cases"], suite["pass"], suite["fail"]),
-     "| suite wall time (median of %d) | %s s | ≤ 0.3 s |" % (len(suite["wall_s_all"]), f(suite["wall_s_median"], "%.3f")),
-     "| suite requests/s | %s | |" % f(suite["requests_per_s"]),
-     "| suite peak RSS | %s MB | ≤ 16 MB |" % f(suite["peak_rss_kb_max"] / 1024, "%.1f"),
-     "| executor vs hello-world ceiling (%s GETs, concurrency %s) | %s vs %s req/s = %s | ≥ 60 %% |" % (
-         n, conc, f(exec_mock["requests_per_s"]), f(exec_hello["requests_per_s"]),
-         f(doc["executor"]["mock_over_hello"] * 100, "%.0f %%")),
-     "| mock vs hello-world (wrk, median of 5 alternating pairs) | %s vs %s req/s = %s (pairs: %s) | ≥ 70 %% |" % (f(wm), f(wh), f(doc["mock_wrk"]["mock_over_hello"] and doc["mock_wrk"]["mock_over_hello"] * 100, "%.0f %%"), ", ".join("%.0f %%" % (100 * a / b) for a, b in pairs)),
-     "| mock vs Prism mock (wrk) | %s vs %s req/s = %s× | ≥ 10× |" % (f(wm), f(wp), f(doc["mock_wrk"]["mock_over_prism"], "%.1f")),
-     "| per case vs Dredd per transaction | %s ms vs %s ms = %s× | ≥ 30× |" % (
-         f(per_case_ms, "%.3f"), f(dredd and dredd.get("ms_per_transaction"), "%.1f"),
-         f(doc["dredd"]["ratio"], "%.0f")),
-     ]
-for k, v in scale.items():
-    L.append("| memory, case set ×%d | %.1f MB peak RSS, %.2f s | flat, ≤ 16 MB |" % (k, v["peak_rss_kb"] / 1024, v["wall_s"]))
-L += ["", "Prism: %s. Dredd: %s." % (prism_status, dredd_status), "",
-      "## Fuzz harness exec/s (inputs ≤ 4 KB)", "", "| harness | no sanitizer | ASan + UBSan |", "|---|---|---|"]
-for k, v in sorted(fuzz.items()):
-    L.append("| %s | %s | %s |" % (k, f(v.get("plain")), f(v.get("asan"))))
-open(os.path.join(out_dir, stamp + ".md"), "w").write("\n".join(L) + "\n")
-print("\n".join(L))
-EOF
-note "bench: wrote reports/bench/$stamp.md and .json"
+# --- 8. fuzz harness exec/s (full run only) ----------------------------
+if [ "$fuzz" = 1 ]; then
+  note "== 8. fuzz exec/s"
+  fuzz_secs=5
+  for flavour in plain asan; do
+    fb=$work/fuzz-$flavour
+    extra=()
+    [ "$flavour" = asan ] && extra=(-DCONFORM_SANITIZE=ON)
+    CC=clang run cmake -S . -B "$fb" -DCMAKE_BUILD_TYPE=Release -DCONFORM_BUILD_FUZZERS=ON \
+      -DCONFORM_BUILD_TESTS=OFF -DCONFORM_BUILD_BENCH=OFF "${extra[@]}" >/dev/null
+    run cmake --build "$fb" -j"$(nproc)" >/dev/null
+    for exe in "$fb"/fuzz/fuzz_*; do
+      name=$(basename "$exe")
+      short=${name#fuzz_}
+      mkdir -p "$work/fc/$flavour-$short"
+      [ -d "corpus/$short" ] && cp -r "corpus/$short/." "$work/fc/$flavour-$short/"
+      ASAN_OPTIONS=detect_leaks=0 run "$exe" -max_len=4096 -max_total_time=$fuzz_secs \
+        -print_final_stats=1 "$work/fc/$flavour-$short" >/dev/null \
+        2>"$work/fuzz.$flavour.$short.log" || true
+    done
+  done
+fi
+
+cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg.end"
+stop_all
+run "${measure[@]}" report "$work" "$out_dir" "$stamp"
+note "bench: wrote $out_dir/$stamp.md and .json"
