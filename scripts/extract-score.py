@@ -34,10 +34,11 @@ VERBOSE = False
 CLASSES = ("ops", "req", "resp", "limit", "err", "rate")
 
 
-def norm_path(p):
-    p = re.sub(r"\{[^}]*\}", "{}", p or "")
-    p = re.sub(r"/+", "/", "/" + p.strip("/"))
-    return p
+def norm_path(p, names=False):
+    """Slashes tidied; placeholder names dropped unless names is true."""
+    if not names:
+        p = re.sub(r"\{[^}]*\}", "{}", p or "")
+    return re.sub(r"/+", "/", "/" + (p or "").strip("/"))
 
 
 def base_prefix(draft):
@@ -113,12 +114,22 @@ def match_errors(key_rows, got_rows):
 
 
 def draft_ops(draft):
+    """[(method, path with placeholder names, op)]."""
     prefix = base_prefix(draft)
-    out = {}
-    for op in draft.get("operations") or []:
-        key = (op.get("method", "").upper(), norm_path(prefix + (op.get("path") or "")))
-        out.setdefault(key, op)
-    return out
+    return [(op.get("method", "").upper(), norm_path(prefix + (op.get("path") or ""), True), op)
+            for op in draft.get("operations") or []]
+
+
+def find_op(dops, used, method, path):
+    """The draft operation for a key operation: same method and path, else
+    the same path template with other placeholder names."""
+    for exact in (True, False):
+        for i, (m, p, _) in enumerate(dops):
+            if i in used or m != method:
+                continue
+            if (p == norm_path(path, True)) if exact else (norm_path(p) == norm_path(path)):
+                return i
+    return None
 
 
 def op_items(draft, op):
@@ -203,18 +214,19 @@ def score_page(key, draft):
     used = set()
     common = key.get("common", {})
     for kop in key["operations"]:
-        k = (kop["method"].upper(), norm_path(kop["path"]))
-        dop = dops.get(k)
-        if dop is not None:
-            used.add(k)
+        i = find_op(dops, used, kop["method"].upper(), kop["path"])
+        dop = None
+        if i is not None:
+            used.add(i)
+            dop = dops[i][2]
             tally.add("ops", tp=1)
         else:
-            tally.add("ops", fn=1, what=k)
+            tally.add("ops", fn=1, what=(kop["method"], kop["path"]))
         score_op(kop, common, draft, dop, tally)
-    for k, dop in dops.items():
-        if k in used:
+    for i, (m, p, dop) in enumerate(dops):
+        if i in used:
             continue
-        tally.add("ops", fp=1, what=k)
+        tally.add("ops", fp=1, what=(m, p))
         req, resp, limits, errors, rate = op_items(draft, dop)
         tally.add("req", fp=len(req))
         tally.add("resp", fp=len(resp))
