@@ -227,3 +227,168 @@ Test(extract, drift_with_a_limit_beyond_every_integer) {
   json_decref(spec);
   json_decref(d);
 }
+
+/* ---- issue 19: pages the extractor was not written against ------------ */
+
+static json_t *extract_doc(const char *doc) {
+  cfm_error_t err;
+  json_t *d;
+  cfm_error_init(&err);
+  d = cfm_extract("doc.md", doc, strlen(doc), &err);
+  cr_assert_not_null(d, "%s", err.text);
+  return d;
+}
+
+static int has_param(const json_t *op, const char *name) {
+  size_t i;
+  const json_t *p;
+  json_array_foreach(json_object_get(op, "params"), i, p) {
+    if (!strcmp(json_string_value(json_object_get(p, "name")), name))
+      return 1;
+  }
+  return 0;
+}
+
+static int limit_count(const json_t *p) {
+  return (int)json_array_size(json_object_get(p, "limits"));
+}
+
+/* Legacy "topapi" layout: 名称 names the column, markdown escapes in names,
+ * the access_token query credential, an error table headed
+ * 错误码（errorcode）| 错误码描述（errmsg）. */
+Test(extract, legacy_layout_name_column_escapes_and_credentials) {
+  json_t *d =
+      extract_doc("# 更新会议\n\n## Query参数\n\n"
+                  "| 名称 | 类型 | 是否必填 | 示例值 | 描述 |\n| --- | --- | --- | --- | --- |\n"
+                  "| access\\_token | String | 是 | abc | 凭证。 |\n\n## Body参数\n\n"
+                  "| 名称 | 类型 | 是否必填 | 示例值 | 描述 |\n| --- | --- | --- | --- | --- |\n"
+                  "| meeting\\_id | String | 是 | m1 | 会议 ID。 |\n"
+                  "| topic | String | 否 | t | 主题，最长不超过40字符，建议长度在10字符以内。 |\n\n"
+                  "## 示例\n\n```\nPOST https://oapi.example.com/topapi/meeting/"
+                  "update?access_token=ACCESS_TOKEN\n```\n\n## 错误码\n\n"
+                  "| 错误码（errorcode） | 错误码描述（errmsg） | 解决方案 |\n| --- | --- | --- |\n"
+                  "| 40035 | 不合法的参数 | 检查参数。 |\n");
+  const json_t *op = op_by_path(d, "POST", "/topapi/meeting/update"), *e;
+  cr_assert(json_is_true(json_object_get(param(op, "meeting_id"), "required")));
+  assert_limit(param(op, "topic"), "max_length", 40);
+  cr_assert_eq(limit_count(param(op, "topic")), 1, "a recommendation is no limit");
+  cr_assert(!has_param(op, "access_token"), "a credential is no field");
+  cr_assert(!has_param(op, "access\\_token"));
+  e = json_array_get(json_object_get(op, "errors"), 0);
+  cr_assert_eq(json_integer_value(json_object_get(e, "code")), 40035);
+  cr_assert_eq(json_integer_value(json_object_get(e, "status")), 200);
+  cr_assert_not_null(json_object_get(
+      json_object_get(json_object_get(json_object_get(d, "transport"), "auth"), "query"),
+      "access_token"));
+  json_decref(d);
+}
+
+/* Header words the tables do not know: the cells say which column is the
+ * name, the type and the required flag. */
+Test(extract, columns_recognised_by_their_cells) {
+  json_t *d =
+      extract_doc("# Rooms\n\n## Update a room\n\n```http\nPUT https://{host}/v1/rooms\n```\n\n"
+                  "### Request body\n\n| Key | Kind | Must | Notes |\n|---|---|---|---|\n"
+                  "| roomName | String | Yes | The name. |\n| capacity | Integer | No | Seats. |\n"
+                  "| labels | Array of Long | No | Tags. |\n");
+  const json_t *op = op_by_path(d, "PUT", "/v1/rooms");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "roomName"), "in")), "body");
+  cr_assert(json_is_true(json_object_get(param(op, "roomName"), "required")));
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "capacity"), "type")), "integer");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "labels"), "type")), "array");
+  json_decref(d);
+}
+
+/* A placeholder every endpoint shares ({room_id}) is a per-request
+ * parameter: it stays in the paths; only the tenant ({app_id}) goes to
+ * the base URL.  Console links in a table are no hosts. */
+Test(extract, base_url_keeps_per_request_parameters) {
+  json_t *d = extract_doc(
+      "# Rooms\n\n## Common\n\n| 参数 | 类型 | 是否必需 | 描述 |\n| --- | --- | --- | --- |\n"
+      "| `host` | String | 是 | 域名，见[控制台](https://console.example.cn/app)。 |\n\n"
+      "## Get\n\n```http\nGET https://{host}/app-id/{app_id}/rooms/{room_id}\n```\n\n"
+      "## List files\n\n```http\nGET https://{host}/app-id/{app_id}/rooms/{room_id}/files\n```\n");
+  const json_t *t = json_object_get(d, "transport"), *h;
+  size_t i;
+  cr_assert_str_eq(json_string_value(json_object_get(t, "base_url")),
+                   "https://{host}/app-id/{app_id}");
+  cr_assert(has_param(op_by_path(d, "GET", "/rooms/{room_id}"), "room_id"));
+  cr_assert(has_param(op_by_path(d, "GET", "/rooms/{room_id}/files"), "room_id"));
+  json_array_foreach(json_object_get(t, "hosts"), i, h) {
+    cr_assert_str_neq(json_string_value(json_object_get(h, "host")), "console.example.cn");
+  }
+  json_decref(d);
+}
+
+/* Limit phrasings by the grammar, each bound to the parameter it names;
+ * rate limits per App Key; a URL length is no parameter's limit. */
+Test(extract, limit_grammar_and_rates) {
+  json_t *d = extract_doc(
+      "# Members\n\n## Add members\n\n调用频率上限：100 次/秒/App Key\n\n"
+      "一次请求最多支持添加500个成员。\n\n"
+      "- `pageSize`: the page size. Maximum value: 50; recommended value: 20\n\n"
+      "```http\nPOST https://{host}/groups/{group_id}/members\n```\n\n"
+      "### 请求 body\n\n| 参数 | 类型 | 是否必需 | 描述 |\n| --- | --- | --- | --- |\n"
+      "| `members` | Array | 是 | 成员列表。 |\n| `ids` | Array | 否 | 每次最多可添加 60 个。 |\n"
+      "| `count` | Int | 否 | 人数，最大为6000。 |\n| `pageSize` | Int | 否 | 页大小。 |\n"
+      "| `Limit` | Int | 否 | The value cannot exceed 200. |\n"
+      "| `MaxMemberCount` | Int | 否 | Members, which is 6,000 at the maximum. |\n\n"
+      "### 路径参数\n\n| 参数 | 类型 | 是否必需 | 描述 |\n| --- | --- | --- | --- |\n"
+      "| `group_id` | String | 是 | 群组 ID，URL 长度不能超过 2048 字节。 |\n");
+  const json_t *op = op_by_path(d, "POST", "/groups/{group_id}/members");
+  assert_limit(param(op, "members"), "max_items", 500);
+  assert_limit(param(op, "ids"), "max_items", 60);
+  assert_limit(param(op, "count"), "range", 6000);
+  assert_limit(param(op, "Limit"), "range", 200);
+  assert_limit(param(op, "MaxMemberCount"), "range", 6000);
+  assert_limit(param(op, "pageSize"), "range", 50);
+  cr_assert_eq(limit_count(param(op, "pageSize")), 1);
+  cr_assert_eq(limit_count(param(op, "group_id")), 0, "a URL length bounds no parameter");
+  cr_assert_eq(json_integer_value(json_object_get(
+                   json_object_get(json_object_get(d, "transport"), "rate_limit"), "per_second")),
+               100);
+  json_decref(d);
+}
+
+/* "…/mute/{member1}(,{member2},…)" is list notation: one path parameter. */
+Test(extract, list_path_template_invents_no_field) {
+  json_t *d =
+      extract_doc("# Mute\n\n## Mute members\n\n```http\n"
+                  "POST https://{host}/groups/{group_id}/mute/{member1}(,{member2},…)\n```\n");
+  const json_t *op = op_by_path(d, "POST", "/groups/{group_id}/mute/{member1}");
+  cr_assert(has_param(op, "member1"));
+  cr_assert(!has_param(op, "member2"));
+  json_decref(d);
+}
+
+/* No silent cap: a page with 70 operations drafts 70. */
+Test(extract, many_operations_are_all_drafted) {
+  static char doc[16384];
+  size_t o = 0;
+  int i;
+  json_t *d;
+  o += (size_t)snprintf(doc + o, sizeof(doc) - o, "# Many\n\n");
+  for (i = 0; i < 70; i++)
+    o += (size_t)snprintf(doc + o, sizeof(doc) - o,
+                          "## Op %d\n\n```http\nGET https://{host}/x/op%d\n```\n\n", i, i);
+  d = extract_doc(doc);
+  cr_assert_eq(json_array_size(json_object_get(d, "operations")), 70);
+  json_decref(d);
+}
+
+/* Scraped text: Chinese section names, "Array of String" types. */
+Test(extract, scraped_chinese_headings_and_compound_types) {
+  json_t *d =
+      extract_doc("查询用户\n\n基本信息\n\nFieldValue\nHTTP URLhttps://api.example.io/v1.0/users/"
+                  "query\nHTTP MethodPOST\n\n请求头\n\nNameTypeRequiredDescription\n"
+                  "x-acs-dingtalk-access-tokenStringYesThe credential.\n\n请求体\n\n"
+                  "NameTypeRequiredDescription\nuserIdsArray of StringYesThe users, at most 20 "
+                  "items.\nverboseBooleanNoMore detail.\n");
+  const json_t *op = op_by_path(d, "POST", "/v1.0/users/query");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "userIds"), "in")), "body");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "userIds"), "type")), "array");
+  assert_limit(param(op, "userIds"), "max_items", 20);
+  cr_assert(json_is_false(json_object_get(param(op, "verbose"), "required")));
+  cr_assert(!has_param(op, "x-acs-dingtalk-access-token"));
+  json_decref(d);
+}

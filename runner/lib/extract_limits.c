@@ -35,10 +35,11 @@ static const char *const caps[] = {"最多",          "至多",          "不超
 static const char *const postcaps[] = {"at the maximum", "at most", "or less", "or fewer", "以内"};
 
 /* Words that make a clause something other than a hard upper bound. */
-static const char *const vetoes[] = {"建议",        "推荐",    "例如",           "默认",
-                                     "至少",        "最少",    "最小",           "recommend",
-                                     "default",     "minimum", "at least",       "e.g.",
-                                     "for example", "suggest", "server returns", "服务器返回"};
+static const char *const vetoes[] = {
+    "建议", "推荐", "例如", "默认", "至少", "最少", "最小", "recommend", "default", "minimum",
+    "at least", "e.g.", "for example", "suggest", "server returns", "服务器返回",
+    /* the length of the whole URL bounds no one parameter */
+    "URL 长度", "URL长度", "URL 的长度", "URL length", "length of the URL"};
 
 static const struct {
   const char *word;

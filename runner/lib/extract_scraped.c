@@ -19,10 +19,14 @@ static int type_at(span line, size_t i, int with_required, size_t *k, int *req, 
     *req = -2; /* no required column */
     /* "Array of String": the type goes on to the element type */
     if (cfm__span_starts(*rest, " of ")) {
-      size_t e = 4;
-      while (e < rest->n && isalpha((unsigned char)rest->p[e]))
-        e++;
-      *rest = (span){rest->p + e, rest->n - e};
+      size_t e;
+      for (e = 0; e < cfm__n_scraped_types; e++)
+        if (cfm__span_starts((span){rest->p + 4, rest->n - 4}, cfm__scraped_types[e]))
+          break;
+      if (e == cfm__n_scraped_types)
+        continue;
+      tl = 4 + strlen(cfm__scraped_types[e]);
+      *rest = (span){rest->p + tl, rest->n - tl};
     }
     if (!with_required)
       return 1;
