@@ -17,7 +17,8 @@ Item classes (docs/extract.md, "Corpus score", says how each is counted):
   err    error rows, a multiset of (HTTP status, vendor code)
   rate   rate limits per operation (calls per second)
 Two attribute scores over matched request fields: `type` (the JSON type) and
-`reqd` (the required flag); both only where the key states them.
+`reqd` (the required flag); both only where the key states them.  `lint` is
+the number of `conform lint` findings on the page's draft.
 
 Python 3 standard library only.
 """
@@ -27,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -250,6 +252,20 @@ def run_extract(conform, page):
     return json.loads(p.stdout.decode("utf-8"))
 
 
+def lint_findings(conform, draft):
+    """How many findings `conform lint` reports for the draft."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+        json.dump(draft, f)
+    try:
+        p = subprocess.run([conform, "lint", f.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.unlink(f.name)
+    m = re.search(r"(\d+) findings?", p.stderr.decode("utf-8", "replace") + p.stdout.decode("utf-8", "replace"))
+    if p.returncode == 0:
+        return 0
+    return int(m.group(1)) if m else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--conform", default=os.path.join(ROOT, "build", "conform"))
@@ -267,7 +283,9 @@ def main():
     names = sorted(f for f in os.listdir(a.keys) if f.endswith(".json") and f != "thresholds.json")
     total = Tally()
     rows = {}
-    hdr = "%-52s %9s %9s %9s %9s %9s %9s %5s %5s" % ("page (recall/precision %)", *CLASSES, "type", "reqd")
+    hdr = "%-52s %9s %9s %9s %9s %9s %9s %5s %5s %4s" % ("page (recall/precision %)", *CLASSES, "type", "reqd",
+                                                      "lint")
+    lint_total = 0
     if not a.json:
         print(hdr)
     for n in names:
@@ -281,19 +299,24 @@ def main():
             print("  " + key["page"])
         t = score_page(key, draft)
         total.merge(t)
+        lint = lint_findings(a.conform, draft)
+        lint_total += lint
         rows[key["page"]] = {c: t.c[c] for c in t.c}
+        rows[key["page"]]["lint"] = lint
         if not a.json:
-            print("%-52s %s %s %s %s %s %s %5.0f %5.0f" % (
-                key["page"][:52], *(fmt(t, c) for c in CLASSES), 100 * t.recall("type"), 100 * t.recall("reqd")))
+            print("%-52s %s %s %s %s %s %s %5.0f %5.0f %4d" % (
+                key["page"][:52], *(fmt(t, c) for c in CLASSES), 100 * t.recall("type"), 100 * t.recall("reqd"),
+                lint))
     summary = {c: {"recall": round(total.recall(c), 4), "precision": round(total.precision(c), 4),
                    "tp": total.c[c][0], "fn": total.c[c][1], "fp": total.c[c][2]} for c in total.c}
+    summary["lint"] = {"findings": lint_total}
     if a.json:
         json.dump({"pages": rows, "totals": summary}, sys.stdout, indent=1)
         print()
     else:
-        print("%-52s %s %s %s %s %s %s %5.0f %5.0f" % (
+        print("%-52s %s %s %s %s %s %s %5.0f %5.0f %4d" % (
             "TOTAL (%d pages)" % len(names), *(fmt(total, c) for c in CLASSES),
-            100 * total.recall("type"), 100 * total.recall("reqd")))
+            100 * total.recall("type"), 100 * total.recall("reqd"), lint_total))
         print("counts (tp/fn/fp): " + "  ".join("%s %d/%d/%d" % (c, *total.c[c]) for c in CLASSES + ("type", "reqd")))
     if a.no_check:
         return 0
@@ -302,6 +325,8 @@ def main():
     for c, lim in floors.items():
         if c.startswith("_"):
             continue
+        if "max_findings" in lim and summary[c]["findings"] > lim["max_findings"]:
+            bad.append("%s findings %d > %d" % (c, summary[c]["findings"], lim["max_findings"]))
         for what in ("recall", "precision"):
             if what in lim and summary[c][what] + 1e-9 < lim[what]:
                 bad.append("%s %s %.4f < %.4f" % (c, what, summary[c][what], lim[what]))

@@ -36,14 +36,15 @@ static void url_path(const char *url, char *path, size_t cap, char *host, size_t
 }
 
 /* An operation id from method + path: "destroy_group" when the path ends
- * in a snake_case action, else method + segments ("{x}" → "by_x"). */
-static void op_id_for(const char *method, const char *path, char *out, size_t cap) {
+ * in a snake_case action (unless long_form), else method + segments
+ * ("{x}" → "by_x"). */
+static void op_id_for(const char *method, const char *path, char *out, size_t cap, int long_form) {
   char buf[256], *s, *save = NULL, *last = NULL;
   size_t o = 0, i;
   snprintf(buf, sizeof(buf), "%s", path);
   for (s = strtok_r(buf, "/", &save); s; s = strtok_r(NULL, "/", &save))
     last = s;
-  if (last && last[0] != '{' && strchr(last, '_')) {
+  if (!long_form && last && last[0] != '{' && strchr(last, '_')) {
     snprintf(out, cap, "%s", last);
     return;
   }
@@ -292,7 +293,7 @@ static op_acc *op_new(dctx *d, const char *method, const char *path, const json_
   memset(o, 0, sizeof(*o));
   snprintf(o->full_path, sizeof(o->full_path), "%s", path);
   o->anchor = (int)json_integer_value(json_object_get(f, "anchor"));
-  op_id_for(method ? method : "post", path, id, sizeof(id));
+  op_id_for(method ? method : "post", path, id, sizeof(id), 0);
   o->op = json_pack("{s:s, s:b, s:s, s:[], s:{s:i, s:{s:s, s:{}}}, s:[], s:[], s:O}", "id", id,
                     "seed", 1, "summary", "drafted from the document", "params", "response",
                     "status", 200, "schema", "type", "object", "properties", "errors", "examples",
@@ -637,19 +638,95 @@ static void template_params(op_acc *acc, const char *path) {
   }
 }
 
+/* A unique operation id: the short form, else method + segments, else a
+ * counter. */
+static void unique_id(json_t *seen, const char *m, const char *p, char *id, size_t cap) {
+  int n = 2;
+  op_id_for(m, p, id, cap, 0);
+  if (json_object_get(seen, id))
+    op_id_for(m, p, id, cap, 1);
+  while (json_object_get(seen, id) && n < 1000) {
+    size_t l = strlen(id);
+    snprintf(id + (l > cap - 8 ? cap - 8 : l), 8, "_%d", n++);
+  }
+  json_object_set_new(seen, id, json_true());
+}
+
+/* The JSON type of a sample value; NULL for null. */
+static const char *value_type(const json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_OBJECT:
+    return "object";
+  case JSON_ARRAY:
+    return "array";
+  case JSON_STRING:
+    return "string";
+  case JSON_INTEGER:
+    return "integer";
+  case JSON_REAL:
+    return "number";
+  case JSON_TRUE:
+  case JSON_FALSE:
+    return "boolean";
+  default:
+    return NULL;
+  }
+}
+
+/* Response fields against the operation's sample responses: a field the
+ * tables leave untyped takes the sample's type; where table and sample
+ * disagree the draft follows the sample and says so in a review note. */
+static void reconcile_examples(dctx *d, op_acc *acc) {
+  json_t *props = json_object_get(json_object_get(json_object_get(acc->op, "response"), "schema"),
+                                  "properties"),
+         *ex, *v, *prop;
+  size_t i;
+  const char *k;
+  json_array_foreach(json_object_get(acc->op, "examples"), i, ex) {
+    json_t *body = json_object_get(json_object_get(ex, "response"), "body");
+    json_object_foreach(body, k, v) {
+      const char *vt = value_type(v), *pt;
+      if (!vt || !(prop = json_object_get(props, k)))
+        continue;
+      pt = FIND_STR(prop, "type");
+      if (pt && (!strcmp(pt, vt) || (!strcmp(pt, "number") && !strcmp(vt, "integer"))))
+        continue;
+      if (pt)
+        add_note(d->notes, json_object_get(ex, "provenance"),
+                 "review: '%s' of %s is %s in the table but %s in the example; draft says %s", k,
+                 FIND_STR(acc->op, "id"), pt, vt, vt);
+      json_object_set_new(prop, "type", json_string(vt));
+    }
+  }
+}
+
+/* The response's provenance: where its first field is documented, else
+ * the operation's. */
+static void response_provenance(op_acc *acc) {
+  json_t *resp = json_object_get(acc->op, "response"), *prov = NULL, *v;
+  const char *k;
+  json_object_foreach(json_object_get(json_object_get(resp, "schema"), "properties"), k, v) {
+    prov = json_object_get(v, "x-provenance");
+    break;
+  }
+  json_object_set(resp, "provenance", prov ? prov : json_object_get(acc->op, "provenance"));
+}
+
 /* Paths relative to the base; ids; methods decided or flagged. */
 static json_t *finish_ops(dctx *d) {
-  json_t *ops = json_array();
+  json_t *ops = json_array(), *seen = json_object();
   size_t i, bl = strlen(d->base_prefix);
-  for (i = 0; i < d->nops && ops; i++) {
+  for (i = 0; i < d->nops && ops && seen; i++) {
     op_acc *acc = &d->ops[i];
     const char *p = acc->full_path, *m = FIND_STR(acc->op, "method");
     char id[96];
     if (bl && strncmp(p, d->base_prefix, bl) == 0)
       p += bl;
     json_object_set_new(acc->op, "path", json_string(*p ? p : "/"));
-    op_id_for(m ? m : "POST", *p ? p : "/", id, sizeof(id));
+    unique_id(seen, m ? m : "POST", *p ? p : "/", id, sizeof(id));
     json_object_set_new(acc->op, "id", json_string(id));
+    reconcile_examples(d, acc);
+    response_provenance(acc);
     if (!m) {
       json_object_set_new(acc->op, "method", json_string("POST"));
       add_note(d->notes, json_object_get(acc->op, "provenance"),
@@ -661,6 +738,7 @@ static json_t *finish_ops(dctx *d) {
       json_object_set(acc->op, "errors", d->errors_common);
     json_array_append(ops, acc->op);
   }
+  json_decref(seen);
   return ops;
 }
 
