@@ -432,3 +432,71 @@ Test(extract, table_and_sample_conflict_is_a_review_note) {
   cr_assert(has_note(d, "is object in the table but array in the example; draft says array"));
   json_decref(d);
 }
+
+static const json_t *differ_of(const json_t *drift, const char *kind, const char *item) {
+  size_t i;
+  const json_t *r;
+  json_array_foreach(json_object_get(drift, "differ"), i, r) {
+    if (!strcmp(json_string_value(json_object_get(r, "kind")), kind) &&
+        strstr(json_string_value(json_object_get(r, "item")), item))
+      return r;
+  }
+  return NULL;
+}
+
+/* Drift pairs operations by method + path template whatever the spec's
+ * items cite, and reports contradictions with both sources quoted. */
+Test(extract, drift_by_operation_whatever_the_citation) {
+  json_t *d = extract_file(CONFORM_TESTDATA_DIR "/extract/zh-markdown.md");
+  json_t *spec = json_deep_copy(d), *drift, *op, *p, *e;
+  const json_t *r;
+  char *text = json_dumps(spec, 0), *at;
+  /* The spec cites another document everywhere. */
+  while ((at = strstr(text, "zh-markdown.md")) != NULL)
+    memcpy(at, "zh-elsewhere", 12), memmove(at + 12, at + 14, strlen(at + 14) + 1);
+  json_decref(spec);
+  spec = json_loads(text, 0, NULL);
+  free(text);
+  op = json_array_get(json_object_get(spec, "operations"), 0);
+  p = json_array_get(json_object_get(op, "params"), 0); /* title: required string */
+  json_object_set_new(p, "required", json_false());
+  json_object_set_new(p, "type", json_string("integer"));
+  e = json_array_get(json_object_get(op, "errors"), 0); /* 400 invalid_parameter */
+  json_object_set_new(e, "status", json_integer(422));
+  drift = cfm_extract_drift(d, spec, "zh-markdown.md");
+  cr_assert_not_null(drift);
+  cr_assert_eq(json_integer_value(json_object_get(json_object_get(drift, "operations"), "paired")),
+               2);
+  cr_assert_not_null(differ_of(drift, "required", "title"));
+  r = differ_of(drift, "type", "title");
+  cr_assert_not_null(r);
+  cr_assert_str_eq(json_string_value(json_object_get(r, "doc")), "string");
+  cr_assert_str_eq(json_string_value(json_object_get(r, "spec")), "integer");
+  cr_assert(strstr(json_string_value(json_object_get(r, "doc_source")), "zh-markdown.md"));
+  cr_assert(strstr(json_string_value(json_object_get(r, "spec_source")), "zh-elsewhere"));
+  r = differ_of(drift, "status", "invalid_parameter");
+  cr_assert_not_null(r);
+  cr_assert_str_eq(json_string_value(json_object_get(r, "spec")), "422");
+  json_decref(drift);
+  json_decref(spec);
+  json_decref(d);
+}
+
+/* Two DELETEs on one template ({username}, {usernames}) stay two. */
+Test(extract, drift_keeps_operations_on_one_template_apart) {
+  json_t *d =
+      extract_doc("# Blocks\n\n## Remove one\n\n```http\nDELETE https://{host}/app-id/{app_id}/g/"
+                  "{group_id}/blocks/{username}\n```\n\n## Remove many\n\n```http\nDELETE "
+                  "https://{host}/app-id/{app_id}/g/{group_id}/blocks/{usernames}\n```\n\n"
+                  "### 路径参数\n\n| 参数 | 类型 | 是否必需 | 描述 |\n| --- | --- | --- | --- |\n"
+                  "| `usernames` | String | 是 | 用户 ID，以逗号分隔，最多 60 个。 |\n");
+  json_t *drift = cfm_extract_drift(d, d, "doc.md");
+  cr_assert_eq(json_array_size(json_object_get(d, "operations")), 2);
+  cr_assert_eq(json_integer_value(json_object_get(json_object_get(drift, "operations"), "paired")),
+               2);
+  cr_assert_eq(json_array_size(json_object_get(drift, "differ")), 0);
+  cr_assert_eq(json_array_size(json_object_get(drift, "only_in_doc")), 0);
+  cr_assert_eq(json_array_size(json_object_get(drift, "only_in_spec")), 0);
+  json_decref(drift);
+  json_decref(d);
+}
