@@ -500,3 +500,15 @@ Test(extract, drift_keeps_operations_on_one_template_apart) {
   json_decref(drift);
   json_decref(d);
 }
+
+/* A table wider than the reader's 12 columns says so in a review note. */
+Test(extract, wide_table_is_reported) {
+  json_t *d = extract_doc(
+      "# W\n\n## Op\n\n```http\nGET https://{host}/w\n```\n\n### 请求 body\n\n"
+      "| 参数 | 类型 | 是否必需 | a | b | c | d | e | f | g | h | i | j | k |\n"
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+      "| `x` | String | 是 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 |\n");
+  cr_assert(has_note(d, "more than 12 columns"));
+  cr_assert(has_param(op_by_path(d, "GET", "/w"), "x"));
+  json_decref(d);
+}

@@ -81,6 +81,36 @@ static void print_items(const char *title, const json_t *items) {
   }
 }
 
+/* The drift report: JSON for CI, or a text listing. */
+static void print_drift(const json_t *drift, int as_json) {
+  const char *kind;
+  json_t *m;
+  const json_t *ops = json_object_get(drift, "operations"), *o;
+  size_t k;
+  if (as_json) {
+    json_dumpf(drift, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    putchar('\n');
+    return;
+  }
+  printf("operations paired by method + path: %lld\n",
+         (long long)json_integer_value(json_object_get(ops, "paired")));
+  json_array_foreach(json_object_get(ops, "only_in_doc"), k, o)
+      printf("  operation only in the document: %s\n", json_string_value(o));
+  json_array_foreach(json_object_get(ops, "only_in_spec"), k, o)
+      printf("  operation only in the spec: %s\n", json_string_value(o));
+  print_items("contradictions", json_object_get(drift, "differ"));
+  print_items("only in the document", json_object_get(drift, "only_in_doc"));
+  print_items("only in the spec", json_object_get(drift, "only_in_spec"));
+  json_object_foreach(json_object_get(drift, "metrics"), kind, m) {
+    printf("%-7s doc %3lld  spec %3lld  both %3lld  recall %5.1f %%  precision %5.1f %%\n", kind,
+           (long long)json_integer_value(json_object_get(m, "doc")),
+           (long long)json_integer_value(json_object_get(m, "spec")),
+           (long long)json_integer_value(json_object_get(m, "both")),
+           100.0 * json_real_value(json_object_get(m, "recall")),
+           100.0 * json_real_value(json_object_get(m, "precision")));
+  }
+}
+
 int cmd_extract(int argc, char **argv) {
   const char *out = NULL, *against = NULL, *doc = NULL;
   int as_json = 0, i, rc = CFM_EXIT_OK;
@@ -146,32 +176,7 @@ int cmd_extract(int argc, char **argv) {
       json_decref(draft);
       return CFM_EXIT_INTERNAL;
     }
-    if (as_json) {
-      json_dumpf(drift, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-      putchar('\n');
-    } else {
-      const char *kind;
-      json_t *m;
-      const json_t *ops = json_object_get(drift, "operations"), *o;
-      size_t k;
-      printf("operations paired by method + path: %lld\n",
-             (long long)json_integer_value(json_object_get(ops, "paired")));
-      json_array_foreach(json_object_get(ops, "only_in_doc"), k, o)
-          printf("  operation only in the document: %s\n", json_string_value(o));
-      json_array_foreach(json_object_get(ops, "only_in_spec"), k, o)
-          printf("  operation only in the spec: %s\n", json_string_value(o));
-      print_items("contradictions", json_object_get(drift, "differ"));
-      print_items("only in the document", json_object_get(drift, "only_in_doc"));
-      print_items("only in the spec", json_object_get(drift, "only_in_spec"));
-      json_object_foreach(json_object_get(drift, "metrics"), kind, m) {
-        printf("%-7s doc %3lld  spec %3lld  both %3lld  recall %5.1f %%  precision %5.1f %%\n",
-               kind, (long long)json_integer_value(json_object_get(m, "doc")),
-               (long long)json_integer_value(json_object_get(m, "spec")),
-               (long long)json_integer_value(json_object_get(m, "both")),
-               100.0 * json_real_value(json_object_get(m, "recall")),
-               100.0 * json_real_value(json_object_get(m, "precision")));
-      }
-    }
+    print_drift(drift, as_json);
     if (json_array_size(json_object_get(drift, "only_in_doc")) ||
         json_array_size(json_object_get(drift, "only_in_spec")) ||
         json_array_size(json_object_get(drift, "differ")))

@@ -515,6 +515,8 @@ static void assign_findings(dctx *d) {
       add_error(d, acc, f);
     else if (strcmp(kind, "example") == 0 && acc)
       add_example(acc, f);
+    else if (strcmp(kind, "note") == 0)
+      add_note(d->notes, json_object_get(f, "provenance"), "%s", FIND_STR(f, "text"));
   }
 }
 

@@ -139,8 +139,15 @@ void cfm__field_finding(extractor *x, const char *name, const char *where, const
 /* ---- readers ---- */
 void cfm__read_markdown(extractor *x, const char *text, size_t len);
 /* The scraped-text state of one page (extract_scraped.c). */
+typedef enum {
+  ST_NONE,   /* not in a table */
+  ST_PARAMS, /* Name Type Required Description */
+  ST_FIELDS, /* Name Type Description (response) */
+  ST_ERRORS, /* HttpCode Code Message Description */
+  ST_KV      /* Field Value (basic information) */
+} scraped_table;
 typedef struct scraped {
-  int table; /* 0 none, 1 params with required, 2 fields, 3 errors, 4 key/value */
+  scraped_table table;
   const char *where;
 } scraped;
 /* Reads line t when it belongs to a scraped table; returns 1 when used. */

@@ -119,7 +119,7 @@ static int md_heading(extractor *x, md *m, span line, span t) {
   if ((size_t)level >= t.n || t.p[level] != ' ')
     return 0;
   cfm__set_heading(x, level, (span){t.p + level, t.n - (size_t)level});
-  m->sc.table = 0;
+  m->sc.table = ST_NONE;
   return 1;
 }
 
@@ -154,7 +154,7 @@ static size_t md_line(extractor *x, md *m, const char *text, size_t len, size_t 
   sl = m->markdown && !m->plain_heads ? 0 : cfm__scraped_heading(t);
   if (sl) {
     cfm__set_heading(x, sl, t);
-    m->sc.table = 0;
+    m->sc.table = ST_NONE;
     return next;
   }
   if (cfm__scraped_line(x, &m->sc, t))

@@ -123,15 +123,15 @@ static int scraped_header(extractor *x, scraped *st, span t) {
   if (cfm__span_eq_ci(t, "NameTypeRequiredDescription") ||
       cfm__span_eq_ci(t, "ParameterTypeRequiredDescription")) {
     const char *w = cfm__param_location(cfm__current_head(x));
-    st->table = 1;
+    st->table = ST_PARAMS;
     st->where = w ? w : "query";
   } else if (cfm__span_eq_ci(t, "NameTypeDescription")) {
-    st->table = 2;
+    st->table = ST_FIELDS;
     st->where = "response";
   } else if (cfm__span_starts(t, "HttpCode") || cfm__span_starts(t, "HTTP status codeError")) {
-    st->table = 3;
+    st->table = ST_ERRORS;
   } else if (cfm__span_eq_ci(t, "FieldValue")) {
-    st->table = 4;
+    st->table = ST_KV;
   } else {
     return 0;
   }
@@ -158,15 +158,15 @@ int cfm__scraped_line(extractor *x, scraped *st, span t) {
     return 1;
   if (!st->table || !t.n)
     return 0;
-  if (st->table == 1)
+  if (st->table == ST_PARAMS)
     used = scraped_row(x, t, 1, st->where);
-  else if (st->table == 2)
+  else if (st->table == ST_FIELDS)
     used = scraped_row(x, t, 0, st->where);
-  else if (st->table == 3)
+  else if (st->table == ST_ERRORS)
     used = scraped_error_row(x, t);
   else
     used = scraped_kv_row(x, t);
   if (!used)
-    st->table = 0;
+    st->table = ST_NONE;
   return used;
 }

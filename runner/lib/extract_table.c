@@ -20,6 +20,12 @@ size_t cfm__split_cells(span line, span cells[MAX_CELLS]) {
     line.n--;
   start = 0;
   for (i = 0; i <= line.n && n < MAX_CELLS; i++) {
+    if (n == MAX_CELLS - 1) { /* the last cell keeps the rest of the row */
+      cells[n].p = line.p + start;
+      cells[n].n = line.n - start;
+      n++;
+      break;
+    }
     if (i == line.n || line.p[i] == '|') {
       cells[n].p = line.p + start;
       cells[n].n = i - start;
@@ -298,6 +304,11 @@ void cfm__table_flush(extractor *x, tbuf *b) {
     return;
   memset(&tab, 0, sizeof(tab));
   tab.ncols = cfm__split_cells(b->rows[0], cells);
+  if (tab.ncols == MAX_CELLS && memchr(cells[MAX_CELLS - 1].p, '|', cells[MAX_CELLS - 1].n))
+    cfm__add_finding(x, "note",
+                     json_pack("{s:s}", "text",
+                               "review: a table has more than 12 columns; the columns past the "
+                               "12th were not read"));
   for (i = 0; i < tab.ncols; i++) {
     char *c = cfm__clean_cell(cells[i]);
     tab.roles[i] = c ? cfm__role_of(c) : C_OTHER;
