@@ -512,3 +512,38 @@ Test(extract, wide_table_is_reported) {
   cr_assert(has_param(op_by_path(d, "GET", "/w"), "x"));
   json_decref(d);
 }
+
+/* The two new test pages: a legacy "topapi" page converted from HTML, and
+ * pipe tables under plain-line section names (a scraped page that kept its
+ * tables). */
+Test(extract, legacy_topapi_page) {
+  json_t *d = extract_file(CONFORM_TESTDATA_DIR "/extract/legacy-topapi.md");
+  const json_t *op = op_by_path(d, "POST", "/topapi/board/rename"), *h;
+  size_t i;
+  cr_assert(json_is_true(json_object_get(param(op, "board_id"), "required")));
+  assert_limit(param(op, "new_title"), "max_length", 24);
+  assert_limit(param(op, "member_ids"), "max_items", 80);
+  assert_limit(param(op, "color"), "range", 12);
+  cr_assert(!has_param(op, "access_token"));
+  cr_assert_eq(json_array_size(json_object_get(op, "errors")), 2);
+  json_array_foreach(json_object_get(json_object_get(d, "transport"), "hosts"), i, h) {
+    cr_assert_str_neq(json_string_value(json_object_get(h, "host")), "console.example.com");
+  }
+  json_decref(d);
+  assert_lints(CONFORM_TESTDATA_DIR "/extract/legacy-topapi.md");
+}
+
+Test(extract, pipe_tables_under_plain_headings) {
+  json_t *d = extract_file(CONFORM_TESTDATA_DIR "/extract/plain-headings.txt");
+  const json_t *op = op_by_path(d, "GET", "/v1.0/desks/{deskId}/seats");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "deskId"), "in")), "path");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "pageSize"), "in")), "query");
+  assert_limit(param(op, "pageSize"), "range", 40);
+  cr_assert_eq(json_integer_value(json_object_get(param(op, "pageSize"), "default")), 10);
+  assert_limit(param(op, "floorIds"), "max_items", 5);
+  cr_assert_not_null(json_object_get(
+      json_object_get(json_object_get(json_object_get(op, "response"), "schema"), "properties"),
+      "hasMore"));
+  json_decref(d);
+  assert_lints(CONFORM_TESTDATA_DIR "/extract/plain-headings.txt");
+}

@@ -69,6 +69,19 @@ static void prose_limits(extractor *x, span t) {
   cfm__add_finding(x, "plimit", f);
 }
 
+/* "**请求地址**：`https://…`", "Request URL: https://…": the operation's URL. */
+static void url_line(extractor *x, span t) {
+  const char *u = cfm__strstr_n(t, "https://");
+  size_t n = 0;
+  if (!(cfm__span_has(t, "请求地址") || cfm__span_has(t, "request url") ||
+        cfm__span_has(t, "request address")) ||
+      !u || cfm__in_example(x))
+    return;
+  while (u + n < t.p + t.n && u[n] != '`' && u[n] != ' ' && u[n] != '?' && u[n] != ')')
+    n++;
+  cfm__add_finding(x, "url", json_pack("{s:s%, s:s}", "url", u, n, "query", ""));
+}
+
 /* Endpoints, rate limits, methods, limits and host names (in table rows,
  * hosts_ok, or lines that speak of domains) in a line; a table row
  * (in_table) states no rate or prose limit of the operation. */
@@ -86,7 +99,9 @@ void cfm__prose(extractor *x, span line, int hosts_ok, int in_table) {
     cfm__add_finding(x, "rate", json_pack("{s:I}", "per_second", (json_int_t)rate));
   else if (!in_table)
     prose_limits(x, t);
-  if (cfm__span_has(t, "request method is ") || cfm__span_has(t, "请求方式为")) {
+  if (!in_table)
+    url_line(x, t);
+  if (cfm__span_has(t, "request method is ") || cfm__span_has(t, "请求方式")) {
     static const char *const methods[] = {"POST", "GET", "PUT", "DELETE", "PATCH"};
     size_t m;
     for (m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
