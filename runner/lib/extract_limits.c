@@ -76,18 +76,23 @@ static int boundary_before(span d, size_t i) {
          (c == 0x9B || c == 0x8C || c == 0x81 || c == 0x9F);
 }
 
-/* Where the clause holding position i starts, and where it ends. */
+/* Where the clause holding position i starts, and where it ends; a clause
+ * is read at most CLAUSE_MAX bytes either side (linear time on hostile
+ * input with thousands of numbers in one sentence). */
+#define CLAUSE_MAX 160
 static size_t clause_start(span d, size_t i) {
-  while (i > 0 && !boundary_before(d, i))
+  size_t stop = i > CLAUSE_MAX ? i - CLAUSE_MAX : 0;
+  while (i > stop && !boundary_before(d, i))
     i--;
   return i;
 }
 
 static size_t clause_end(span d, size_t i) {
-  for (; i < d.n; i++)
+  size_t stop = d.n - i > CLAUSE_MAX ? i + CLAUSE_MAX : d.n;
+  for (; i < stop; i++)
     if (boundary_before(d, i + 1))
       return i;
-  return d.n;
+  return stop;
 }
 
 /* Does a cap word end within `filler` bytes before d.p[end] in the clause
@@ -95,7 +100,10 @@ static size_t clause_end(span d, size_t i) {
  * "maxResults"). */
 static int cap_before(span d, size_t from, size_t end, size_t filler) {
   size_t k, i;
-  span w = {d.p + from, end - from};
+  span w;
+  if (end - from > filler + 32) /* the longest cap word is under 32 bytes */
+    from = end - filler - 32;
+  w = (span){d.p + from, end - from};
   for (k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
     size_t n = strlen(caps[k]);
     int word = isalpha((unsigned char)caps[k][0]);
