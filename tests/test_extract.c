@@ -547,3 +547,37 @@ Test(extract, pipe_tables_under_plain_headings) {
   json_decref(d);
   assert_lints(CONFORM_TESTDATA_DIR "/extract/plain-headings.txt");
 }
+
+/* The seeds against the curated specs (docs/extract.md, "Seeds"): what the
+ * extractor finds of the items that cite each seed must not drop. */
+static void assert_seed(const char *seed, const char *spec_file, long fields_both, long limits_both,
+                        long errors_both) {
+  json_t *d = extract_file(seed), *drift, *m;
+  cfm_spec *spec = NULL;
+  cfm_error_t err;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_spec_load(spec_file, &spec, &err), CFM_EOK, "%s", err.text);
+  drift = cfm_extract_drift(d, spec->root, seed);
+  m = json_object_get(drift, "metrics");
+  cr_assert_geq(json_integer_value(json_object_get(json_object_get(m, "fields"), "both")),
+                fields_both, "%s fields", seed);
+  cr_assert_geq(json_integer_value(json_object_get(json_object_get(m, "limits"), "both")),
+                limits_both, "%s limits", seed);
+  cr_assert_geq(json_integer_value(json_object_get(json_object_get(m, "errors"), "both")),
+                errors_both, "%s errors", seed);
+  cr_assert_geq(json_real_value(json_object_get(json_object_get(m, "fields"), "precision")), 0.99);
+  json_decref(drift);
+  cfm_spec_free(spec);
+  json_decref(d);
+}
+
+Test(extract, seeds_do_not_regress) {
+  assert_seed(CONFORM_SEEDS_DIR "/000_4eff4c7e6a321155.txt", CONFORM_SPECS_DIR "/tencent-im.json",
+              4, 0, 6);
+  assert_seed(CONFORM_SEEDS_DIR "/001_cf3c053bb968e3ee.txt", CONFORM_SPECS_DIR "/tencent-im.json",
+              7, 1, 6);
+  assert_seed(CONFORM_SEEDS_DIR "/002_b389115bb8c2e7c3.txt", CONFORM_SPECS_DIR "/agora-chat.json",
+              182, 11, 23);
+  assert_seed(CONFORM_SEEDS_DIR "/003_b567ae6603894095.txt",
+              CONFORM_SPECS_DIR "/dingtalk-rooms.json", 3, 0, 5);
+}
