@@ -581,3 +581,20 @@ Test(extract, seeds_do_not_regress) {
   assert_seed(CONFORM_SEEDS_DIR "/003_b567ae6603894095.txt",
               CONFORM_SPECS_DIR "/dingtalk-rooms.json", 3, 0, 5);
 }
+
+/* A body parameter whose table type word is unknown takes its type from
+ * the sample request, with a review note. */
+Test(extract, parameter_type_from_the_sample_request) {
+  json_t *d =
+      extract_doc("# T\n\n## Tag\n\n```http\nPOST https://{host}/tags\n```\n\n### 请求 body\n\n"
+                  "| 参数 | 类型 | 是否必需 | 描述 |\n| --- | --- | --- | --- |\n"
+                  "| `weight` | Varint | 是 | 权重。 |\n| `label` | Text | 否 | 标签。 |\n\n"
+                  "### 请求示例\n\n```json\n{\"weight\": 3, \"label\": \"x\"}\n```\n");
+  const json_t *op = op_by_path(d, "POST", "/tags");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "weight"), "type")), "integer");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "label"), "type")), "string");
+  cr_assert_null(json_object_get(param(op, "weight"), "x-type-text"));
+  cr_assert(
+      has_note(d, "type of 'weight' not recognised ('Varint'); draft says integer, as the sample"));
+  json_decref(d);
+}

@@ -228,9 +228,10 @@ static void merge_field(dctx *d, op_acc *acc, json_t *f) {
   if ((v = json_object_get(f, "type"))) {
     json_object_set(p, "type", v);
   } else {
+    /* decided in finish_ops, from a sample request if one shows it */
     json_object_set_new(p, "type", json_string("string"));
-    add_note(d->notes, prov, "review: type of '%s' not recognised ('%s'); draft says string", name,
-             FIND_STR(f, "type_text") ? FIND_STR(f, "type_text") : "none");
+    json_object_set_new(p, "x-type-text",
+                        json_string(FIND_STR(f, "type_text") ? FIND_STR(f, "type_text") : "none"));
   }
   v = json_object_get(f, "required");
   json_object_set_new(p, "required", json_boolean(v && json_integer_value(v) == 1));
@@ -702,6 +703,34 @@ static void reconcile_examples(dctx *d, op_acc *acc) {
   }
 }
 
+/* Body parameters whose table gives no known type: the sample request's
+ * value decides (with a review note), else the draft says string. */
+static void param_types(dctx *d, op_acc *acc) {
+  json_t *p, *ex;
+  size_t i, j;
+  json_array_foreach(json_object_get(acc->op, "params"), i, p) {
+    const char *tt = FIND_STR(p, "x-type-text"), *vt = NULL, *name = FIND_STR(p, "name");
+    if (!tt)
+      continue;
+    json_array_foreach(json_object_get(acc->op, "examples"), j, ex) {
+      json_t *v = json_object_get(json_object_get(json_object_get(ex, "request"), "body"), name);
+      if (v && strcmp(FIND_STR(p, "in"), "body") == 0 && (vt = value_type(v)) != NULL)
+        break;
+    }
+    if (vt) {
+      json_object_set_new(p, "type", json_string(vt));
+      add_note(d->notes, json_object_get(p, "provenance"),
+               "review: type of '%s' not recognised ('%s'); draft says %s, as the sample request "
+               "shows",
+               name, tt, vt);
+    } else {
+      add_note(d->notes, json_object_get(p, "provenance"),
+               "review: type of '%s' not recognised ('%s'); draft says string", name, tt);
+    }
+    json_object_del(p, "x-type-text");
+  }
+}
+
 /* The response's provenance: where its first field is documented, else
  * the operation's. */
 static void response_provenance(op_acc *acc) {
@@ -728,6 +757,7 @@ static json_t *finish_ops(dctx *d) {
     unique_id(seen, m ? m : "POST", *p ? p : "/", id, sizeof(id));
     json_object_set_new(acc->op, "id", json_string(id));
     reconcile_examples(d, acc);
+    param_types(d, acc);
     response_provenance(acc);
     if (!m) {
       json_object_set_new(acc->op, "method", json_string("POST"));
