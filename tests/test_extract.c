@@ -598,3 +598,17 @@ Test(extract, parameter_type_from_the_sample_request) {
       has_note(d, "type of 'weight' not recognised ('Varint'); draft says integer, as the sample"));
   json_decref(d);
 }
+
+/* A scraped Chinese page: run-together Chinese header and 是/否 cells. */
+Test(extract, scraped_chinese_required_cells) {
+  json_t *d =
+      extract_doc("查询\n\n基本信息\n\n字段值\nHTTP URLhttps://api.example.io/v1.0/desks/{deskId}\n"
+                  "HTTP MethodGET\n\n路径参数\n\n名称类型是否必填描述\ndeskIdLong是工位 ID。\n\n"
+                  "查询参数\n\n名称类型是否必填描述\nfloorString否楼层，最长不超过16字符。\n");
+  const json_t *op = op_by_path(d, "GET", "/v1.0/desks/{deskId}");
+  cr_assert(json_is_true(json_object_get(param(op, "deskId"), "required")));
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "floor"), "in")), "query");
+  cr_assert(json_is_false(json_object_get(param(op, "floor"), "required")));
+  assert_limit(param(op, "floor"), "max_length", 16);
+  json_decref(d);
+}

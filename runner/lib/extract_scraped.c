@@ -8,7 +8,7 @@
 
 #include "extract_int.h"
 
-/* Does a type word (and, with_required, Yes/No) start at line.p[i], right
+/* Does a type word (and, with_required, Yes/No/是/否…) start at line.p[i], right
  * after the name?  Fills the type index, the required flag and the rest. */
 static int type_at(span line, size_t i, int with_required, size_t *k, int *req, span *rest) {
   for (*k = 0; *k < cfm__n_scraped_types; (*k)++) {
@@ -30,10 +30,27 @@ static int type_at(span line, size_t i, int with_required, size_t *k, int *req, 
     }
     if (!with_required)
       return 1;
-    if (cfm__span_starts(*rest, "Yes") || cfm__span_starts(*rest, "No")) {
-      *req = rest->p[0] == 'Y';
-      *rest = (span){rest->p + (*req ? 3 : 2), rest->n - (*req ? 3 : 2)};
-      return 1;
+    {
+      /* the required cell: English or Chinese words, run into the description */
+      static const struct {
+        const char *word;
+        int req;
+      } words[] = {{"Yes", 1},
+                   {"No", 0},
+                   {"Required", 1},
+                   {"Optional", 0},
+                   {"\xE6\x98\xAF", 1} /* 是 */,
+                   {"\xE5\x90\xA6", 0} /* 否 */,
+                   {"必填", 1},
+                   {"选填", 0}};
+      size_t w;
+      for (w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        if (cfm__span_starts(*rest, words[w].word)) {
+          size_t wl = strlen(words[w].word);
+          *req = words[w].req;
+          *rest = (span){rest->p + wl, rest->n - wl};
+          return 1;
+        }
     }
   }
   return 0;
@@ -121,16 +138,17 @@ static int scraped_error_row(extractor *x, span line) {
 /* A header line of run-together column names opens a scraped table. */
 static int scraped_header(extractor *x, scraped *st, span t) {
   if (cfm__span_eq_ci(t, "NameTypeRequiredDescription") ||
-      cfm__span_eq_ci(t, "ParameterTypeRequiredDescription")) {
+      cfm__span_eq_ci(t, "ParameterTypeRequiredDescription") ||
+      cfm__span_eq_ci(t, "名称类型是否必填描述") || cfm__span_eq_ci(t, "参数类型是否必填说明")) {
     const char *w = cfm__param_location(cfm__current_head(x));
     st->table = ST_PARAMS;
     st->where = w ? w : "query";
-  } else if (cfm__span_eq_ci(t, "NameTypeDescription")) {
+  } else if (cfm__span_eq_ci(t, "NameTypeDescription") || cfm__span_eq_ci(t, "名称类型描述")) {
     st->table = ST_FIELDS;
     st->where = "response";
   } else if (cfm__span_starts(t, "HttpCode") || cfm__span_starts(t, "HTTP status codeError")) {
     st->table = ST_ERRORS;
-  } else if (cfm__span_eq_ci(t, "FieldValue")) {
+  } else if (cfm__span_eq_ci(t, "FieldValue") || cfm__span_eq_ci(t, "字段值")) {
     st->table = ST_KV;
   } else {
     return 0;

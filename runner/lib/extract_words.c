@@ -28,6 +28,11 @@ static const struct {
     {"Response body", 3},
     {"Response body example", 3},
     {"Response headers", 3},
+    {"Request parameters", 3},
+    {"Response parameters", 3},
+    {"Request header", 3},
+    {"Path parameter", 3},
+    {"Query parameter", 3},
     {"请求", 2},
     {"响应", 2},
     {"错误码", 2},
@@ -40,6 +45,10 @@ static const struct {
     {"返回参数", 3},
     {"返回示例", 3},
     {"响应示例", 3},
+    {"请求参数", 3},
+    {"响应参数", 3},
+    {"响应体", 3},
+    {"请求 Body", 3},
 };
 
 int cfm__scraped_heading(span line) {
