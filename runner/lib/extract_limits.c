@@ -206,7 +206,7 @@ size_t cfm__limit_phrases(span d, limit_phrase *out, size_t cap) {
   if (!cfm__has_digit(d))
     return 0; /* every limit phrase holds a number */
   for (i = 0; i < d.n && n < cap; i++) {
-    size_t end, cs, ce;
+    size_t end, cs, ce, post;
     long v;
     int ul, scale, ok;
     limit_unit unit;
@@ -221,11 +221,13 @@ size_t cfm__limit_phrases(span d, limit_phrase *out, size_t cap) {
     ul = unit_after(d, end, &unit, &scale);
     cs = clause_start(d, i);
     ce = clause_end(d, end);
+    /* the words after the unit; a unit may run past the clause's bound */
+    post = end + (size_t)(ul > 0 ? ul : 0);
+    post = post < ce ? post : ce;
     clause = (span){d.p + cs, ce - cs};
     ok = ul >= 0 && !has_any(clause, vetoes, sizeof(vetoes) / sizeof(vetoes[0])) &&
          (cap_before(d, cs, i, 24) ||
-          has_any((span){d.p + end + (ul > 0 ? ul : 0), ce - end - (size_t)(ul > 0 ? ul : 0)},
-                  postcaps, sizeof(postcaps) / sizeof(postcaps[0])));
+          has_any((span){d.p + post, ce - post}, postcaps, sizeof(postcaps) / sizeof(postcaps[0])));
     if (ok && !__builtin_mul_overflow(v, (long)scale, &v)) {
       out[n].max = v;
       out[n].unit = unit;
