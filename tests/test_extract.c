@@ -612,3 +612,16 @@ Test(extract, scraped_chinese_required_cells) {
   assert_limit(param(op, "floor"), "max_length", 16);
   json_decref(d);
 }
+
+/* "Array of <element type no table knows>" is still an array, and the
+ * scraped table goes on after it. */
+Test(extract, scraped_unknown_element_type_keeps_the_table) {
+  json_t *d = extract_doc(
+      "Request\n\nBasic information\n\nFieldValue\nHTTP URLhttps://api.example.io/v1/q\n"
+      "HTTP MethodPOST\n\nRequest body\n\nNameTypeRequiredDescription\n"
+      "userIdsArray of thingsYesThe users.\nverboseBooleanNoMore detail.\n");
+  const json_t *op = op_by_path(d, "POST", "/v1/q");
+  cr_assert_str_eq(json_string_value(json_object_get(param(op, "userIds"), "type")), "array");
+  cr_assert(json_is_false(json_object_get(param(op, "verbose"), "required")));
+  json_decref(d);
+}

@@ -23,9 +23,14 @@ static int type_at(span line, size_t i, int with_required, size_t *k, int *req, 
       for (e = 0; e < cfm__n_scraped_types; e++)
         if (cfm__span_starts((span){rest->p + 4, rest->n - 4}, cfm__scraped_types[e]))
           break;
-      if (e == cfm__n_scraped_types)
-        continue;
-      tl = 4 + strlen(cfm__scraped_types[e]);
+      if (e < cfm__n_scraped_types) {
+        tl = 4 + strlen(cfm__scraped_types[e]);
+      } else { /* an element type no table knows: up to the next capital */
+        for (tl = 5; tl < rest->n && tl < 40 && islower((unsigned char)rest->p[tl]); tl++)
+          ;
+        if (tl >= rest->n || tl >= 40 || !isalpha((unsigned char)rest->p[4]))
+          continue;
+      }
       *rest = (span){rest->p + tl, rest->n - tl};
     }
     if (!with_required)
