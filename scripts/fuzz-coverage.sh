@@ -25,7 +25,7 @@ declare -A files=(
   [errmap_tencent]="runner/lib/errmap.c"
   [mock]="mock/mock_core.c mock/mock_agora.c mock/mock_tencent.c mock/mock_dingtalk.c"
   [usersig]="runner/lib/usersig.c" [config]="runner/lib/config.c"
-  [baseline]="runner/lib/baseline.c" [extract]="runner/lib/extract.c runner/lib/extract_drift.c"
+  [baseline]="runner/lib/baseline.c" [extract]="$(cd "$here" && echo runner/lib/extract*.c)"
   [report]="runner/lib/report_json.c")
 echo "| harness | files | line coverage | inputs |"
 echo "|---|---|---|---|"

@@ -174,7 +174,8 @@ def main():
     # The extractor: the test pages written in the seeds' three styles (never
     # the seed documents themselves).
     for p in sorted(glob.glob(os.path.join(ROOT, "tests", "data", "extract", "*"))):
-        write("extract", os.path.basename(p), open(p, "rb").read())
+        if os.path.isfile(p):  # keys/ holds answer keys, not pages
+            write("extract", os.path.basename(p), open(p, "rb").read())
     dict_words["extract"] = {"|", "---", "```", "##", "最大长度为", "取值范围为", "默认值为", "不超过",
                              "Maximum length is", "at most", "HttpCode", "NameTypeRequiredDescription",
                              "错误码", "HTTP 状态码", "POST https://{host}/"}

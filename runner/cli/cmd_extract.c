@@ -16,9 +16,11 @@ static void usage(FILE *f) {
         "Without --against: writes a draft spec (conform-spec/1) drafted from DOC,\n"
         "a vendor page in markdown or scraped text, English or Chinese. Items it\n"
         "cannot decide are listed in \"notes\" as 'review: ...'.\n"
-        "With --against: compares DOC with SPEC (only the spec's items citing DOC)\n"
-        "and prints what only the document states, what only the spec states,\n"
-        "limits that differ, and recall/precision per item kind.\n"
+        "With --against: pairs DOC's operations with SPEC's by method + path\n"
+        "template (whatever they cite) and prints contradictions (type, required\n"
+        "flag, limit, status of an error code) quoting both sources, then what\n"
+        "only one side states, and recall/precision per item kind (against the\n"
+        "spec items citing DOC).  --json prints the same as JSON, for CI.\n"
         "Exit: 0 no drift, 1 drift found, 2 usage, 3 unreadable document or spec.\n",
         f);
 }
@@ -68,11 +70,44 @@ static void print_items(const char *title, const json_t *items) {
            json_string_value(json_object_get(it, "operation")),
            json_string_value(json_object_get(it, "item")));
     if (json_object_get(it, "doc"))
-      printf("  doc %s, spec %s", json_string_value(json_object_get(it, "doc")),
-             json_string_value(json_object_get(it, "spec")));
-    if (*json_string_value(json_object_get(it, "section")))
-      printf("  [%s]", json_string_value(json_object_get(it, "section")));
+      printf("\n          document: %s  [%s]\n          spec:     %s  [%s]",
+             json_string_value(json_object_get(it, "doc")),
+             json_string_value(json_object_get(it, "doc_source")),
+             json_string_value(json_object_get(it, "spec")),
+             json_string_value(json_object_get(it, "spec_source")));
+    else if (json_string_value(json_object_get(it, "source")))
+      printf("  [%s]", json_string_value(json_object_get(it, "source")));
     putchar('\n');
+  }
+}
+
+/* The drift report: JSON for CI, or a text listing. */
+static void print_drift(const json_t *drift, int as_json) {
+  const char *kind;
+  json_t *m;
+  const json_t *ops = json_object_get(drift, "operations"), *o;
+  size_t k;
+  if (as_json) {
+    json_dumpf(drift, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    putchar('\n');
+    return;
+  }
+  printf("operations paired by method + path: %lld\n",
+         (long long)json_integer_value(json_object_get(ops, "paired")));
+  json_array_foreach(json_object_get(ops, "only_in_doc"), k, o)
+      printf("  operation only in the document: %s\n", json_string_value(o));
+  json_array_foreach(json_object_get(ops, "only_in_spec"), k, o)
+      printf("  operation only in the spec: %s\n", json_string_value(o));
+  print_items("contradictions", json_object_get(drift, "differ"));
+  print_items("only in the document", json_object_get(drift, "only_in_doc"));
+  print_items("only in the spec", json_object_get(drift, "only_in_spec"));
+  json_object_foreach(json_object_get(drift, "metrics"), kind, m) {
+    printf("%-7s doc %3lld  spec %3lld  both %3lld  recall %5.1f %%  precision %5.1f %%\n", kind,
+           (long long)json_integer_value(json_object_get(m, "doc")),
+           (long long)json_integer_value(json_object_get(m, "spec")),
+           (long long)json_integer_value(json_object_get(m, "both")),
+           100.0 * json_real_value(json_object_get(m, "recall")),
+           100.0 * json_real_value(json_object_get(m, "precision")));
   }
 }
 
@@ -141,24 +176,7 @@ int cmd_extract(int argc, char **argv) {
       json_decref(draft);
       return CFM_EXIT_INTERNAL;
     }
-    if (as_json) {
-      json_dumpf(drift, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-      putchar('\n');
-    } else {
-      const char *kind;
-      json_t *m;
-      print_items("only in the document", json_object_get(drift, "only_in_doc"));
-      print_items("only in the spec", json_object_get(drift, "only_in_spec"));
-      print_items("differ", json_object_get(drift, "differ"));
-      json_object_foreach(json_object_get(drift, "metrics"), kind, m) {
-        printf("%-7s doc %3lld  spec %3lld  both %3lld  recall %5.1f %%  precision %5.1f %%\n",
-               kind, (long long)json_integer_value(json_object_get(m, "doc")),
-               (long long)json_integer_value(json_object_get(m, "spec")),
-               (long long)json_integer_value(json_object_get(m, "both")),
-               100.0 * json_real_value(json_object_get(m, "recall")),
-               100.0 * json_real_value(json_object_get(m, "precision")));
-      }
-    }
+    print_drift(drift, as_json);
     if (json_array_size(json_object_get(drift, "only_in_doc")) ||
         json_array_size(json_object_get(drift, "only_in_spec")) ||
         json_array_size(json_object_get(drift, "differ")))
