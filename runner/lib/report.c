@@ -10,6 +10,8 @@
 #include "conform/report.h"
 #include "report_internal.h"
 
+#include "conform/sanitize.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +23,9 @@
 #define CONFORM_VERSION "0"
 #endif
 
-#define TERM_FAILURES 20 /* failures listed in the terminal summary */
-#define COV_CASE_IDS 5   /* case ids kept per coverage item */
+#define TERM_FAILURES 20    /* failures listed in the terminal summary */
+#define COV_CASE_IDS 5      /* case ids kept per coverage item */
+#define TERM_REASON_MAX 400 /* bytes of a reason on a terminal line */
 
 typedef struct op_stat {
   char *vendor;
@@ -196,7 +199,15 @@ int cfm_report_open(const cfm_report_options *opt, cfm_report **out, cfm_error_t
   r->tty = opt->term_is_tty;
   r->expected = opt->expected_cases;
   r->shard = opt->shard ? strdup(opt->shard) : NULL;
-  r->targets = opt->targets ? json_deep_copy(opt->targets) : json_object();
+  cfm_sanitize_add_config(opt->cfg);
+  r->targets = json_object();
+  if (r->targets && opt->targets) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(opt->targets, k, v) {
+      json_object_set_new(r->targets, k, cfm__json_text(json_string_value(v)));
+    }
+  }
   if (load_coverage(r, opt->coverage_items) != 0) {
     cfm_report_close(r, 0, NULL);
     return cfm_error_set(err, CFM_ENOMEM, "report", "", "out of memory");
@@ -438,14 +449,20 @@ int cfm_report_add(cfm_report *r, const cfm_case_result *res) {
   note_coverage(r, res);
   if (!res->baselined && (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR) &&
       r->nterm < TERM_FAILURES) {
-    size_t need = strlen(s_or(res->id, "?")) + strlen(s_or(res->reason, "")) + 16;
-    char *line = malloc(need);
+    /* A target's words reach the terminal only as one sanitised field. */
+    const char *id = s_or(res->id, "?"), *reason = s_or(res->reason, "");
+    char *tid = cfm_sanitize(NULL, id, strlen(id), 300, CFM_SINK_TERM, NULL);
+    char *treason =
+        cfm_sanitize(NULL, reason, strlen(reason), TERM_REASON_MAX, CFM_SINK_TERM, NULL);
+    size_t need = (tid ? strlen(tid) : 0) + (treason ? strlen(treason) : 0) + 16;
+    char *line = tid && treason ? malloc(need) : NULL;
     if (line) {
       snprintf(line, need, "%s %s \xE2\x80\x94 %s",
-               res->verdict == CFM_VERDICT_FAIL ? "FAIL " : "ERROR", s_or(res->id, "?"),
-               s_or(res->reason, ""));
+               res->verdict == CFM_VERDICT_FAIL ? "FAIL " : "ERROR", tid, treason);
       r->term_failures[r->nterm++] = line;
     }
+    free(tid);
+    free(treason);
   }
   if (ferror(r->json) || ferror(r->junit_tmp) || ferror(r->html_fail_tmp) ||
       ferror(r->html_rest_tmp))
@@ -474,8 +491,8 @@ static json_t *summary_json(cfm_report *r, double wall_ms) {
   json_object_set_new(s, "by_provenance", byprov);
   for (i = 0; i < r->nops; i++) {
     json_t *o = verdict_counts(r->ops[i].counts);
-    json_object_set_new(o, "vendor", json_string(r->ops[i].vendor));
-    json_object_set_new(o, "operation", json_string(r->ops[i].operation));
+    json_object_set_new(o, "vendor", cfm__json_text(r->ops[i].vendor));
+    json_object_set_new(o, "operation", cfm__json_text(r->ops[i].operation));
     json_array_append_new(byop, o);
   }
   json_object_set_new(s, "by_operation", byop);
@@ -665,21 +682,32 @@ static int write_html(cfm_report *r, double wall_ms) {
   return rc;
 }
 
+/* Writes a path or other text to the terminal as one sanitised field. */
+static void term_field(FILE *f, const char *s) {
+  cfm_sanitize_write(f, NULL, s, strlen(s), 1024, CFM_SINK_TERM);
+}
+
 static void update_latest(cfm_report *r) {
   char link[700], tmp[720];
   struct stat st;
   snprintf(link, sizeof(link), "%s/latest", r->root);
   snprintf(tmp, sizeof(tmp), "%s/.latest.%ld", r->root, (long)getpid());
   if (lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
-    if (r->term)
-      fprintf(r->term, "conform: warning: '%s' is not a symlink; not updating it\n", link);
+    if (r->term) {
+      fputs("conform: warning: '", r->term);
+      term_field(r->term, link);
+      fputs("' is not a symlink; not updating it\n", r->term);
+    }
     return;
   }
   remove(tmp);
   if (symlink(r->run_id, tmp) != 0 || rename(tmp, link) != 0) {
     remove(tmp);
-    if (r->term)
-      fprintf(r->term, "conform: warning: cannot update '%s'\n", link);
+    if (r->term) {
+      fputs("conform: warning: cannot update '", r->term);
+      term_field(r->term, link);
+      fputs("'\n", r->term);
+    }
   }
 }
 
@@ -705,7 +733,9 @@ static void term_summary(cfm_report *r, double wall_ms) {
           r->counts[CFM_VERDICT_ERROR] ? red : "", r->counts[CFM_VERDICT_ERROR], off);
   if (r->baselined)
     fprintf(r->term, " (%zu accepted by the baseline)", r->baselined);
-  fprintf(r->term, "\nreports: %s/{report.json,junit.xml,report.html}\n", r->run_dir);
+  fputs("\nreports: ", r->term);
+  term_field(r->term, r->run_dir);
+  fputs("/{report.json,junit.xml,report.html}\n", r->term);
 }
 
 int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary) {

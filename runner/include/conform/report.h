@@ -28,6 +28,9 @@ typedef struct cfm_report_options {
                              [{"spec":"agora-chat","pointer":"/operations/0/params/3",
                                "kind":"param|limit|error|example|rule|response_field",
                                "label":"groupname max 128 chars","provenance":{...}}] or NULL */
+  /* Borrowed, may be NULL: its secrets are registered with the sanitiser
+   * (conform/sanitize.h) before anything is written. */
+  const struct cfm_config *cfg;
 } cfm_report_options;
 
 typedef struct cfm_report_summary {
