@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +54,16 @@ static void fill(cfm_case_result *r, const char *id, const char *op, cfm_verdict
   r->covers = json_pack("[s]", "specs/agora-chat.json#/operations/0/params/0/limits/0");
 }
 
+static void assert_latest(const char *run_id) {
+  char path[512], target[64];
+  ssize_t n;
+  snprintf(path, sizeof(path), "%s/latest", tmpdir);
+  n = readlink(path, target, sizeof(target) - 1);
+  cr_assert_gt(n, 0);
+  target[n] = '\0';
+  cr_assert_str_eq(target, run_id);
+}
+
 /* Writes a run with one case of each verdict; returns its run dir. */
 static void write_run(const char *run_id, int baselined_fail, cfm_report_summary *sum) {
   cfm_report_options opt;
@@ -91,10 +103,9 @@ static void write_run(const char *run_id, int baselined_fail, cfm_report_summary
 
 Test(report, writes_every_format_and_counts) {
   cfm_report_summary sum;
-  char path[512], target[64];
+  char path[512];
   json_t *rep, *cases, *s, *cov;
   char *junit, *html;
-  ssize_t n;
   make_tmp();
   write_run("run-a", 0, &sum);
   cr_assert_eq(sum.counts[CFM_VERDICT_PASS], 1);
@@ -125,11 +136,7 @@ Test(report, writes_every_format_and_counts) {
   cr_assert_eq(json_integer_value(json_object_get(cov, "observed")), 1);
   json_decref(rep);
 
-  snprintf(path, sizeof(path), "%s/latest", tmpdir);
-  n = readlink(path, target, sizeof(target) - 1);
-  cr_assert_gt(n, 0);
-  target[n] = '\0';
-  cr_assert_str_eq(target, "run-a");
+  assert_latest("run-a");
 
   snprintf(path, sizeof(path), "%s/run-a/junit.xml", tmpdir);
   junit = read_all(path);
@@ -379,5 +386,63 @@ Test(report, hostile_text_is_sanitised_in_every_sink) {
   cr_assert_null(strstr(text, "\nconform: 1 cases in 0.001 s: 1 pass"), "%s", text);
   cr_assert_null(strstr(text, "\r"), "%s", text);
   free(text);
+  fclose(term);
+}
+
+/* ---- a full disk: no half file, 'latest' kept, the file and reason named ---- */
+
+static void read_stream(FILE *f, char *out, size_t cap) {
+  size_t n;
+  rewind(f);
+  n = fread(out, 1, cap - 1, f);
+  out[n] = '\0';
+}
+
+Test(report, write_failure_keeps_latest_and_names_the_file) {
+  cfm_report_summary sum;
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_error_t err;
+  cfm_case_result r;
+  struct rlimit lim;
+  char path[512], term_text[8192];
+  FILE *term = tmpfile();
+  int i, rc;
+  make_tmp();
+  write_run("run-a", 0, &sum);
+  /* Every file of this (forked) test process is now capped at 16 KiB: a
+   * write past it fails with EFBIG, as on a full disk (SIGXFSZ ignored). */
+  signal(SIGXFSZ, SIG_IGN);
+  lim.rlim_cur = lim.rlim_max = 16384;
+  cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = "run-b";
+  opt.term = term;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_report_open(&opt, &rep, &err), CFM_EOK, "%s", err.text);
+  for (i = 0; i < 200; i++) {
+    char id[64];
+    snprintf(id, sizeof(id), "agora-chat.create_group.case%d", i);
+    fill(&r, id, "create_group", CFM_VERDICT_PASS, "", "as documented");
+    cfm_report_add(rep, &r);
+    cfm_case_result_release(&r);
+  }
+  rc = cfm_report_close(rep, 1.0, &sum);
+  cr_assert_eq(rc, CFM_EIO);
+  cr_assert(strstr(sum.error, "cannot write '") != NULL, "%s", sum.error);
+  cr_assert(strstr(sum.error, "File too large") != NULL, "%s", sum.error);
+  /* latest still names the complete run */
+  assert_latest("run-a");
+  /* no truncated report.json under its real name */
+  snprintf(path, sizeof(path), "%s/run-b/report.json", tmpdir);
+  cr_assert_neq(access(path, F_OK), 0, "a truncated report.json was left in place");
+  snprintf(path, sizeof(path), "%s/run-b/.partial-report.json", tmpdir);
+  cr_assert_neq(access(path, F_OK), 0, "the temporary file is removed");
+  /* the terminal names the file and the reason, and advertises nothing */
+  read_stream(term, term_text, sizeof(term_text));
+  cr_assert(strstr(term_text, "conform: error: cannot write '") != NULL, "%s", term_text);
+  cr_assert(strstr(term_text, "File too large") != NULL, "%s", term_text);
+  cr_assert_null(strstr(term_text, "reports: "), "%s", term_text);
   fclose(term);
 }
