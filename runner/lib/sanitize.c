@@ -356,9 +356,7 @@ static void mark_secrets(const char *t, size_t n, unsigned char *mark) {
 
 /* ---- cutting and escaping ---------------------------------------------------------- */
 
-/* Decodes the UTF-8 sequence at s (n > 0 bytes left): its length, or 0 if
- * invalid (overlong, surrogate, past U+10FFFF, truncated). */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp) {
+size_t cfm_utf8_decode(const unsigned char *s, size_t n, unsigned *cp) {
   size_t len, i;
   unsigned c;
   if (s[0] < 0x80) {
@@ -525,7 +523,7 @@ static char *sanitize(const char *text, size_t len, size_t max, cfm_sink sink, i
       st = T_NORMAL;
       continue;
     }
-    k = utf8_decode((const unsigned char *)text + i, len - i, &cp);
+    k = cfm_utf8_decode((const unsigned char *)text + i, len - i, &cp);
     for (j = 1; j < k; j++)
       if (mark[i + j])
         k = 0; /* a sequence half covered by a secret: its first byte alone */

@@ -75,4 +75,8 @@ char *cfm_sanitize(const cfm_config *cfg, const char *text, size_t len, size_t m
 int cfm_sanitize_write(FILE *f, const cfm_config *cfg, const char *text, size_t len, size_t max,
                        cfm_sink sink);
 
+/* Decodes the UTF-8 sequence at s (n > 0 bytes left) into *cp: its length,
+ * or 0 if invalid (overlong, surrogate, past U+10FFFF, truncated). */
+size_t cfm_utf8_decode(const unsigned char *s, size_t n, unsigned *cp);
+
 #endif
