@@ -277,12 +277,14 @@ void cfm_sanitize_reset(void) {
 /* Values that are credentials by position, whatever their bytes. */
 static const struct rule {
   const char *name;
-  int header; /* 1: "Name: [scheme ]value" up to a quote or line end; 0: a query value */
+  int header;  /* 1: "Name: [scheme ]value" up to a quote or line end; 0: a query value */
+  int derived; /* 1: the value is a derived credential cfm_redact remembers (a usersig);
+                  header values are configured secrets, or deliberately wrong ones */
 } rules[] = {
-    {"usersig=", 0},
-    {"access_token=", 0},
-    {"authorization:", 1},
-    {"x-acs-dingtalk-access-token:", 1},
+    {"usersig=", 0, 1},
+    {"access_token=", 0, 0},
+    {"authorization:", 1, 0},
+    {"x-acs-dingtalk-access-token:", 1, 0},
 };
 
 typedef struct learned {
@@ -324,7 +326,8 @@ static void mark_rules(const char *t, size_t n, unsigned char *mark, learned *ou
       if (e == v)
         continue;
       memset(mark + v, 1, e - v);
-      if (out && e - v >= LEARN_MIN && out->n < sizeof(out->at) / sizeof(out->at[0])) {
+      if (out && rules[r].derived && e - v >= LEARN_MIN &&
+          out->n < sizeof(out->at) / sizeof(out->at[0])) {
         out->at[out->n] = v;
         out->len[out->n++] = e - v;
       }
@@ -452,7 +455,7 @@ static void term_unit(outbuf *o, int *st, const char *p, size_t k, unsigned cp) 
     *st = T_STR;
   else if (cp == '\r' || cp == '\n' || cp == '\t')
     emit(o, " ", 1);
-  else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || is_bidi(cp))
+  else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || is_bidi(cp) || cp == 0xFFFE || cp == 0xFFFF)
     emit(o, "?", 1);
   else
     emit(o, p, k);

@@ -44,8 +44,8 @@ typedef enum cfm_sink {
   CFM_SINK_XML,
   /* One terminal field: escape sequences (ESC [ ..., ESC ] ... BEL/ST,
    * other ESC pairs, their 8-bit C1 forms) are removed; CR, LF and tab
-   * become a space; every other control character, DEL, C1 and bidi
-   * override becomes '?'; invalid UTF-8 becomes U+FFFD.  A field can
+   * become a space; every other control character, DEL, C1, bidi
+   * override and U+FFFE/U+FFFF becomes '?'; invalid UTF-8 becomes U+FFFD.  A field can
    * therefore neither start a new line nor move the cursor. */
   CFM_SINK_TERM
 } cfm_sink;
