@@ -25,6 +25,7 @@
 #define MARKER_LEN (sizeof(MARKER) - 1)
 #define MAX_GRAMS (1u << 21) /* 16 MiB of table at most */
 #define LEARN_MIN 8          /* a derived credential shorter than this is not remembered */
+#define MAX_SHORTS 1024      /* forms of 4-7 bytes (each costs a search per text) */
 
 /* ---- the registry ------------------------------------------------------------ */
 
@@ -114,6 +115,8 @@ static int add_form(const char *f, size_t n) {
     for (i = 0; i < reg.nshorts; i++)
       if (strlen(reg.shorts[i]) == n && memcmp(reg.shorts[i], f, n) == 0)
         return CFM_EOK;
+    if (reg.nshorts >= MAX_SHORTS)
+      return CFM_ETOOBIG;
     if (reg.nshorts == reg.capshorts) {
       size_t ncap = reg.capshorts ? reg.capshorts * 2 : 16;
       char **m = realloc(reg.shorts, ncap * sizeof(*m));

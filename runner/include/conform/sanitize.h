@@ -18,7 +18,9 @@
  * (cfm_sanitize_add_config, which cfm_sanitize and cfm_redact call for the
  * cfg they are given) and from derived credentials cfm_redact sees in the
  * requests it redacts (usersig values).  The registry is bounded
- * (CFM_SANITIZE_MAX_SECRETS values) and thread-safe.  Secrets shorter than
+ * (CFM_SANITIZE_MAX_SECRETS values, 1024 encoded forms of 4-7 bytes, 16 MiB
+ * of windows; past a bound registration fails with CFM_ETOOBIG) and
+ * thread-safe.  Secrets shorter than
  * 4 bytes are not redacted (they would redact ordinary words); secrets of
  * 4-7 bytes only as a whole. */
 #ifndef CONFORM_SANITIZE_H
