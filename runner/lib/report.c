@@ -13,6 +13,7 @@
 #include "conform/sanitize.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -134,6 +135,14 @@ static int commit_file(cfm_report *r, FILE *f, const char *name, int bad) {
     return -1;
   }
   return 0;
+}
+
+static void sync_dir(const char *path) {
+  int fd = open(path, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
 }
 
 static void remove_in_run(cfm_report *r, const char *name) {
@@ -841,8 +850,10 @@ int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary)
      * run directory keeps every file that could be completed. */
     write_junit(r, wall_ms);
     write_html(r, wall_ms);
-    if (!r->io_error)
-      update_latest(r); /* only when every file is complete */
+    if (!r->io_error) {
+      sync_dir(r->run_dir); /* the renames themselves on disk before latest names them */
+      update_latest(r);     /* only when every file is complete */
+    }
     if (r->io_error)
       rc = CFM_EIO;
     term_summary(r, wall_ms);
