@@ -3,11 +3,16 @@
  * cfm_mock_handle. */
 #include "mock_internal.h"
 
+#include "conform/sanitize.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <strings.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +24,17 @@
  * larger header block is answered 431 by libmicrohttpd.  (libmicrohttpd
  * clears the pool on every request, so a smaller pool is also faster.) */
 #define MOCK_CONNECTION_POOL (16u * 1024u)
+
+/* Slow and idle clients (docs/mock.md, "Hostile clients"): a connection
+ * that sends nothing for MOCK_IDLE_TIMEOUT seconds is closed, and the cap
+ * on open connections is as high as the file-descriptor limit allows (up
+ * to MOCK_MAX_CONNECTIONS), so a thousand slowloris connections leave room
+ * for ordinary clients.  No per-IP cap: every loopback client shares
+ * 127.0.0.1, so a per-IP cap would starve the ordinary clients together
+ * with the attacker. */
+#define MOCK_IDLE_TIMEOUT 10u
+#define MOCK_MAX_CONNECTIONS 16384u
+#define MOCK_FD_RESERVE 64u /* descriptors left for the process itself */
 
 typedef struct conn_state {
   cfm_buf body;
@@ -87,6 +103,72 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
   return t->failed ? MHD_NO : MHD_YES;
 }
 
+/* Request framing that a proxy and the mock could read differently
+ * (request smuggling): Content-Length with Transfer-Encoding, or two
+ * Content-Lengths that disagree.  Counted over every header line. */
+typedef struct framing {
+  const char *length; /* the first Content-Length value */
+  int lengths_differ;
+  int chunked_too;
+} framing;
+
+static enum MHD_Result check_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+  framing *f = cls;
+  (void)kind;
+  if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+    f->chunked_too = 1;
+  else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+    if (!f->length)
+      f->length = value ? value : "";
+    else if (strcmp(f->length, value ? value : ""))
+      f->lengths_differ = 1;
+  }
+  return MHD_YES;
+}
+
+/* Answers 400 and closes the connection (the rest of its bytes are not
+ * read as another request). */
+static enum MHD_Result refuse_framing(struct MHD_Connection *c, const char *why) {
+  char body[256];
+  struct MHD_Response *r;
+  enum MHD_Result ret;
+  int n =
+      snprintf(body, sizeof(body), "{\"error\":\"bad_request\",\"error_description\":\"%s\"}", why);
+  r = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+  if (!r)
+    return MHD_NO;
+  MHD_add_response_header(r, "Content-Type", "application/json");
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+  ret = MHD_queue_response(c, MHD_HTTP_BAD_REQUEST, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+/* Appends the URL path (libmicrohttpd has percent-decoded it) for
+ * cfm_mock_handle, which decodes it once more: '%' is escaped again so
+ * the second decoding gives back what the client sent, and every byte
+ * that is not valid UTF-8 becomes an encoded U+FFFD.  The vendor handlers
+ * put paths into JSON messages, where a non-UTF-8 one failed to
+ * serialise (a 500); now they answer their own not-found error. */
+static void put_path(req_text *t, const char *url) {
+  const unsigned char *p = (const unsigned char *)url;
+  size_t n = strlen(url);
+  while (*p) {
+    unsigned cp;
+    size_t k = cfm_utf8_decode(p, n - (size_t)(p - (const unsigned char *)url), &cp);
+    if (k == 1 && *p == '%') {
+      put(t, "%25", 3);
+    } else if (k) {
+      put(t, (const char *)p, k);
+    } else {
+      put(t, "%EF%BF%BD", 9);
+      k = 1;
+    }
+    p += k;
+  }
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state) {
@@ -102,6 +184,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
   enum MHD_Result ret;
   (void)version;
   if (!cs) {
+    framing fr = {NULL, 0, 0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, check_framing, &fr);
+    if (fr.length && fr.chunked_too)
+      return refuse_framing(c, "Content-Length and Transfer-Encoding together");
+    if (fr.lengths_differ)
+      return refuse_framing(c, "conflicting Content-Length values");
     cs = calloc(1, sizeof(*cs));
     if (!cs)
       return MHD_NO;
@@ -117,7 +205,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
   }
   text.failed = 0;
   cfm_buf_init(&text.b, 128 * 1024);
-  puts_(&text, url);
+  put_path(&text, url);
   query_at = text.b.len + 1;
   put(&text, "?", 1);
   MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &text);
@@ -169,6 +257,16 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
   }
 }
 
+/* The connection cap: what the descriptor limit leaves, at most
+ * MOCK_MAX_CONNECTIONS (at least 16). */
+static unsigned connection_limit(void) {
+  struct rlimit rl;
+  rlim_t n = MOCK_MAX_CONNECTIONS;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    n = rl.rlim_cur > MOCK_FD_RESERVE + 16 ? rl.rlim_cur - MOCK_FD_RESERVE : 16;
+  return n < MOCK_MAX_CONNECTIONS ? (unsigned)n : MOCK_MAX_CONNECTIONS;
+}
+
 int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, size_t errcap) {
   cfm_mock *m;
   struct sockaddr_in sa;
@@ -192,13 +290,18 @@ int cfm_mock_start(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, siz
     return -1;
   }
   m->port = cfg->port; /* a fixed port is known before the first request */
+  errno = 0;
   d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, answer, m,
                        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2,
-                       MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                       (size_t)MOCK_CONNECTION_POOL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                       MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_END);
+                       MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+                       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MOCK_CONNECTION_POOL,
+                       MHD_OPTION_CONNECTION_TIMEOUT, MOCK_IDLE_TIMEOUT,
+                       MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED,
+                       completed, m, MHD_OPTION_END);
   if (!d) {
-    snprintf(errbuf, errcap, "cannot listen on %s:%u", m->cfg.listen_host, (unsigned)cfg->port);
+    int e = errno;
+    snprintf(errbuf, errcap, "cannot listen on %s:%u%s%s", m->cfg.listen_host, (unsigned)cfg->port,
+             e ? ": " : "", e ? strerror(e) : "");
     cfm__mock_free(m);
     return -1;
   }

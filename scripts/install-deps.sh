@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git python3
   libcurl4-openssl-dev libjansson-dev libpcre2-dev libcriterion-dev
-  libmicrohttpd-dev libssl-dev zlib1g-dev
+  libmicrohttpd-dev libssl-dev zlib1g-dev libxml2-utils
   clang clang-14 libclang-rt-14-dev llvm-14 clang-format
 )
 if [ "${CONFORM_BENCH_DEPS:-0}" = 1 ]; then

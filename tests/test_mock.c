@@ -1,11 +1,18 @@
 /* The reference mock over real loopback HTTP (libcurl): each vendor's
  * convention, auth, documented errors, limits, robustness, concurrency. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conform/jsonutil.h"
 #include "conform/mock.h"
@@ -278,4 +285,146 @@ Test(mock, throttling_when_rate_limits_are_enforced) {
   /* 400 calls in well under a second exceed 100/s and 200/s. */
   cr_assert_gt(agora_429, 0);
   cr_assert_gt(tencent_60007, 0);
+}
+
+/* ---- hostile clients (issue 16) ------------------------------------------------ */
+
+/* Sends raw bytes on a fresh loopback connection and reads the answer
+ * until the server closes (closed = 1) or 2 s pass (closed = 0). */
+static void raw_exchange(const char *req, size_t len, char *out, size_t cap, int *closed) {
+  struct sockaddr_in sa;
+  struct timeval tv = {2, 0};
+  size_t got = 0;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  cr_assert_geq(fd, 0);
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(cfm_mock_port(mock));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  cr_assert_eq(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
+  *closed = 0;
+  while (got + 1 < cap) {
+    ssize_t n = recv(fd, out + got, cap - 1 - got, 0);
+    if (n == 0)
+      *closed = 1;
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+  }
+  out[got] = '\0';
+  close(fd);
+}
+
+Test(mock, ambiguous_framing_is_refused_and_closed, .init = up, .fini = down) {
+  static const char both[] = "POST " APP " HTTP/1.1\r\nHost: x\r\n" AG "\r\n"
+                             "Content-Type: application/json\r\nContent-Length: 4\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+                             "GET " APP " HTTP/1.1\r\nHost: x\r\n" AG "\r\n\r\n";
+  static const char two[] = "POST " APP " HTTP/1.1\r\nHost: x\r\n" AG "\r\n"
+                            "Content-Type: application/json\r\nContent-Length: 2\r\n"
+                            "Content-Length: 40\r\n\r\n{}";
+  char out[8192];
+  int closed;
+  raw_exchange(both, sizeof(both) - 1, out, sizeof(out), &closed);
+  cr_assert(strncmp(out, "HTTP/1.1 400", 12) == 0, "%s", out);
+  cr_assert(closed, "the connection must be closed after the 400");
+  cr_assert_null(strstr(out + 12, "HTTP/1.1 "), "a smuggled second request was answered: %s", out);
+  raw_exchange(two, sizeof(two) - 1, out, sizeof(out), &closed);
+  cr_assert(strncmp(out, "HTTP/1.1 400", 12) == 0, "%s", out);
+  cr_assert(closed, "the connection must be closed after the 400");
+}
+
+Test(mock, non_utf8_paths_get_the_vendors_error_not_500, .init = up, .fini = down) {
+  static const char *const reqs[] = {
+      "GET " APP "/\xff\xfe HTTP/1.1\r\nHost: x\r\n" AG "\r\n\r\n",
+      "GET " APP "/%ff%fe HTTP/1.1\r\nHost: x\r\n" AG "\r\n\r\n",
+      "GET /app-id/%ff/chatgroups HTTP/1.1\r\nHost: x\r\n" AG "\r\n\r\n",
+      "DELETE /v1.0/im/%c0%af/groups HTTP/1.1\r\nHost: x\r\n\r\n",
+  };
+  char out[8192];
+  size_t i;
+  int closed;
+  for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+    raw_exchange(reqs[i], strlen(reqs[i]), out, sizeof(out), &closed);
+    cr_assert(strncmp(out, "HTTP/1.1 404", 12) == 0 || strncmp(out, "HTTP/1.1 400", 12) == 0,
+              "request %zu: %s", i, out);
+  }
+  /* a literal '%' in an id is not decoded twice */
+  {
+    static const char pct[] = "GET " APP "/%25ff HTTP/1.1\r\nHost: x\r\n" AG "\r\n\r\n";
+    raw_exchange(pct, sizeof(pct) - 1, out, sizeof(out), &closed);
+  }
+  cr_assert(strstr(out, "grpID %ff does not exist") != NULL, "%s", out);
+}
+
+/* 1,100 slowloris connections (more than the old fixed cap of 1,024) stay
+ * open while an ordinary client is still answered. */
+Test(mock, slow_clients_leave_room_for_ordinary_ones) {
+  enum { SLOW = 1100 };
+  static int fds[SLOW];
+  struct rlimit rl;
+  struct sockaddr_in sa;
+  long st;
+  json_t *j;
+  int i;
+  cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+  if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2 * SLOW + 256)
+    cr_skip_test("RLIMIT_NOFILE hard limit %lu is below %d", (unsigned long)rl.rlim_max,
+                 2 * SLOW + 256);
+  rl.rlim_cur = rl.rlim_max;
+  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+  up(); /* the cap follows the descriptor limit */
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(cfm_mock_port(mock));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (i = 0; i < SLOW; i++) {
+    fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(fds[i], 0);
+    cr_assert_eq(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+    cr_assert_eq(send(fds[i], "GET / HTTP/1.1\r\nX-a: ", 21, MSG_NOSIGNAL), 21);
+  }
+  usleep(200 * 1000); /* let the listener accept them all before the ordinary client */
+  j = call("GET", APP "?limit=1", AG, NULL, 0, &st);
+  cr_assert_eq(st, 200);
+  json_decref(j);
+  for (i = 0; i < SLOW; i++)
+    close(fds[i]);
+  down();
+}
+
+/* `conform mock --listen` refuses bad values with exit 2 and a reason. */
+Test(mock, bad_listen_values_exit_2) {
+  static const char *const bad[] = {
+      "0.0.0.0:0", "garbage", "127.0.0.1:", "127.0.0.1:99999", "localhost:80", "10.0.0.1:8080"};
+  char cmd[512], line[512];
+  size_t i;
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    FILE *p;
+    int st;
+    snprintf(cmd, sizeof(cmd), "%s mock --listen '%s' 2>&1", CONFORM_BIN, bad[i]);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    line[0] = '\0';
+    cr_assert_not_null(fgets(line, sizeof(line), p), "%s: no message", bad[i]);
+    st = pclose(p);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s: status %d (%s)", bad[i], st, line);
+    cr_assert(strstr(line, "conform: error: ") == line, "%s: %s", bad[i], line);
+  }
+}
+
+Test(mock, a_port_in_use_exits_2, .init = up, .fini = down) {
+  char cmd[512], line[512] = "";
+  FILE *p;
+  int st;
+  snprintf(cmd, sizeof(cmd), "%s mock --listen 127.0.0.1:%u 2>&1", CONFORM_BIN,
+           (unsigned)cfm_mock_port(mock));
+  p = popen(cmd, "r");
+  cr_assert_not_null(p);
+  cr_assert_not_null(fgets(line, sizeof(line), p));
+  st = pclose(p);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %d (%s)", st, line);
+  cr_assert(strstr(line, "in use") != NULL, "%s", line);
 }

@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "conform/report.h"
+#include "conform/target.h"
 
 static char tmpdir[256];
 
@@ -51,6 +54,16 @@ static void fill(cfm_case_result *r, const char *id, const char *op, cfm_verdict
   r->covers = json_pack("[s]", "specs/agora-chat.json#/operations/0/params/0/limits/0");
 }
 
+static void assert_latest(const char *run_id) {
+  char path[512], target[64];
+  ssize_t n;
+  snprintf(path, sizeof(path), "%s/latest", tmpdir);
+  n = readlink(path, target, sizeof(target) - 1);
+  cr_assert_gt(n, 0);
+  target[n] = '\0';
+  cr_assert_str_eq(target, run_id);
+}
+
 /* Writes a run with one case of each verdict; returns its run dir. */
 static void write_run(const char *run_id, int baselined_fail, cfm_report_summary *sum) {
   cfm_report_options opt;
@@ -90,10 +103,9 @@ static void write_run(const char *run_id, int baselined_fail, cfm_report_summary
 
 Test(report, writes_every_format_and_counts) {
   cfm_report_summary sum;
-  char path[512], target[64];
+  char path[512];
   json_t *rep, *cases, *s, *cov;
   char *junit, *html;
-  ssize_t n;
   make_tmp();
   write_run("run-a", 0, &sum);
   cr_assert_eq(sum.counts[CFM_VERDICT_PASS], 1);
@@ -124,11 +136,7 @@ Test(report, writes_every_format_and_counts) {
   cr_assert_eq(json_integer_value(json_object_get(cov, "observed")), 1);
   json_decref(rep);
 
-  snprintf(path, sizeof(path), "%s/latest", tmpdir);
-  n = readlink(path, target, sizeof(target) - 1);
-  cr_assert_gt(n, 0);
-  target[n] = '\0';
-  cr_assert_str_eq(target, "run-a");
+  assert_latest("run-a");
 
   snprintf(path, sizeof(path), "%s/run-a/junit.xml", tmpdir);
   junit = read_all(path);
@@ -296,4 +304,162 @@ Test(report, merge_honours_baselined_only_on_failures) {
   cr_assert_eq(cfm_report_merge(inputs, 1, tmpdir, &m, &err), CFM_EOK, "%s", err.text);
   cr_assert_eq(m.counts[CFM_VERDICT_FAIL], 1);
   cr_assert_eq(m.baselined, 1, "only the failing case is accepted");
+}
+
+/* ---- hostile text reaches every sink only sanitised (issue 16) ---------------- */
+
+#define HSECRET "Zq7WmXv2LpR8sTu5yKe1/hostile+tok"
+
+static void assert_clean(const char *what, const char *text, int xml) {
+  static const char *const forms[] = {
+      HSECRET, "Zq7WmXv2LpR8sTu5yKe1\\/hostile+tok", /* JSON \/ */
+      "Zq7WmXv2LpR8sTu5yKe1%2Fhostile%2Btok",        /* URL-encoded */
+      "WnE3V21YdjJMcFI4c1R1NXlLZTEvaG9zdGlsZSt0b2s", /* base64 */
+  };
+  size_t f, i;
+  for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+    for (i = 0; i + 8 <= strlen(forms[f]); i++) {
+      char piece[9];
+      memcpy(piece, forms[f] + i, 8);
+      piece[8] = '\0';
+      cr_assert_null(strstr(text, piece), "%s holds '%s' (form %zu)", what, piece, f);
+    }
+  if (xml) /* JSON may hold U+FFFE; XML 1.0 may not */
+    cr_assert_null(strstr(text, "\xEF\xBF\xBE"), "%s holds U+FFFE", what);
+  cr_assert_null(strstr(text, "\033"), "%s holds ESC", what);
+}
+
+static int xml_well_formed(const char *path) {
+  char cmd[700];
+  if (system("command -v xmllint >/dev/null 2>&1") != 0)
+    return 1; /* not installed: the U+FFFE/ESC checks above still ran */
+  snprintf(cmd, sizeof(cmd), "xmllint --noout '%s' 2>/dev/null", path);
+  return system(cmd) == 0;
+}
+
+Test(report, hostile_text_is_sanitised_in_every_sink) {
+  static const char cfgtext[] =
+      "{\"targets\": {\"agora-chat\": {\"base_url\": \"http://127.0.0.1:9\","
+      "\"credentials\": {\"app_token\": \"" HSECRET "\"}}}}";
+  static const char hostile[] =
+      "echo " HSECRET " \\/ Zq7WmXv2LpR8sTu5yKe1\\/hostile+tok url "
+      "Zq7WmXv2LpR8sTu5yKe1%2Fhostile%2Btok b64 WnE3V21YdjJMcFI4c1R1NXlLZTEvaG9zdGlsZSt0b2s= "
+      "\xEF\xBF\xBE\xEF\xBF\xBF\x01\r\n\033[2K\033[32mconform: 1 cases in 0.001 s: 1 pass, 0 fail"
+      "\033]0;title\007 cut "
+      "Zq7WmXv2LpR8";
+  cfm_config cfg;
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_report_summary sum;
+  cfm_case_result r;
+  cfm_error_t err;
+  FILE *term = tmpfile();
+  char path[512], *text;
+  const char *files[] = {"report.json", "junit.xml", "report.html"};
+  size_t i;
+  long n;
+  make_tmp();
+  cfm_config_init(&cfg);
+  cr_assert_eq(cfm_config_parse(&cfg, "t.json", cfgtext, sizeof(cfgtext) - 1, NULL), CFM_EOK);
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = "h-run";
+  opt.term = term;
+  opt.cfg = &cfg;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_report_open(&opt, &rep, &err), CFM_EOK, "%s", err.text);
+  fill(&r, "agora-chat.create_group.hostile", "create_group", CFM_VERDICT_FAIL, "x", hostile);
+  free(r.repro);
+  free(r.response_excerpt);
+  free(r.request_summary);
+  r.repro = strdup(hostile);
+  r.response_excerpt = strdup(hostile);
+  r.request_summary = strdup(hostile);
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  cr_assert_eq(cfm_report_close(rep, 1.0, &sum), CFM_EOK);
+  cfm_config_release(&cfg);
+  for (i = 0; i < 3; i++) {
+    snprintf(path, sizeof(path), "%s/h-run/%s", tmpdir, files[i]);
+    text = read_all(path);
+    assert_clean(files[i], text, i > 0);
+    free(text);
+    if (i == 1) /* report.html is HTML5, which xmllint cannot parse */
+      cr_assert(xml_well_formed(path), "%s is not well-formed", files[i]);
+  }
+  snprintf(path, sizeof(path), "%s/h-run/report.json", tmpdir);
+  {
+    json_t *doc = json_load_file(path, 0, NULL);
+    cr_assert_not_null(doc, "report.json must stay valid JSON");
+    json_decref(doc);
+  }
+  /* the terminal: no secret, no escape sequence, and the forged summary line
+   * stays inside the FAIL line instead of starting one */
+  n = ftell(term);
+  text = calloc(1, (size_t)n + 1);
+  rewind(term);
+  cr_assert_eq(fread(text, 1, (size_t)n, term), (size_t)n);
+  assert_clean("terminal", text, 0);
+  cr_assert_null(strstr(text, "\nconform: 1 cases in 0.001 s: 1 pass"), "%s", text);
+  cr_assert_null(strstr(text, "\r"), "%s", text);
+  free(text);
+  fclose(term);
+}
+
+/* ---- a full disk: no half file, 'latest' kept, the file and reason named ---- */
+
+static void read_stream(FILE *f, char *out, size_t cap) {
+  size_t n;
+  rewind(f);
+  n = fread(out, 1, cap - 1, f);
+  out[n] = '\0';
+}
+
+Test(report, write_failure_keeps_latest_and_names_the_file) {
+  cfm_report_summary sum;
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_error_t err;
+  cfm_case_result r;
+  struct rlimit lim;
+  char path[512], term_text[8192];
+  FILE *term = tmpfile();
+  int i, rc;
+  make_tmp();
+  write_run("run-a", 0, &sum);
+  /* Every file of this (forked) test process is now capped at 16 KiB: a
+   * write past it fails with EFBIG, as on a full disk (SIGXFSZ ignored). */
+  signal(SIGXFSZ, SIG_IGN);
+  lim.rlim_cur = lim.rlim_max = 16384;
+  cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = "run-b";
+  opt.term = term;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_report_open(&opt, &rep, &err), CFM_EOK, "%s", err.text);
+  for (i = 0; i < 200; i++) {
+    char id[64];
+    snprintf(id, sizeof(id), "agora-chat.create_group.case%d", i);
+    fill(&r, id, "create_group", CFM_VERDICT_PASS, "", "as documented");
+    cfm_report_add(rep, &r);
+    cfm_case_result_release(&r);
+  }
+  rc = cfm_report_close(rep, 1.0, &sum);
+  cr_assert_eq(rc, CFM_EIO);
+  cr_assert(strstr(sum.error, "cannot write '") != NULL, "%s", sum.error);
+  cr_assert(strstr(sum.error, "File too large") != NULL, "%s", sum.error);
+  /* latest still names the complete run */
+  assert_latest("run-a");
+  /* no truncated report.json under its real name */
+  snprintf(path, sizeof(path), "%s/run-b/report.json", tmpdir);
+  cr_assert_neq(access(path, F_OK), 0, "a truncated report.json was left in place");
+  snprintf(path, sizeof(path), "%s/run-b/.partial-report.json", tmpdir);
+  cr_assert_neq(access(path, F_OK), 0, "the temporary file is removed");
+  /* the terminal names the file and the reason, and advertises nothing */
+  read_stream(term, term_text, sizeof(term_text));
+  cr_assert(strstr(term_text, "conform: error: cannot write '") != NULL, "%s", term_text);
+  cr_assert(strstr(term_text, "File too large") != NULL, "%s", term_text);
+  cr_assert_null(strstr(term_text, "reports: "), "%s", term_text);
+  fclose(term);
 }

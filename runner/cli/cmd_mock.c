@@ -1,10 +1,15 @@
 /* conform mock — serve the reference mock of all three vendors. */
 #include "cli.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conform/mock.h"
@@ -13,6 +18,74 @@ static volatile sig_atomic_t stop;
 static void on_signal(int sig) {
   (void)sig;
   stop = 1;
+}
+
+/* Checks a --listen value: HOST:PORT, HOST an IPv4 loopback address,
+ * PORT 0-65535 in digits.  Fills host (cap bytes) and port, or writes why
+ * not into why and returns -1. */
+static int parse_listen(const char *arg, char *host, size_t cap, unsigned *port, char *why,
+                        size_t whycap) {
+  const char *colon = strrchr(arg, ':'), *p;
+  struct in_addr a;
+  unsigned long v = 0;
+  if (!colon || colon == arg || (size_t)(colon - arg) >= cap) {
+    snprintf(why, whycap, "--listen wants HOST:PORT, got '%s'", arg);
+    return -1;
+  }
+  for (p = colon + 1; *p; p++) {
+    if (*p < '0' || *p > '9' || p - colon > 5) {
+      snprintf(why, whycap, "--listen: bad port in '%s' (0-65535)", arg);
+      return -1;
+    }
+    v = v * 10 + (unsigned long)(*p - '0');
+  }
+  if (p == colon + 1 || v > 65535) {
+    snprintf(why, whycap, "--listen: bad port in '%s' (0-65535)", arg);
+    return -1;
+  }
+  snprintf(host, cap, "%.*s", (int)(colon - arg), arg);
+  if (inet_pton(AF_INET, host, &a) != 1) {
+    snprintf(why, whycap, "--listen: '%s' is not an IPv4 address", host);
+    return -1;
+  }
+  if ((ntohl(a.s_addr) >> 24) != 127) {
+    snprintf(why, whycap,
+             "--listen: '%s' is not a loopback address; the mock serves 127.0.0.0/8 only", host);
+    return -1;
+  }
+  *port = (unsigned)v;
+  return 0;
+}
+
+/* A fixed port already taken is a usage error (exit 2), told apart from
+ * an internal failure by binding it once ourselves. */
+static int port_in_use(const char *host, unsigned port) {
+  struct sockaddr_in sa;
+  int fd, rc = 0, one = 1;
+  if (port == 0)
+    return 0;
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return 0;
+  memset(&sa, 0, sizeof(sa));
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((uint16_t)port);
+  inet_pton(AF_INET, host, &sa.sin_addr);
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && (errno == EADDRINUSE || errno == EACCES))
+    rc = errno;
+  close(fd);
+  return rc;
+}
+
+/* Raises the descriptor limit to its hard maximum: the mock's connection
+ * cap follows it, so slow clients cannot take every connection. */
+static void raise_fd_limit(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 }
 
 static void usage(FILE *f) {
@@ -46,19 +119,11 @@ int cmd_mock(int argc, char **argv) {
         printf("%-36s %-15s %s\n", f->name, f->vendor, f->statement);
       return CFM_EXIT_OK;
     } else if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
-      const char *colon = strrchr(argv[++i], ':');
-      char *end;
-      long port;
-      if (!colon || (size_t)(colon - argv[i]) >= sizeof(host)) {
-        cfm_cli_error("--listen wants HOST:PORT, got '%s'", argv[i]);
+      unsigned port;
+      if (parse_listen(argv[++i], host, sizeof(host), &port, err, sizeof(err)) != 0) {
+        cfm_cli_error("%s", err);
         return CFM_EXIT_USAGE;
       }
-      port = strtol(colon + 1, &end, 10);
-      if (*end || port < 0 || port > 65535) {
-        cfm_cli_error("bad port in '%s'", argv[i]);
-        return CFM_EXIT_USAGE;
-      }
-      snprintf(host, sizeof(host), "%.*s", (int)(colon - argv[i]), argv[i]);
       cfg.listen_host = host;
       cfg.port = (uint16_t)port;
     } else if (!strcmp(argv[i], "--fault") && i + 1 < argc) {
@@ -83,15 +148,18 @@ int cmd_mock(int argc, char **argv) {
     cfg.agora_token = getenv("CONFORM_MOCK_AGORA_TOKEN");
   if (getenv("CONFORM_MOCK_DINGTALK_TOKEN"))
     cfg.dingtalk_token = getenv("CONFORM_MOCK_DINGTALK_TOKEN");
-  if (cfm_mock_start(&cfg, &m, err, sizeof(err)) != 0) {
-    cfm_cli_error("%s", err);
-    return strstr(err, "unknown fault") ? CFM_EXIT_USAGE : CFM_EXIT_INTERNAL;
-  }
-  printf("listening on http://%s:%u\n", cfg.listen_host, (unsigned)cfm_mock_port(m));
-  fflush(stdout);
   {
-    /* Block both signals, then wait for them atomically (no lost wake-up
-     * between the test of stop and the wait). */
+    int e = port_in_use(cfg.listen_host, cfg.port);
+    if (e) {
+      cfm_cli_error("cannot listen on %s:%u: %s", cfg.listen_host, (unsigned)cfg.port, strerror(e));
+      return CFM_EXIT_USAGE;
+    }
+  }
+  raise_fd_limit();
+  {
+    /* Block both signals before the port is announced (a client that
+     * reads it may signal at once), then wait for them atomically (no
+     * lost wake-up between the test of stop and the wait). */
     sigset_t block, old;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -103,6 +171,14 @@ int cmd_mock(int argc, char **argv) {
     sigprocmask(SIG_BLOCK, &block, &old);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (cfm_mock_start(&cfg, &m, err, sizeof(err)) != 0) {
+      sigprocmask(SIG_SETMASK, &old, NULL);
+      cfm_cli_error("%s", err);
+      return strstr(err, "unknown fault") || strstr(err, "cannot listen") ? CFM_EXIT_USAGE
+                                                                          : CFM_EXIT_INTERNAL;
+    }
+    printf("listening on http://%s:%u\n", cfg.listen_host, (unsigned)cfm_mock_port(m));
+    fflush(stdout);
     while (!stop)
       sigsuspend(&old);
     sigprocmask(SIG_SETMASK, &old, NULL);

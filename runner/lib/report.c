@@ -10,7 +10,10 @@
 #include "conform/report.h"
 #include "report_internal.h"
 
+#include "conform/sanitize.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,8 +24,9 @@
 #define CONFORM_VERSION "0"
 #endif
 
-#define TERM_FAILURES 20 /* failures listed in the terminal summary */
-#define COV_CASE_IDS 5   /* case ids kept per coverage item */
+#define TERM_FAILURES 20    /* failures listed in the terminal summary */
+#define COV_CASE_IDS 5      /* case ids kept per coverage item */
+#define TERM_REASON_MAX 400 /* bytes of a reason on a terminal line */
 
 typedef struct op_stat {
   char *vendor;
@@ -66,6 +70,9 @@ struct cfm_report {
   char started[32];
   struct timespec last_progress;
   int io_error;
+  int aborted;                                /* cfm_report_open failed: close only cleans up */
+  int json_failed, junit_failed, html_failed; /* a write to that file failed */
+  char failure[3][600]; /* per file: "cannot write '<path>': <reason>" or "" */
 };
 
 static int mkdir_p(const char *path) {
@@ -89,6 +96,53 @@ static FILE *open_in_run(cfm_report *r, const char *name, const char *mode) {
   char path[700];
   snprintf(path, sizeof(path), "%s/%s", r->run_dir, name);
   return fopen(path, mode);
+}
+
+/* Records the first write failure of each file: the file and the reason. */
+static void note_failure(cfm_report *r, const char *name, int e) {
+  int i = name[7] == 'j' ? 0 : name[0] == 'j' ? 1 : 2; /* report.json, junit.xml, report.html */
+  r->io_error = 1;
+  if (!r->failure[i][0])
+    snprintf(r->failure[i], sizeof(r->failure[i]), "cannot write '%s/%s': %s", r->run_dir, name,
+             strerror(e ? e : EIO));
+}
+
+/* Each report file is written under a temporary name in the run
+ * directory and renamed when complete and on disk, so report.json,
+ * junit.xml and report.html are each either whole or absent. */
+#define TMP_PREFIX ".partial-"
+
+/* Flushes, syncs and closes f (TMP_PREFIX name), then renames it to name
+ * unless it failed (bad: an earlier write to it failed, already noted).
+ * Returns 0, or -1 with the failure noted and the temporary file removed. */
+static int commit_file(cfm_report *r, FILE *f, const char *name, int bad) {
+  char tmp[700], path[700];
+  int e = 0;
+  snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%s", r->run_dir, name);
+  snprintf(path, sizeof(path), "%s/%s", r->run_dir, name);
+  errno = 0;
+  if (fflush(f) != 0 || ferror(f))
+    e = errno ? errno : EIO;
+  else if (fsync(fileno(f)) != 0)
+    e = errno;
+  if (fclose(f) != 0 && !e)
+    e = errno ? errno : EIO;
+  if (!e && !bad && rename(tmp, path) != 0)
+    e = errno;
+  if (e || bad) {
+    note_failure(r, name, e);
+    remove(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+static void sync_dir(const char *path) {
+  int fd = open(path, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
 }
 
 static void remove_in_run(cfm_report *r, const char *name) {
@@ -196,17 +250,27 @@ int cfm_report_open(const cfm_report_options *opt, cfm_report **out, cfm_error_t
   r->tty = opt->term_is_tty;
   r->expected = opt->expected_cases;
   r->shard = opt->shard ? strdup(opt->shard) : NULL;
-  r->targets = opt->targets ? json_deep_copy(opt->targets) : json_object();
+  cfm_sanitize_add_config(opt->cfg);
+  r->targets = json_object();
+  if (r->targets && opt->targets) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(opt->targets, k, v) {
+      json_object_set_new(r->targets, k, cfm__json_text(json_string_value(v)));
+    }
+  }
   if (load_coverage(r, opt->coverage_items) != 0) {
+    r->aborted = 1;
     cfm_report_close(r, 0, NULL);
     return cfm_error_set(err, CFM_ENOMEM, "report", "", "out of memory");
   }
-  r->json = open_in_run(r, "report.json", "w");
+  r->json = open_in_run(r, TMP_PREFIX "report.json", "w");
   r->junit_tmp = open_in_run(r, ".junit-cases.tmp", "w+");
   r->html_fail_tmp = open_in_run(r, ".html-failures.tmp", "w+");
   r->html_rest_tmp = open_in_run(r, ".html-cases.tmp", "w+");
   if (!r->json || !r->junit_tmp || !r->html_fail_tmp || !r->html_rest_tmp) {
     cfm_error_set(err, CFM_EIO, r->run_dir, "", "cannot write report files: %s", strerror(errno));
+    r->aborted = 1;
     cfm_report_close(r, 0, NULL);
     return CFM_EIO;
   }
@@ -217,6 +281,7 @@ int cfm_report_open(const cfm_report_options *opt, cfm_report **out, cfm_error_t
   text = head ? json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(head);
   if (!text) {
+    r->aborted = 1;
     cfm_report_close(r, 0, NULL);
     return cfm_error_set(err, CFM_ENOMEM, "report", "", "out of memory");
   }
@@ -420,8 +485,10 @@ int cfm_report_add(cfm_report *r, const cfm_case_result *res) {
   if (r->n > 0)
     fputc(',', r->json);
   fputc('\n', r->json);
-  if (json_dumpf(obj, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
-    r->io_error = 1;
+  if (json_dumpf(obj, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+    note_failure(r, "report.json", errno);
+    r->json_failed = 1;
+  }
   json_decref(obj);
   write_junit_case(r, res);
   write_html_case(r, res);
@@ -438,18 +505,33 @@ int cfm_report_add(cfm_report *r, const cfm_case_result *res) {
   note_coverage(r, res);
   if (!res->baselined && (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR) &&
       r->nterm < TERM_FAILURES) {
-    size_t need = strlen(s_or(res->id, "?")) + strlen(s_or(res->reason, "")) + 16;
-    char *line = malloc(need);
+    /* A target's words reach the terminal only as one sanitised field. */
+    const char *id = s_or(res->id, "?"), *reason = s_or(res->reason, "");
+    char *tid = cfm_sanitize(NULL, id, strlen(id), 300, CFM_SINK_TERM, NULL);
+    char *treason =
+        cfm_sanitize(NULL, reason, strlen(reason), TERM_REASON_MAX, CFM_SINK_TERM, NULL);
+    size_t need = (tid ? strlen(tid) : 0) + (treason ? strlen(treason) : 0) + 16;
+    char *line = tid && treason ? malloc(need) : NULL;
     if (line) {
       snprintf(line, need, "%s %s \xE2\x80\x94 %s",
-               res->verdict == CFM_VERDICT_FAIL ? "FAIL " : "ERROR", s_or(res->id, "?"),
-               s_or(res->reason, ""));
+               res->verdict == CFM_VERDICT_FAIL ? "FAIL " : "ERROR", tid, treason);
       r->term_failures[r->nterm++] = line;
     }
+    free(tid);
+    free(treason);
   }
-  if (ferror(r->json) || ferror(r->junit_tmp) || ferror(r->html_fail_tmp) ||
-      ferror(r->html_rest_tmp))
-    r->io_error = 1;
+  if (ferror(r->json) && !r->json_failed) {
+    note_failure(r, "report.json", errno);
+    r->json_failed = 1;
+  }
+  if (ferror(r->junit_tmp) && !r->junit_failed) {
+    note_failure(r, "junit.xml", errno);
+    r->junit_failed = 1;
+  }
+  if ((ferror(r->html_fail_tmp) || ferror(r->html_rest_tmp)) && !r->html_failed) {
+    note_failure(r, "report.html", errno);
+    r->html_failed = 1;
+  }
   progress(r, 0);
   return r->io_error ? CFM_EIO : CFM_EOK;
 }
@@ -474,8 +556,8 @@ static json_t *summary_json(cfm_report *r, double wall_ms) {
   json_object_set_new(s, "by_provenance", byprov);
   for (i = 0; i < r->nops; i++) {
     json_t *o = verdict_counts(r->ops[i].counts);
-    json_object_set_new(o, "vendor", json_string(r->ops[i].vendor));
-    json_object_set_new(o, "operation", json_string(r->ops[i].operation));
+    json_object_set_new(o, "vendor", cfm__json_text(r->ops[i].vendor));
+    json_object_set_new(o, "operation", cfm__json_text(r->ops[i].operation));
     json_array_append_new(byop, o);
   }
   json_object_set_new(s, "by_operation", byop);
@@ -517,11 +599,13 @@ static int splice(FILE *dst, FILE *src) {
 }
 
 static int write_junit(cfm_report *r, double wall_ms) {
-  FILE *f = open_in_run(r, "junit.xml", "w");
+  FILE *f = open_in_run(r, TMP_PREFIX "junit.xml", "w");
   size_t failures, errors, skipped;
   int rc = 0;
-  if (!f)
+  if (!f) {
+    note_failure(r, "junit.xml", errno);
     return -1;
+  }
   failures = r->counts[CFM_VERDICT_FAIL];
   errors = r->counts[CFM_VERDICT_ERROR];
   skipped = r->counts[CFM_VERDICT_SKIP] + r->baselined;
@@ -544,12 +628,12 @@ static int write_junit(cfm_report *r, double wall_ms) {
     fputs("\"/>", f);
   }
   fputs("</properties>\n", f);
-  if (splice(f, r->junit_tmp) != 0)
+  if (splice(f, r->junit_tmp) != 0 || r->junit_failed) {
+    note_failure(r, "junit.xml", errno);
     rc = -1;
+  }
   fputs("  </testsuite>\n</testsuites>\n", f);
-  if (ferror(f))
-    rc = -1;
-  if (fclose(f) != 0)
+  if (commit_file(r, f, "junit.xml", rc != 0) != 0)
     rc = -1;
   return rc;
 }
@@ -570,13 +654,15 @@ static void html_verdict_header(FILE *f) {
 
 static int write_html(cfm_report *r, double wall_ms) {
   static const char *const grades[] = {"document", "secondary source", "assumed", "none"};
-  FILE *f = open_in_run(r, "report.html", "w");
+  FILE *f = open_in_run(r, TMP_PREFIX "report.html", "w");
   size_t i, exercised = 0;
   int rc = 0, g;
   const char *k;
   json_t *v;
-  if (!f)
+  if (!f) {
+    note_failure(r, "report.html", errno);
     return -1;
+  }
   fputs(html_head, f);
   fputs("<h1>conform report</h1>\n<p class=\"muted\">run <code>", f);
   cfm__xml_escape(f, r->run_id);
@@ -620,11 +706,15 @@ static int write_html(cfm_report *r, double wall_ms) {
   }
   fprintf(f, "</table>\n<h2>Failures and errors (%zu)</h2>\n",
           r->counts[CFM_VERDICT_FAIL] + r->counts[CFM_VERDICT_ERROR] - r->baselined);
-  if (splice(f, r->html_fail_tmp) != 0)
+  if (splice(f, r->html_fail_tmp) != 0 || r->html_failed) {
+    note_failure(r, "report.html", errno);
     rc = -1;
+  }
   fputs("<h2>All other cases</h2>\n", f);
-  if (splice(f, r->html_rest_tmp) != 0)
+  if (splice(f, r->html_rest_tmp) != 0) {
+    note_failure(r, "report.html", errno);
     rc = -1;
+  }
   for (i = 0; i < r->ncov; i++)
     exercised += r->cov[i].ncases > 0;
   fprintf(f,
@@ -658,11 +748,14 @@ static int write_html(cfm_report *r, double wall_ms) {
   fputs("</table>\n<p class=\"muted\">Generated by conform " CONFORM_VERSION
         ".</p>\n</body></html>\n",
         f);
-  if (ferror(f))
-    rc = -1;
-  if (fclose(f) != 0)
+  if (commit_file(r, f, "report.html", rc != 0) != 0)
     rc = -1;
   return rc;
+}
+
+/* Writes a path or other text to the terminal as one sanitised field. */
+static void term_field(FILE *f, const char *s) {
+  cfm_sanitize_write(f, NULL, s, strlen(s), 1024, CFM_SINK_TERM);
 }
 
 static void update_latest(cfm_report *r) {
@@ -671,15 +764,21 @@ static void update_latest(cfm_report *r) {
   snprintf(link, sizeof(link), "%s/latest", r->root);
   snprintf(tmp, sizeof(tmp), "%s/.latest.%ld", r->root, (long)getpid());
   if (lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
-    if (r->term)
-      fprintf(r->term, "conform: warning: '%s' is not a symlink; not updating it\n", link);
+    if (r->term) {
+      fputs("conform: warning: '", r->term);
+      term_field(r->term, link);
+      fputs("' is not a symlink; not updating it\n", r->term);
+    }
     return;
   }
   remove(tmp);
   if (symlink(r->run_id, tmp) != 0 || rename(tmp, link) != 0) {
     remove(tmp);
-    if (r->term)
-      fprintf(r->term, "conform: warning: cannot update '%s'\n", link);
+    if (r->term) {
+      fputs("conform: warning: cannot update '", r->term);
+      term_field(r->term, link);
+      fputs("'\n", r->term);
+    }
   }
 }
 
@@ -705,7 +804,22 @@ static void term_summary(cfm_report *r, double wall_ms) {
           r->counts[CFM_VERDICT_ERROR] ? red : "", r->counts[CFM_VERDICT_ERROR], off);
   if (r->baselined)
     fprintf(r->term, " (%zu accepted by the baseline)", r->baselined);
-  fprintf(r->term, "\nreports: %s/{report.json,junit.xml,report.html}\n", r->run_dir);
+  fputc('\n', r->term);
+  if (r->io_error) {
+    /* No "reports:" line for files that were not written. */
+    for (i = 0; i < 3; i++) {
+      if (!r->failure[i][0])
+        continue;
+      fputs("conform: error: ", r->term);
+      term_field(r->term, r->failure[i]);
+      fputc('\n', r->term);
+    }
+    fputs("conform: error: the reports are incomplete; 'latest' is unchanged\n", r->term);
+    return;
+  }
+  fputs("reports: ", r->term);
+  term_field(r->term, r->run_dir);
+  fputs("/{report.json,junit.xml,report.html}\n", r->term);
 }
 
 int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary) {
@@ -713,35 +827,45 @@ int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary)
   size_t i;
   if (!r)
     return CFM_EOK;
-  if (r->json) {
+  if (r->json && r->aborted) {
+    fclose(r->json);
+    remove_in_run(r, TMP_PREFIX "report.json");
+  } else if (r->json) {
     json_t *s = summary_json(r, wall_ms), *c = coverage_json(r);
     fputs("\n],\n\"summary\":", r->json);
-    if (!s || json_dumpf(s, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
-      rc = CFM_EIO;
+    if (!s || json_dumpf(s, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+      note_failure(r, "report.json", s ? errno : ENOMEM);
+      r->json_failed = 1;
+    }
     fputs(",\n\"coverage\":", r->json);
-    if (!c || json_dumpf(c, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
-      rc = CFM_EIO;
+    if (!c || json_dumpf(c, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+      note_failure(r, "report.json", c ? errno : ENOMEM);
+      r->json_failed = 1;
+    }
     fputs("}\n", r->json);
     json_decref(s);
     json_decref(c);
-    if (ferror(r->json))
-      rc = CFM_EIO;
-    if (fclose(r->json) != 0)
-      rc = CFM_EIO;
-    if (r->junit_tmp && r->html_fail_tmp && r->html_rest_tmp) {
-      if (write_junit(r, wall_ms) != 0 || write_html(r, wall_ms) != 0)
-        rc = CFM_EIO;
-      update_latest(r);
+    commit_file(r, r->json, "report.json", r->json_failed);
+    /* junit.xml and report.html are written even after a failure, so the
+     * run directory keeps every file that could be completed. */
+    write_junit(r, wall_ms);
+    write_html(r, wall_ms);
+    if (!r->io_error) {
+      sync_dir(r->run_dir); /* the renames themselves on disk before latest names them */
+      update_latest(r);     /* only when every file is complete */
     }
     if (r->io_error)
       rc = CFM_EIO;
     term_summary(r, wall_ms);
   }
   if (summary) {
+    summary->error[0] = '\0';
     memcpy(summary->counts, r->counts, sizeof(summary->counts));
     summary->baselined = r->baselined;
     summary->wall_ms = wall_ms;
     snprintf(summary->run_dir, sizeof(summary->run_dir), "%s", r->run_dir);
+    for (i = 0; i < 3 && !summary->error[0]; i++)
+      snprintf(summary->error, sizeof(summary->error), "%s", r->failure[i]);
   }
   if (r->junit_tmp)
     fclose(r->junit_tmp);

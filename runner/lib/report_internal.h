@@ -7,11 +7,18 @@
 
 #include "conform/result.h"
 
-/* Writes s as XML/HTML text with &<>"' escaped; invalid UTF-8 and control
- * characters XML forbids become U+FFFD. */
+/* Every string a report writes goes through the sanitiser
+ * (conform/sanitize.h): secrets redacted, then cut to this many bytes,
+ * then escaped for the file. */
+#define CFM__FIELD_MAX ((size_t)65536)
+
+/* Writes s (NULL = "") sanitised for XML/HTML: secrets redacted, cut to
+ * CFM__FIELD_MAX, &<>"' escaped, every code point XML 1.0 forbids
+ * (invalid UTF-8, C0 controls but tab/LF/CR, U+FFFE/U+FFFF) as U+FFFD. */
 void cfm__xml_escape(FILE *f, const char *s);
 
-/* A new JSON string of s (NULL → ""), invalid UTF-8 replaced; new reference. */
+/* A new JSON string of s (NULL → "") sanitised: secrets redacted, cut to
+ * CFM__FIELD_MAX, invalid UTF-8 and NUL replaced; new reference. */
 json_t *cfm__json_text(const char *s);
 
 /* "spec#pointer" with the spec reduced to its base name without ".json"

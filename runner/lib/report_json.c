@@ -1,108 +1,20 @@
 /* Case results <-> report.json objects, and the escaping every writer uses. */
 #include "report_internal.h"
 
+#include "conform/sanitize.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-  size_t len, i;
-  unsigned cp;
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-    len = 2;
-    cp = s[0] & 0x1F;
-  } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-    len = 3;
-    cp = s[0] & 0x0F;
-  } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-    len = 4;
-    cp = s[0] & 0x07;
-  } else {
-    return 0;
-  }
-  if (n < len)
-    return 0;
-  for (i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (s[i] & 0x3F);
-  }
-  if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-      (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-    return 0;
-  return len;
-}
-
 void cfm__xml_escape(FILE *f, const char *s) {
-  const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
-  size_t n = strlen((const char *)p);
-  /* Bytes that need no escape are written in runs, one fwrite each. */
-  while (n > 0) {
-    size_t k = utf8_seq(p, n);
-    const char *rep = NULL;
-    if (k == 0 || (k == 1 && *p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')) {
-      rep = "\xEF\xBF\xBD";
-      k = 1;
-    } else if (k == 1) {
-      switch (*p) {
-      case '&':
-        rep = "&amp;";
-        break;
-      case '<':
-        rep = "&lt;";
-        break;
-      case '>':
-        rep = "&gt;";
-        break;
-      case '"':
-        rep = "&quot;";
-        break;
-      case '\'':
-        rep = "&#39;";
-        break;
-      }
-    }
-    if (rep) {
-      fwrite(run, 1, (size_t)(p - run), f);
-      fputs(rep, f);
-      run = p + k;
-    }
-    p += k;
-    n -= k;
-  }
-  fwrite(run, 1, (size_t)(p - run), f);
+  cfm_sanitize_write(f, NULL, s, s ? strlen(s) : 0, CFM__FIELD_MAX, CFM_SINK_XML);
 }
 
 json_t *cfm__json_text(const char *s) {
-  json_t *j;
-  char *copy;
-  size_t n, i = 0, o = 0;
-  if (!s)
-    s = "";
-  j = json_string(s);
-  if (j)
-    return j;
-  n = strlen(s);
-  copy = malloc(n * 3 + 1);
-  if (!copy)
-    return NULL;
-  while (i < n) {
-    size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-    if (k == 0) {
-      memcpy(copy + o, "\xEF\xBF\xBD", 3);
-      o += 3;
-      i++;
-    } else {
-      memcpy(copy + o, s + i, k);
-      o += k;
-      i += k;
-    }
-  }
-  copy[o] = '\0';
-  j = json_string(copy);
-  free(copy);
+  size_t n;
+  char *clean = cfm_sanitize(NULL, s, s ? strlen(s) : 0, CFM__FIELD_MAX, CFM_SINK_JSON, &n);
+  json_t *j = clean ? json_stringn(clean, n) : NULL;
+  free(clean);
   return j;
 }
 

@@ -28,6 +28,9 @@ typedef struct cfm_report_options {
                              [{"spec":"agora-chat","pointer":"/operations/0/params/3",
                                "kind":"param|limit|error|example|rule|response_field",
                                "label":"groupname max 128 chars","provenance":{...}}] or NULL */
+  /* Borrowed, may be NULL: its secrets are registered with the sanitiser
+   * (conform/sanitize.h) before anything is written. */
+  const struct cfm_config *cfg;
 } cfm_report_options;
 
 typedef struct cfm_report_summary {
@@ -35,6 +38,8 @@ typedef struct cfm_report_summary {
   size_t baselined;                  /* failures accepted by the baseline */
   double wall_ms;
   char run_dir[512]; /* where the files went */
+  /* The first write failure ("cannot write '<file>': <reason>"), or "". */
+  char error[640];
 } cfm_report_summary;
 
 /* Opens a report: creates the run directory and starts every file.
@@ -43,8 +48,11 @@ int cfm_report_open(const cfm_report_options *opt, cfm_report **out, cfm_error_t
 /* Streams one result (borrowed; the report copies what it keeps).  Returns
  * CFM_EOK or CFM_EIO/CFM_ENOMEM. */
 int cfm_report_add(cfm_report *r, const cfm_case_result *res);
-/* Finishes every file, updates <dir>/latest, fills summary (may be NULL),
- * prints the terminal summary, frees r. */
+/* Finishes every file, each written under a temporary name, synced and
+ * renamed when complete; updates <dir>/latest only when all are; fills
+ * summary (may be NULL); prints the terminal summary (on a write failure:
+ * the file and the reason instead of the "reports:" line); frees r.
+ * Returns CFM_EOK or CFM_EIO (summary->error says which file and why). */
 int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary);
 
 /* Baseline: accepted deviations keyed on (case id, observed vendor code). */

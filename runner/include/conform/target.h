@@ -103,8 +103,11 @@ int cfm_auth_render(const cfm_target *t, const json_t *auth, cfm_auth_mode mode,
                     uint32_t random, cfm_auth_out *out, cfm_error_t *err);
 
 /* Copies text to out (cap bytes, NUL-terminated) with secrets replaced by
- * "REDACTED": usersig= query values, "Authorization: Bearer ..." and
- * access-token header values, and any literal secret of cfg. cfg may be NULL. */
+ * "REDACTED" (defined in sanitize.c: the sanitiser's redaction and cut,
+ * bytes otherwise kept; conform/sanitize.h): usersig= query values,
+ * "Authorization: Bearer ..." and access-token header values, every secret
+ * of cfg (also registered for every later sink) and every usersig value
+ * seen before, in any encoded form.  cfg may be NULL. */
 void cfm_redact(const cfm_config *cfg, const char *text, char *out, size_t cap);
 
 #endif
