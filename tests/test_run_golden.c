@@ -152,8 +152,9 @@ Test(run_golden, same_ids_and_verdicts_on_every_fault, .timeout = 280) {
       fclose(o);
     }
   }
-  cr_assert_str_eq(got, want, "verdicts differ from %s; the run's list is in "
-                              "/tmp/conform-golden-got.txt",
+  cr_assert_str_eq(got, want,
+                   "verdicts differ from %s; the run's list is in "
+                   "/tmp/conform-golden-got.txt",
                    GOLDEN);
   free(got);
   free(want);

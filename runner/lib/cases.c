@@ -52,6 +52,7 @@ static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const
   c->spec = spec;
   c->operation = strdup(op ? op : "");
   c->kind = strdup(kind);
+  c->kind_id = cfm_case_kind_parse(kind);
   c->steps_json = steps ? json_dumps(steps, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(steps);
   c->provenance = prov ? json_incref((json_t *)prov) : json_null(); /* immutable: shared */

@@ -447,6 +447,10 @@ static void finish(cfm_exec *ex, CURLMsg *msg) {
 int cfm_exec_run(cfm_exec *ex) {
   while ((ex->head || ex->running) && !ex->cancelled) {
     int still = 0, numfds = 0, left;
+    if (ex->opt.cancel_flag && *ex->opt.cancel_flag >= ex->opt.cancel_at) {
+      ex->cancelled = 1;
+      break;
+    }
     CURLMsg *msg;
     double wait;
     long ms;

@@ -24,4 +24,17 @@ void cfm_json_pointer_append_index(char *ptr, size_t cap, size_t index);
  * not 9.0072e+15), others as %g.  Returns buf. */
 const char *cfm_number_text(double d, char *buf, size_t cap);
 
+/* The one JSON-value-to-text rule (request values, vendor codes, ids):
+ * strings as they are, integers in full, reals as cfm_number_text,
+ * booleans true/false, null "null", arrays and objects as compact JSON.
+ * cfm_json_scalar_text writes it to buf (cut to cap: only for short values
+ * such as codes) and returns buf; cfm_json_scalar_dup returns it malloc'd
+ * (never cut), or NULL out of memory. */
+const char *cfm_json_scalar_text(const json_t *v, char *buf, size_t cap);
+char *cfm_json_scalar_dup(const json_t *v);
+
+/* The string value of o[key] (borrowed), or NULL when absent or not a
+ * string.  The one string accessor of the library. */
+const char *cfm_json_str(const json_t *o, const char *key);
+
 #endif
