@@ -262,22 +262,26 @@ static const char *text_kind(int width) {
                       : "characters ending in a CJK one";
 }
 
-/* n distinct items for an array parameter.  Accounts for Tencent member
- * lists, generic strings otherwise. */
+/* n distinct items for an array parameter: user-like names get user ids,
+ * others made-up ones.  Object items carry the id in the first required
+ * property of the items schema (the spec names it, e.g. a member list's
+ * account field). */
 static json_t *items_of(const json_t *param, size_t n) {
   json_t *a = json_array();
   size_t i;
   const char *name = str(param, "name");
+  const json_t *items = json_object_get(param, "items");
+  const char *it = str(items, "type");
+  const char *key = json_string_value(json_array_get(json_object_get(items, "required"), 0));
   for (i = 0; i < n; i++) {
     char buf[64];
-    const char *it = str(json_object_get(param, "items"), "type");
     if (strstr(name, "Account") || strstr(name, "username") || strstr(name, "members") ||
         strstr(name, "Member"))
       snprintf(buf, sizeof(buf), "conform-user-%zu", 100 + i % 900);
     else
       snprintf(buf, sizeof(buf), "conform-item-%zu", i);
-    if (it && !strcmp(it, "object"))
-      json_array_append_new(a, json_pack("{s:s}", "Member_Account", buf));
+    if (it && !strcmp(it, "object") && key)
+      json_array_append_new(a, json_pack("{s:s}", key, buf));
     else
       json_array_append_new(a, json_string(buf));
   }
@@ -300,34 +304,30 @@ static json_t *vary(const json_t *req, const json_t *param, json_t *value) {
 }
 
 /* The array a list operation returns (for clamp checks), as a JSON pointer
- * in buf: "data", else "entities", else the array property of the response
- * schema whose name sorts first. */
-static const char *list_pointer(const json_t *op, char *buf, size_t cap) {
+ * in buf: the items pointer of a scenario that walks op, else the array
+ * property of the response schema whose name sorts first, else "". */
+static const char *list_pointer(const cfm_spec *spec, const json_t *op, char *buf, size_t cap) {
   const json_t *props =
       json_object_get(json_object_get(json_object_get(op, "response"), "schema"), "properties");
-  static const char *const preferred[] = {"data", "entities", NULL};
-  const char *k;
-  json_t *v;
-  size_t i;
-  for (i = 0; preferred[i]; i++) {
-    const json_t *p = json_object_get(props, preferred[i]);
-    if (str(p, "type") && !strcmp(str(p, "type"), "array")) {
-      snprintf(buf, cap, "/%s", preferred[i]);
-      return buf;
+  const json_t *sc, *st, *v;
+  const char *k, *best = NULL;
+  size_t i, j;
+  json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
+    json_array_foreach(json_object_get(sc, "steps"), j, st) {
+      const json_t *w = json_object_get(st, "walk");
+      if (str(w, "op") && !strcmp(str(w, "op"), str(op, "id")) && str(w, "items")) {
+        snprintf(buf, cap, "%s", str(w, "items"));
+        return buf;
+      }
     }
   }
-  {
-    const char *best = NULL;
-    json_object_foreach((json_t *)props, k, v) {
-      if (str(v, "type") && !strcmp(str(v, "type"), "array") && (!best || strcmp(k, best) < 0))
-        best = k;
-    }
-    buf[0] = '\0';
-    if (best)
-      cfm_json_pointer_append(buf, cap, best);
-    else
-      snprintf(buf, cap, "/entities");
+  json_object_foreach((json_t *)props, k, v) {
+    if (str(v, "type") && !strcmp(str(v, "type"), "array") && (!best || strcmp(k, best) < 0))
+      best = k;
   }
+  buf[0] = '\0';
+  if (best)
+    cfm_json_pointer_append(buf, cap, best);
   return buf;
 }
 
@@ -464,7 +464,7 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
                      (long long)json_integer_value(json_object_get(lim, "clamp_to")));
             exp = expect_success(op, prov, is_assumed(prov), what);
             json_object_set_new(exp, "array_max",
-                                json_pack("{s:s, s:O}", "pointer", list_pointer(op, lp, sizeof(lp)),
+                                json_pack("{s:s, s:O}", "pointer", list_pointer(spec, op, lp, sizeof(lp)),
                                           "max", json_object_get(lim, "clamp_to")));
           } else {
             snprintf(what, sizeof(what), "%s=%ld is accepted", name, vs[k].value);

@@ -249,7 +249,7 @@ int cfm_errmap_map(const json_t *model, const json_t *const *tables, size_t ntab
   }
 
   if (!http_errors) {
-    /* Tencent style: HTTP 200 for every API outcome; the code decides. */
+    /* No HTTP errors (http_errors false): HTTP 200 for every API outcome; the code decides. */
     char ok[64];
     if (!in_status_list(json_object_get(model, "success_status"), status)) {
       out->is_error = 1;
