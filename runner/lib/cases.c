@@ -464,8 +464,9 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
                      (long long)json_integer_value(json_object_get(lim, "clamp_to")));
             exp = expect_success(op, prov, is_assumed(prov), what);
             json_object_set_new(exp, "array_max",
-                                json_pack("{s:s, s:O}", "pointer", list_pointer(spec, op, lp, sizeof(lp)),
-                                          "max", json_object_get(lim, "clamp_to")));
+                                json_pack("{s:s, s:O}", "pointer",
+                                          list_pointer(spec, op, lp, sizeof(lp)), "max",
+                                          json_object_get(lim, "clamp_to")));
           } else {
             snprintf(what, sizeof(what), "%s=%ld is accepted", name, vs[k].value);
             exp = expect_success(op, prov, is_assumed(prov), what);
