@@ -178,7 +178,9 @@ static void serialise(mock_resp *resp) {
       json_dump_callback(resp->json, add_to_buf, &resp->body, JSON_COMPACT | JSON_PRESERVE_ORDER)) {
     resp->status = 500;
     cfm_buf_reset(&resp->body);
-    cfm_buf_adds(&resp->body, "{\"error\":\"internal\"}");
+    /* When even this fails the body is empty: cfm_mock_handle answers "". */
+    if (cfm_buf_adds(&resp->body, "{\"error\":\"internal\"}") != 0)
+      cfm_buf_release(&resp->body);
   }
   json_decref(resp->json);
   resp->json = NULL;

@@ -13,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(o, k));
-}
-
 static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const char *kind,
                     json_t *steps, const json_t *prov, json_t *covers, int exclusive,
                     const char *fmt, ...)
@@ -119,7 +115,8 @@ static json_t *base_request(const json_t *op) {
   json_t *v;
   size_t i;
   int has_body = 0;
-  json_array_foreach(json_object_get(op, "params"), i, p) has_body |= !strcmp(str(p, "in"), "body");
+  json_array_foreach(json_object_get(op, "params"), i, p) has_body |=
+      !strcmp(cfm_json_str(p, "in"), "body");
   if (json_is_object(json_object_get(ex, "body")))
     json_object_set_new(req, "body", json_deep_copy(json_object_get(ex, "body")));
   else if (has_body)
@@ -130,20 +127,20 @@ static json_t *base_request(const json_t *op) {
       json_object_set(json_object_get(req, "path"), k, v);
   /* Required parameters the example lacks: their default, or a placeholder. */
   json_array_foreach(json_object_get(op, "params"), i, p) {
-    const char *in = str(p, "in");
+    const char *in = cfm_json_str(p, "in");
     json_t *slot = json_object_get(req, in);
     if (!json_is_true(json_object_get(p, "required")) || !json_is_object(slot) ||
-        json_object_get(slot, str(p, "name")) || !strcmp(in, "header"))
+        json_object_get(slot, cfm_json_str(p, "name")) || !strcmp(in, "header"))
       continue;
     if (json_object_get(p, "default"))
-      json_object_set(slot, str(p, "name"), json_object_get(p, "default"));
+      json_object_set(slot, cfm_json_str(p, "name"), json_object_get(p, "default"));
     else
-      json_object_set_new(slot, str(p, "name"), json_string("conform"));
+      json_object_set_new(slot, cfm_json_str(p, "name"), json_string("conform"));
   }
   json_object_foreach((json_t *)bind, k, v) {
     json_array_foreach(json_object_get(op, "params"), i, p) {
-      if (strcmp(str(p, "name"), k) == 0) {
-        json_t *slot = json_object_get(req, str(p, "in"));
+      if (strcmp(cfm_json_str(p, "name"), k) == 0) {
+        json_t *slot = json_object_get(req, cfm_json_str(p, "in"));
         if (json_is_object(slot))
           json_object_set(slot, k, v);
       }
@@ -164,7 +161,8 @@ static json_t *setup_steps(const json_t *op) {
 }
 
 static json_t *main_step(const json_t *op, json_t *request, json_t *expect) {
-  return json_pack("{s:s, s:o, s:o}", "op", str(op, "id"), "request", request, "expect", expect);
+  return json_pack("{s:s, s:o, s:o}", "op", cfm_json_str(op, "id"), "request", request, "expect",
+                   expect);
 }
 
 static json_t *steps_with(const json_t *op, json_t *step) {
@@ -183,8 +181,8 @@ static json_t *rows_by_trigger(const cfm_spec *spec, const json_t *op, const cha
   for (t = 0; t < 2; t++)
     json_array_foreach(tables[t], i, r) {
       for (k = 0; trig[k]; k++)
-        if (str(r, "trigger") && !strcmp(str(r, "trigger"), trig[k]))
-          json_array_append_new(ids, json_string(str(r, "id")));
+        if (cfm_json_str(r, "trigger") && !strcmp(cfm_json_str(r, "trigger"), trig[k]))
+          json_array_append_new(ids, json_string(cfm_json_str(r, "id")));
     }
   return ids;
 }
@@ -269,9 +267,9 @@ static const char *text_kind(int width) {
 static json_t *items_of(const json_t *param, size_t n) {
   json_t *a = json_array();
   size_t i;
-  const char *name = str(param, "name");
+  const char *name = cfm_json_str(param, "name");
   const json_t *items = json_object_get(param, "items");
-  const char *it = str(items, "type");
+  const char *it = cfm_json_str(items, "type");
   const char *key = json_string_value(json_array_get(json_object_get(items, "required"), 0));
   for (i = 0; i < n; i++) {
     char buf[64];
@@ -291,15 +289,15 @@ static json_t *items_of(const json_t *param, size_t n) {
 /* A copy of req with one parameter set (value stolen) or removed (NULL). */
 static json_t *vary(const json_t *req, const json_t *param, json_t *value) {
   json_t *r = json_deep_copy(req);
-  json_t *slot = json_object_get(r, str(param, "in"));
+  json_t *slot = json_object_get(r, cfm_json_str(param, "in"));
   if (!json_is_object(slot)) {
     slot = json_object();
-    json_object_set_new(r, str(param, "in"), slot);
+    json_object_set_new(r, cfm_json_str(param, "in"), slot);
   }
   if (value)
-    json_object_set_new(slot, str(param, "name"), value);
+    json_object_set_new(slot, cfm_json_str(param, "name"), value);
   else
-    json_object_del(slot, str(param, "name"));
+    json_object_del(slot, cfm_json_str(param, "name"));
   return r;
 }
 
@@ -315,14 +313,16 @@ static const char *list_pointer(const cfm_spec *spec, const json_t *op, char *bu
   json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
     json_array_foreach(json_object_get(sc, "steps"), j, st) {
       const json_t *w = json_object_get(st, "walk");
-      if (str(w, "op") && !strcmp(str(w, "op"), str(op, "id")) && str(w, "items")) {
-        snprintf(buf, cap, "%s", str(w, "items"));
+      if (cfm_json_str(w, "op") && !strcmp(cfm_json_str(w, "op"), cfm_json_str(op, "id")) &&
+          cfm_json_str(w, "items")) {
+        snprintf(buf, cap, "%s", cfm_json_str(w, "items"));
         return buf;
       }
     }
   }
   json_object_foreach((json_t *)props, k, v) {
-    if (str(v, "type") && !strcmp(str(v, "type"), "array") && (!best || strcmp(k, best) < 0))
+    if (cfm_json_str(v, "type") && !strcmp(cfm_json_str(v, "type"), "array") &&
+        (!best || strcmp(k, best) < 0))
       best = k;
   }
   buf[0] = '\0';
@@ -354,10 +354,10 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
                                             "PERMISSION_DENIED", "FAILED_PRECONDITION", NULL};
   const json_t *lim;
   size_t li;
-  const char *v = spec->vendor, *o = str(op, "id"), *name = str(p, "name");
+  const char *v = spec->vendor, *o = cfm_json_str(op, "id"), *name = cfm_json_str(p, "name");
   int rc = CFM_EOK;
   json_array_foreach(json_object_get(p, "limits"), li, lim) {
-    const char *kind = str(lim, "kind"), *above = str(lim, "above");
+    const char *kind = cfm_json_str(lim, "kind"), *above = cfm_json_str(lim, "above");
     const json_t *prov = json_object_get(lim, "provenance");
     const json_t *aprov =
         json_object_get(lim, "above_provenance") ? json_object_get(lim, "above_provenance") : prov;
@@ -368,7 +368,8 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
     char what[200];
 #define COVER() json_pack("[o]", cover(spec, "/operations/%zu/params/%zu/limits/%zu", oi, pi, li))
 #define ABOVE_ROWS()                                                                               \
-  (str(lim, "error") ? json_pack("[s]", str(lim, "error")) : rows_by_trigger(spec, op, limit_trig))
+  (cfm_json_str(lim, "error") ? json_pack("[s]", cfm_json_str(lim, "error"))                       \
+                              : rows_by_trigger(spec, op, limit_trig))
     if (!strcmp(kind, "max_length") || !strcmp(kind, "max_bytes")) {
       int bytes = !strcmp(kind, "max_bytes");
       struct variant vs[12];
@@ -418,14 +419,14 @@ static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, 
                       "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
       }
     } else if (!strcmp(kind, "max_items")) {
-      int csv = str(p, "style") && !strcmp(str(p, "style"), "csv");
+      int csv = cfm_json_str(p, "style") && !strcmp(cfm_json_str(p, "style"), "csv");
       size_t k;
       for (k = 0; k < 2 && rc == CFM_EOK; k++) {
         size_t n = (size_t)max + k;
         json_t *val, *r2, *exp;
         if (csv) {
           /* The bound value first (a live id), then made-up ids. */
-          const json_t *live = json_object_get(json_object_get(req, str(p, "in")), name);
+          const json_t *live = json_object_get(json_object_get(req, cfm_json_str(p, "in")), name);
           const char *first = json_string_value(live) ? json_string_value(live) : "x";
           char *buf = malloc(strlen(first) + n * 24 + 1);
           size_t i, off = 0;
@@ -514,8 +515,8 @@ static int empty_path_case(const json_t *op, const json_t *p) {
   size_t k;
   if (!json_object_get(p, "absent") && !json_object_get(p, "malformed"))
     return 0;
-  if (json_is_true(json_object_get(op, "destructive")) || !str(op, "method") ||
-      !strcmp(str(op, "method"), "DELETE"))
+  if (json_is_true(json_object_get(op, "destructive")) || !cfm_json_str(op, "method") ||
+      !strcmp(cfm_json_str(op, "method"), "DELETE"))
     return 0;
   json_array_foreach(json_object_get(p, "malformed"), k, mv) {
     if (json_is_string(mv) && !json_string_length(mv))
@@ -552,11 +553,11 @@ static int param_error_case(const param_ctx *x, const char *kind, json_t *value,
   vsnprintf(tail, sizeof(tail), id_fmt, ap);
   va_end(ap);
   return add_case(
-      x->l, x->spec, str(x->op, "id"), kind,
+      x->l, x->spec, cfm_json_str(x->op, "id"), kind,
       steps_with(x->op, main_step(x->op, vary(x->req, x->p, value),
                                   expect_error(rows, classes, expect_prov, silent, what))),
       prov, json_pack("[o]", cover(x->spec, "/operations/%zu/params/%zu", x->oi, x->pi)), 0,
-      "%s.%s.%s", x->spec->vendor, str(x->op, "id"), tail);
+      "%s.%s.%s", x->spec->vendor, cfm_json_str(x->op, "id"), tail);
 }
 
 static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, size_t oi) {
@@ -570,7 +571,7 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
   static const char *const auth_classes[] = {"UNAUTHENTICATED", "PERMISSION_DENIED", NULL};
   static const char *const modes[] = {"missing", "malformed", "expired", "wrong_app"};
   static const char *const mode_keys[] = {"missing", "invalid", "expired", "wrong_app"};
-  const char *v = spec->vendor, *o = str(op, "id");
+  const char *v = spec->vendor, *o = cfm_json_str(op, "id");
   json_t *req = base_request(op);
   const json_t *p, *ex;
   size_t pi, k;
@@ -591,7 +592,8 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
     rc = add_case(l, spec, o, "example",
                   steps_with(op, main_step(op, json_deep_copy(req),
                                            expect_success(op, prov, is_assumed(prov), what))),
-                  prov, covers, 0, "%s.%s.example.%s", v, o, ex ? str(ex, "id") : "defaults");
+                  prov, covers, 0, "%s.%s.example.%s", v, o,
+                  ex ? cfm_json_str(ex, "id") : "defaults");
   }
   /* The other documented examples, each as sent. */
   {
@@ -609,7 +611,7 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
         if (json_object_get(json_object_get(r2, "body"), kk))
           json_object_set(json_object_get(r2, "body"), kk, vv);
       }
-      snprintf(what, sizeof(what), "the documented request '%s' succeeds", str(ex2, "id"));
+      snprintf(what, sizeof(what), "the documented request '%s' succeeds", cfm_json_str(ex2, "id"));
       rc = add_case(
           l, spec, o, "example",
           steps_with(
@@ -618,7 +620,7 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
                                            is_assumed(json_object_get(ex2, "provenance")), what))),
           json_object_get(ex2, "provenance"),
           json_pack("[o]", cover(spec, "/operations/%zu/examples/%zu", oi, k)), 0,
-          "%s.%s.example.%s", v, o, str(ex2, "id"));
+          "%s.%s.example.%s", v, o, cfm_json_str(ex2, "id"));
     }
   }
   /* A body that is not JSON. */
@@ -635,7 +637,8 @@ static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, siz
     json_decref(aprov);
   }
   json_array_foreach(json_object_get(op, "params"), pi, p) {
-    const char *name = str(p, "name"), *in = str(p, "in"), *type = str(p, "type");
+    const char *name = cfm_json_str(p, "name"), *in = cfm_json_str(p, "in"),
+               *type = cfm_json_str(p, "type");
     const json_t *prov = json_object_get(p, "provenance");
     const param_ctx x = {l, spec, op, req, p, oi, pi};
     if (rc)
@@ -748,7 +751,7 @@ static int scenario_cases(cfm_caselist *l, const cfm_spec *spec) {
   int rc = CFM_EOK;
   json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
     json_t *steps = json_deep_copy(json_object_get(sc, "steps")), *st;
-    const char *kind = str(sc, "kind");
+    const char *kind = cfm_json_str(sc, "kind");
     int exclusive = 0;
     json_array_foreach(steps, j, st) {
       json_t *e = json_object_get(st, "expect");
@@ -764,7 +767,7 @@ static int scenario_cases(cfm_caselist *l, const cfm_spec *spec) {
       if (!json_object_get(e, "what"))
         json_object_set(e, "what", json_object_get(sc, "statement"));
       if (!json_object_get(st, "walk")) {
-        const char *cls = str(e, "class");
+        const char *cls = cfm_json_str(e, "class");
         json_object_set_new(e, "outcome",
                             json_string(!cls || !strcmp(cls, "OK") ? "success" : "error"));
         if (cls && strcmp(cls, "OK") && !json_object_get(e, "classes"))
@@ -773,10 +776,11 @@ static int scenario_cases(cfm_caselist *l, const cfm_spec *spec) {
           json_object_set_new(e, "schema", json_true());
       }
     }
-    rc = add_case(l, spec, "", !strcmp(kind, "rule") ? "rule" : "scenario", steps,
-                  json_object_get(sc, "provenance"),
-                  json_pack("[o]", cover(spec, "/scenarios/%zu", i)), exclusive, "%s.%s.%s",
-                  spec->vendor, !strcmp(kind, "rule") ? "rule" : "scenario", str(sc, "id"));
+    rc =
+        add_case(l, spec, "", !strcmp(kind, "rule") ? "rule" : "scenario", steps,
+                 json_object_get(sc, "provenance"),
+                 json_pack("[o]", cover(spec, "/scenarios/%zu", i)), exclusive, "%s.%s.%s",
+                 spec->vendor, !strcmp(kind, "rule") ? "rule" : "scenario", cfm_json_str(sc, "id"));
     if (rc)
       break;
   }
@@ -805,7 +809,7 @@ static void row_code(const json_t *r, char *code, size_t cap) {
   if (json_is_integer(json_object_get(r, "code")))
     snprintf(code, cap, "%lld", (long long)json_integer_value(json_object_get(r, "code")));
   else
-    snprintf(code, cap, "%s", str(r, "code") ? str(r, "code") : "");
+    snprintf(code, cap, "%s", cfm_json_str(r, "code") ? cfm_json_str(r, "code") : "");
 }
 
 json_t *cfm_coverage_items(const cfm_specset *set) {
@@ -814,28 +818,31 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
   for (s = 0; s < set->count; s++) {
     const cfm_spec *spec = set->items[s];
     const json_t *op, *p, *l, *r, *sc;
-    char ptr[256], label[300];
+    char ptr[256], label[300], num[64];
 #define ITEM(kind_, prov_)                                                                         \
   json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:O}", "spec", spec->vendor,        \
                                          "pointer", ptr, "kind", kind_, "label", label,            \
                                          "provenance", (prov_) ? (prov_) : json_null()))
     json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
       snprintf(ptr, sizeof(ptr), "/operations/%zu/response", i);
-      snprintf(label, sizeof(label), "%s: response fields", str(op, "id"));
+      snprintf(label, sizeof(label), "%s: response fields", cfm_json_str(op, "id"));
       ITEM("response_field", json_object_get(json_object_get(op, "response"), "provenance"));
       json_array_foreach(json_object_get(op, "examples"), j, p) {
         snprintf(ptr, sizeof(ptr), "/operations/%zu/examples/%zu", i, j);
-        snprintf(label, sizeof(label), "%s: example %s", str(op, "id"), str(p, "id"));
+        snprintf(label, sizeof(label), "%s: example %s", cfm_json_str(op, "id"),
+                 cfm_json_str(p, "id"));
         ITEM("example", json_object_get(p, "provenance"));
       }
       json_array_foreach(json_object_get(op, "params"), j, p) {
         snprintf(ptr, sizeof(ptr), "/operations/%zu/params/%zu", i, j);
-        snprintf(label, sizeof(label), "%s: %s %s", str(op, "id"), str(p, "in"), str(p, "name"));
+        snprintf(label, sizeof(label), "%s: %s %s", cfm_json_str(op, "id"), cfm_json_str(p, "in"),
+                 cfm_json_str(p, "name"));
         ITEM("param", json_object_get(p, "provenance"));
         json_array_foreach(json_object_get(p, "limits"), k, l) {
           snprintf(ptr, sizeof(ptr), "/operations/%zu/params/%zu/limits/%zu", i, j, k);
-          snprintf(label, sizeof(label), "%s: %s %s %g", str(op, "id"), str(p, "name"),
-                   str(l, "kind"), json_number_value(json_object_get(l, "max")));
+          snprintf(label, sizeof(label), "%s: %s %s %s", cfm_json_str(op, "id"),
+                   cfm_json_str(p, "name"), cfm_json_str(l, "kind"),
+                   cfm_number_text(json_number_value(json_object_get(l, "max")), num, sizeof(num)));
           ITEM("limit", json_object_get(l, "provenance"));
         }
       }
@@ -843,7 +850,7 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
         char code[64];
         row_code(r, code, sizeof(code));
         snprintf(ptr, sizeof(ptr), "/operations/%zu/errors/%zu", i, j);
-        snprintf(label, sizeof(label), "%s: error %s (HTTP %lld)", str(op, "id"), code,
+        snprintf(label, sizeof(label), "%s: error %s (HTTP %lld)", cfm_json_str(op, "id"), code,
                  (long long)json_integer_value(json_object_get(r, "status")));
         ITEM("error", json_object_get(r, "provenance"));
       }
@@ -862,8 +869,9 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
     json_array_foreach(json_object_get(spec->root, "scenarios"), j, sc) {
       snprintf(ptr, sizeof(ptr), "/scenarios/%zu", j);
       snprintf(label, sizeof(label), "%s",
-               str(sc, "statement") ? str(sc, "statement") : str(sc, "id"));
-      ITEM(str(sc, "kind") && !strcmp(str(sc, "kind"), "rule") ? "rule" : "flow",
+               cfm_json_str(sc, "statement") ? cfm_json_str(sc, "statement")
+                                             : cfm_json_str(sc, "id"));
+      ITEM(cfm_json_str(sc, "kind") && !strcmp(cfm_json_str(sc, "kind"), "rule") ? "rule" : "flow",
            json_object_get(sc, "provenance"));
     }
 #undef ITEM

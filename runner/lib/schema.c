@@ -2,20 +2,17 @@
  * $ref to local definitions, allOf/anyOf/oneOf/not.  Reports every
  * violation with its JSON pointer; bounded recursion against hostile or
  * cyclic schemas. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "conform/schema.h"
 #include "conform/jsonutil.h"
 
 #include <math.h>
-#include <pcre2.h>
-#include <pthread.h>
+#include "conform/pattern.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
-#define PATTERN_CACHE 512
 
 typedef struct vctx {
   const json_t *root; /* for $ref */
@@ -23,56 +20,6 @@ typedef struct vctx {
   size_t total;
   int bad_schema;
 } vctx;
-
-/* ---- pattern cache (shared, thread-safe) -------------------------------- */
-
-static struct {
-  char *src;
-  pcre2_code *code;
-} patterns[PATTERN_CACHE];
-static size_t npatterns;
-static pthread_mutex_t pattern_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* 1 match, 0 no match, -1 bad pattern. */
-static int pattern_match(const char *pat, const char *s, size_t len) {
-  pcre2_code *code = NULL, *temp = NULL;
-  pcre2_match_data *md;
-  pcre2_match_context *mc;
-  size_t i;
-  int ec, rc;
-  PCRE2_SIZE eo;
-  pthread_mutex_lock(&pattern_lock);
-  for (i = 0; i < npatterns; i++)
-    if (strcmp(patterns[i].src, pat) == 0) {
-      code = patterns[i].code;
-      break;
-    }
-  if (i == npatterns) {
-    code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
-    if (code)
-      (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    if (npatterns < PATTERN_CACHE && (patterns[npatterns].src = strdup(pat)) != NULL)
-      patterns[npatterns++].code = code;
-    else
-      temp = code;
-  }
-  pthread_mutex_unlock(&pattern_lock);
-  if (!code)
-    return -1;
-  md = pcre2_match_data_create_from_pattern(code, NULL);
-  mc = pcre2_match_context_create(NULL);
-  if (!md || !mc) {
-    rc = 0;
-  } else {
-    pcre2_set_match_limit(mc, 100000);
-    rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md, mc) >= 0;
-  }
-  pcre2_match_data_free(md);
-  pcre2_match_context_free(mc);
-  pcre2_code_free(temp);
-  return rc;
-}
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -254,7 +201,7 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
     if ((k = json_object_get(s, "x-maxBytes")) && json_is_number(k) && (double)blen > num(k))
       violation(c, ptr, "x-maxBytes", "%zu bytes, at most %.0f allowed", blen, num(k));
     if ((k = json_object_get(s, "pattern")) && json_is_string(k)) {
-      int r = pattern_match(json_string_value(k), str, blen);
+      int r = cfm_pattern_match(json_string_value(k), str, blen);
       if (r < 0)
         c->bad_schema = 1;
       else if (r == 0)

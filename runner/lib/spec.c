@@ -260,10 +260,6 @@ void cfm_lint_report_release(cfm_lint_report *report) {
   report->count = report->cap = 0;
 }
 
-static const char *str(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(o, k));
-}
-
 /* Provenance: present, one form, and a doc named in documents. */
 static void check_provenance(lint_ctx *c, const json_t *item, const char *ptr, const char *key) {
   const json_t *p = json_object_get(item, key);
@@ -275,11 +271,11 @@ static void check_provenance(lint_ctx *c, const json_t *item, const char *ptr, c
     finding(c, ptr, "no %s: every item cites its source (doc, secondary or assumed)", key);
     return;
   }
-  doc = str(p, "doc");
+  doc = cfm_json_str(p, "doc");
   if (!doc)
     return;
   json_array_foreach(json_object_get(c->spec->root, "documents"), i, d) {
-    if (str(d, "file") && strcmp(str(d, "file"), doc) == 0)
+    if (cfm_json_str(d, "file") && strcmp(cfm_json_str(d, "file"), doc) == 0)
       found = 1;
   }
   if (!found)
@@ -295,16 +291,16 @@ static void check_rows(lint_ctx *c, const json_t *rows, const char *base) {
   const json_t *r, *r2;
   json_array_foreach(rows, i, r) {
     char ptr[256];
-    const char *id = str(r, "id"), *msg = str(r, "message");
+    const char *id = cfm_json_str(r, "id"), *msg = cfm_json_str(r, "message");
     snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
     check_provenance(c, r, ptr, "provenance");
     if (msg && cfm_errmap_message_matches(r, "", 0) < 0)
       finding(c, ptr, "message pattern does not compile (PCRE2): %.120s", msg);
-    if (str(r, "class") && cfm_class_parse(str(r, "class")) < 0)
-      finding(c, ptr, "unknown class '%s'", str(r, "class"));
+    if (cfm_json_str(r, "class") && cfm_class_parse(cfm_json_str(r, "class")) < 0)
+      finding(c, ptr, "unknown class '%s'", cfm_json_str(r, "class"));
     for (j = i + 1; id && j < json_array_size(rows); j++) {
       r2 = json_array_get(rows, j);
-      if (str(r2, "id") && strcmp(str(r2, "id"), id) == 0)
+      if (cfm_json_str(r2, "id") && strcmp(cfm_json_str(r2, "id"), id) == 0)
         finding(c, ptr, "error id '%s' is used twice", id);
     }
   }
@@ -315,7 +311,8 @@ static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, con
   const json_t *l;
   json_array_foreach(json_object_get(param, "limits"), i, l) {
     char ptr[256];
-    const char *kind = str(l, "kind"), *unit = str(l, "unit"), *above = str(l, "above");
+    const char *kind = cfm_json_str(l, "kind"), *unit = cfm_json_str(l, "unit"),
+               *above = cfm_json_str(l, "above");
     const json_t *min = json_object_get(l, "min"), *max = json_object_get(l, "max");
     const json_t *clamp = json_object_get(l, "clamp_to");
     snprintf(ptr, sizeof(ptr), "%s/limits/%zu", pptr, i);
@@ -334,9 +331,9 @@ static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, con
                (min && json_number_value(clamp) < json_number_value(min)))
         finding(c, ptr, "clamp_to %g is outside [min, max]", json_number_value(clamp));
     }
-    if (str(l, "error") && !cfm_spec_error_row(c->spec, op, str(l, "error")))
+    if (cfm_json_str(l, "error") && !cfm_spec_error_row(c->spec, op, cfm_json_str(l, "error")))
       finding(c, ptr, "limit error '%s' names no row of the operation or the transport",
-              str(l, "error"));
+              cfm_json_str(l, "error"));
     if (kind && strcmp(kind, "range") && max) {
       long cap = !strcmp(kind, "max_items") ? CFM_SPEC_MAX_ITEMS_LIMIT : CFM_SPEC_MAX_TEXT_LIMIT;
       char n[32];
@@ -349,7 +346,8 @@ static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, con
     const json_t *d = json_object_get(param, "default");
     const json_t *l0;
     json_array_foreach(json_object_get(param, "limits"), i, l0) {
-      if (d && json_is_number(d) && str(l0, "kind") && !strcmp(str(l0, "kind"), "range") &&
+      if (d && json_is_number(d) && cfm_json_str(l0, "kind") &&
+          !strcmp(cfm_json_str(l0, "kind"), "range") &&
           ((json_object_get(l0, "min") &&
             json_number_value(d) < json_number_value(json_object_get(l0, "min"))) ||
            (json_object_get(l0, "max") &&
@@ -361,7 +359,7 @@ static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, con
 
 /* Every {name} in the path has a path parameter and vice versa. */
 static void check_path(lint_ctx *c, const json_t *op, const char *optr) {
-  const char *path = str(op, "path"), *p;
+  const char *path = cfm_json_str(op, "path"), *p;
   size_t i;
   const json_t *param;
   char ptr[256];
@@ -375,8 +373,8 @@ static void check_path(lint_ctx *c, const json_t *op, const char *optr) {
       break;
     snprintf(name, sizeof(name), "%.*s", (int)(e - p - 1), p + 1);
     json_array_foreach(json_object_get(op, "params"), i, param) {
-      if (str(param, "in") && !strcmp(str(param, "in"), "path") && str(param, "name") &&
-          !strcmp(str(param, "name"), name))
+      if (cfm_json_str(param, "in") && !strcmp(cfm_json_str(param, "in"), "path") &&
+          cfm_json_str(param, "name") && !strcmp(cfm_json_str(param, "name"), name))
         found = 1;
     }
     if (!found) {
@@ -387,12 +385,14 @@ static void check_path(lint_ctx *c, const json_t *op, const char *optr) {
   }
   json_array_foreach(json_object_get(op, "params"), i, param) {
     char needle[140];
-    if (!str(param, "in") || strcmp(str(param, "in"), "path") || !str(param, "name"))
+    if (!cfm_json_str(param, "in") || strcmp(cfm_json_str(param, "in"), "path") ||
+        !cfm_json_str(param, "name"))
       continue;
-    snprintf(needle, sizeof(needle), "{%s}", str(param, "name"));
+    snprintf(needle, sizeof(needle), "{%s}", cfm_json_str(param, "name"));
     if (!strstr(path, needle)) {
       snprintf(ptr, sizeof(ptr), "%s/params/%zu", optr, i);
-      finding(c, ptr, "path parameter '%s' does not appear in the path", str(param, "name"));
+      finding(c, ptr, "path parameter '%s' does not appear in the path",
+              cfm_json_str(param, "name"));
     }
   }
 }
@@ -412,11 +412,11 @@ static void check_steps(lint_ctx *c, const json_t *steps, const char *base) {
   const json_t *st;
   json_array_foreach(steps, i, st) {
     char ptr[256];
-    const char *opid = str(st, "op");
+    const char *opid = cfm_json_str(st, "op");
     const json_t *walk = json_object_get(st, "walk");
     snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
     if (walk)
-      opid = str(walk, "op");
+      opid = cfm_json_str(walk, "op");
     if (!has_op(c->spec, opid))
       finding(c, ptr, "step names operation '%s', which does not exist", opid ? opid : "(none)");
     else
@@ -512,8 +512,9 @@ int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
     check_provenance(&c, op, optr, "provenance");
     for (j = i + 1; j < json_array_size(json_object_get(spec->root, "operations")); j++) {
       const json_t *o2 = json_array_get(json_object_get(spec->root, "operations"), j);
-      if (str(op, "id") && str(o2, "id") && !strcmp(str(op, "id"), str(o2, "id")))
-        finding(&c, optr, "operation id '%s' is used twice", str(op, "id"));
+      if (cfm_json_str(op, "id") && cfm_json_str(o2, "id") &&
+          !strcmp(cfm_json_str(op, "id"), cfm_json_str(o2, "id")))
+        finding(&c, optr, "operation id '%s' is used twice", cfm_json_str(op, "id"));
     }
     check_path(&c, op, optr);
     json_array_foreach(json_object_get(op, "params"), j, p) {
@@ -533,7 +534,8 @@ int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
       check_steps(&c, json_object_get(op, "setup"), sptr);
     }
     if (json_object_get(op, "creates")) {
-      const char *cop = str(json_object_get(json_object_get(op, "creates"), "cleanup"), "op");
+      const char *cop =
+          cfm_json_str(json_object_get(json_object_get(op, "creates"), "cleanup"), "op");
       if (cop && !has_op(spec, cop))
         finding(&c, optr, "cleanup operation '%s' does not exist", cop);
     }

@@ -3,6 +3,7 @@
  * Owns the reading of step and expectation keys (the writing side is
  * cases.c).  Must not judge, build requests or touch run state. */
 #include "conform/step.h"
+#include "conform/jsonutil.h"
 
 #include <string.h>
 
@@ -20,10 +21,6 @@ cfm_case_kind cfm_case_kind_parse(const char *text) {
   return CFM_CASE__UNKNOWN;
 }
 
-static const char *text_of(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(o, k));
-}
-
 static cfm_auth_mode auth_mode(const char *s) {
   if (!s || !strcmp(s, "valid"))
     return CFM_AUTH_VALID;
@@ -38,10 +35,10 @@ static cfm_auth_mode auth_mode(const char *s) {
 
 static void decode_expect(const json_t *e, cfm_expect *x) {
   const json_t *st = json_object_get(e, "status"), *am = json_object_get(e, "array_max");
-  const char *outcome = text_of(e, "outcome");
+  const char *outcome = cfm_json_str(e, "outcome");
   x->outcome = outcome && strcmp(outcome, "success") ? CFM_OUTCOME_ERROR : CFM_OUTCOME_SUCCESS;
   x->silent = json_is_true(json_object_get(e, "silent"));
-  x->what = text_of(e, "what") ? text_of(e, "what") : "the documented outcome";
+  x->what = cfm_json_str(e, "what") ? cfm_json_str(e, "what") : "the documented outcome";
   x->has_status = json_is_integer(st);
   x->status = (long)json_integer_value(st);
   x->schema = !json_is_false(json_object_get(e, "schema"));
@@ -51,7 +48,7 @@ static void decode_expect(const json_t *e, cfm_expect *x) {
   x->classes =
       json_array_size(json_object_get(e, "classes")) ? json_object_get(e, "classes") : NULL;
   if (am) {
-    x->array_max_pointer = text_of(am, "pointer") ? text_of(am, "pointer") : "";
+    x->array_max_pointer = cfm_json_str(am, "pointer") ? cfm_json_str(am, "pointer") : "";
     x->array_max = (long long)json_integer_value(json_object_get(am, "max"));
   }
   x->covers = json_object_get(e, "covers");
@@ -60,17 +57,17 @@ static void decode_expect(const json_t *e, cfm_expect *x) {
 static void decode_walk(const json_t *w, cfm_walk *x) {
   const json_t *cur = json_object_get(w, "cursor"), *page = json_object_get(w, "page");
   json_int_t max = json_integer_value(json_object_get(w, "max_pages"));
-  x->op = text_of(w, "op");
+  x->op = cfm_json_str(w, "op");
   x->path = json_object_get(w, "path");
   x->query = json_object_get(w, "query");
-  x->items = text_of(w, "items") ? text_of(w, "items") : "";
-  x->id = text_of(w, "id") ? text_of(w, "id") : "";
+  x->items = cfm_json_str(w, "items") ? cfm_json_str(w, "items") : "";
+  x->id = cfm_json_str(w, "id") ? cfm_json_str(w, "id") : "";
   if (cur) {
-    x->cursor_param = text_of(cur, "param") ? text_of(cur, "param") : "";
-    x->cursor_from = text_of(cur, "from") ? text_of(cur, "from") : "";
+    x->cursor_param = cfm_json_str(cur, "param") ? cfm_json_str(cur, "param") : "";
+    x->cursor_from = cfm_json_str(cur, "from") ? cfm_json_str(cur, "from") : "";
   }
   if (page) {
-    x->page_param = text_of(page, "param") ? text_of(page, "param") : "";
+    x->page_param = cfm_json_str(page, "param") ? cfm_json_str(page, "param") : "";
     x->page_start = (long long)json_integer_value(json_object_get(page, "start"));
   }
   x->max_pages = max > 0 && max <= 1000000 ? (unsigned)max : 100;
@@ -79,7 +76,7 @@ static void decode_walk(const json_t *w, cfm_walk *x) {
 int cfm_step_decode(const json_t *j, cfm_step *out) {
   const json_t *walk = json_object_get(j, "walk"), *rep = json_object_get(j, "repeat");
   memset(out, 0, sizeof(*out));
-  if (!json_is_object(j) || (!walk && !text_of(j, "op")))
+  if (!json_is_object(j) || (!walk && !cfm_json_str(j, "op")))
     return -1;
   out->kind = walk ? CFM_STEP_WALK : CFM_STEP_CALL;
   out->request = json_object_get(j, "request");
@@ -89,14 +86,14 @@ int cfm_step_decode(const json_t *j, cfm_step *out) {
   out->repeat = json_integer_value(rep) > 0 && json_integer_value(rep) <= 1000000
                     ? (unsigned)json_integer_value(rep)
                     : 1;
-  out->auth = auth_mode(text_of(j, "auth"));
-  out->raw_body = text_of(j, "raw_body");
+  out->auth = auth_mode(cfm_json_str(j, "auth"));
+  out->raw_body = cfm_json_str(j, "raw_body");
   decode_expect(json_object_get(j, "expect"), &out->expect);
   if (walk) {
     decode_walk(walk, &out->walk);
     out->op = out->walk.op;
   } else {
-    out->op = text_of(j, "op");
+    out->op = cfm_json_str(j, "op");
   }
   return 0;
 }

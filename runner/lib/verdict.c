@@ -18,10 +18,6 @@
 /* Most resources one call may register for deletion. */
 #define MAX_CREATED 1000
 
-static const char *str(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(o, k));
-}
-
 void cfm_verdict_vrecord(cfm_verdict *cur, char *reason, size_t rcap, json_t **cur_prov,
                          cfm_verdict v, const json_t *prov, const char *fmt, va_list ap) {
   if (*cur == CFM_VERDICT_FAIL || *cur == CFM_VERDICT_ERROR)
@@ -148,7 +144,7 @@ static int check_contains(const json_t *at, const json_t *w, const char *ptr, ch
 
 /* Checks {pointer, equals|exists|length|contains} on a body. */
 static int body_check(const json_t *body, const json_t *chk, char *why, size_t cap) {
-  const char *ptr = str(chk, "pointer");
+  const char *ptr = cfm_json_str(chk, "pointer");
   const json_t *at = cfm_json_pointer(body, ptr ? ptr : "");
   const json_t *want;
   if ((want = json_object_get(chk, "exists")) != NULL) {
@@ -184,7 +180,7 @@ static int yield_values(const cfm_spec *spec, const json_t *op, const cfm_step *
   const char *name;
   json_t *ptr;
   const json_t *cr = json_object_get(op, "creates");
-  const json_t *id = cr ? cfm_json_pointer(body, str(cr, "id")) : NULL;
+  const json_t *id = cr ? cfm_json_pointer(body, cfm_json_str(cr, "id")) : NULL;
   json_object_foreach((json_t *)step->capture, name, ptr) {
     const json_t *val = cfm_json_pointer(body, json_string_value(ptr));
     if (!val) {
@@ -200,7 +196,7 @@ static int yield_values(const cfm_spec *spec, const json_t *op, const cfm_step *
   /* Resources this call created: deleted when the case ends. */
   if (id) {
     json_t *e = json_pack("{s:s, s:s?, s:O}", "vendor", spec->vendor, "op",
-                          str(json_object_get(cr, "cleanup"), "op"), "id", id);
+                          cfm_json_str(json_object_get(cr, "cleanup"), "op"), "id", id);
     if (!e || !(j->created = json_array()) || json_array_append_new(j->created, e))
       return -1;
   }
@@ -295,7 +291,7 @@ static int judge_same_code(const cfm_spec *spec, const json_t *op, const cfm_exp
       if (!e->silent) {
         cfm_judgement_set(j, CFM_VERDICT_FAIL, json_object_get(row, "provenance"),
                           "%s: code %s as documented, but message '%.150s' does not match '%.150s'",
-                          e->what, m->code, m->message, str(row, "message"));
+                          e->what, m->code, m->message, cfm_json_str(row, "message"));
         return 0;
       }
     }
@@ -307,7 +303,7 @@ static int judge_same_code(const cfm_spec *spec, const json_t *op, const cfm_exp
 static int judge_error(const cfm_spec *spec, const json_t *op, const cfm_expect *e,
                        const cfm_http_response *res, const cfm_mapped *m, cfm_judgement *j) {
   cfm_verdict bad = e->silent ? CFM_VERDICT_WARN : CFM_VERDICT_FAIL;
-  const char *rid = m->row ? str(m->row, "id") : NULL;
+  const char *rid = m->row ? cfm_json_str(m->row, "id") : NULL;
   int class_ok = !e->classes || in_list(e->classes, cfm_class_name(m->cls));
   if (!m->is_error) {
     cfm_judgement_set(j, bad, e->provenance, "expected: %s; the target accepted it (HTTP %ld)",

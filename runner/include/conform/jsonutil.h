@@ -20,7 +20,7 @@ json_t *cfm_json_pointer(const json_t *root, const char *pointer);
 void cfm_json_pointer_append(char *ptr, size_t cap, const char *token);
 void cfm_json_pointer_append_index(char *ptr, size_t cap, size_t index);
 
-/* Writes a number for a message: whole numbers in full (9007199254740991,
+/* The one number-to-text rule: whole numbers in full (9007199254740991,
  * not 9.0072e+15), others as %g.  Returns buf. */
 const char *cfm_number_text(double d, char *buf, size_t cap);
 
