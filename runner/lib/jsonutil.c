@@ -59,9 +59,14 @@ json_t *cfm_json_parse(const char *data, size_t len, size_t max_bytes, char *err
     return NULL;
   }
   v = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-  if (!v && errbuf)
-    snprintf(errbuf, errcap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-             jerr.text);
+  if (!v && errbuf) {
+    /* jansson leaves the error empty when its first allocations fail. */
+    if (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])
+      snprintf(errbuf, errcap, "out of memory");
+    else
+      snprintf(errbuf, errcap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
+               jerr.text);
+  }
   return v;
 }
 

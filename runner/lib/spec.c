@@ -33,7 +33,8 @@ int cfm_spec_parse(const char *name, const char *data, size_t len, cfm_spec **ou
     char why[160];
     root = cfm_json_parse(data, len, CFM_SPEC_MAX_BYTES, why, sizeof(why));
     if (!root) /* the reason carries jansson's line and column */
-      return cfm_error_set(err, CFM_EPARSE, name, "", "%s", why);
+      return cfm_error_set(err, strcmp(why, "out of memory") ? CFM_EPARSE : CFM_ENOMEM, name, "",
+                           "%s", why);
   }
   if (!json_is_object(root)) {
     json_decref(root);
@@ -102,8 +103,10 @@ int cfm_specset_add_path(cfm_specset *set, const char *path, cfm_error_t *err) {
   if (!S_ISDIR(st.st_mode)) {
     cfm_spec *spec;
     rc = cfm_spec_load(path, &spec, err);
-    if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK)
+    if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK) {
       cfm_spec_free(spec);
+      rc = cfm_error_set(err, rc, path, "", "out of memory");
+    }
     return rc;
   }
   d = opendir(path);
@@ -131,8 +134,10 @@ int cfm_specset_add_path(cfm_specset *set, const char *path, cfm_error_t *err) {
     if (rc == CFM_EOK) {
       cfm_spec *spec;
       rc = cfm_spec_load(names[i], &spec, err);
-      if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK)
+      if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK) {
         cfm_spec_free(spec);
+        rc = cfm_error_set(err, rc, names[i], "", "out of memory");
+      }
     }
     free(names[i]);
   }

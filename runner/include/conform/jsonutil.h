@@ -8,7 +8,8 @@
 
 /* Parses len bytes (no NUL needed) as JSON with a depth/size guard:
  * rejects input over max_bytes or nested deeper than 64.  Returns a new
- * reference or NULL (errbuf, if non-NULL, gets a one-line reason). */
+ * reference or NULL (errbuf, if non-NULL, gets a one-line reason: "out of
+ * memory" exactly when that was it). */
 json_t *cfm_json_parse(const char *data, size_t len, size_t max_bytes, char *errbuf, size_t errcap);
 
 /* Resolves an RFC 6901 JSON pointer ("" = root).  Returns a borrowed
