@@ -180,7 +180,8 @@ Test(alloc, one_verdict) {
   cfm_step step;
   cfm_http_response res;
   cfm_exchange ex = {NULL, &res};
-  const char *body = "{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"GroupId\":\"g1\"}";
+  const char *body =
+      "{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"GroupId\":\"g1\"}";
   long n;
   size_t i;
   cr_assert_eq(load(&set, &err), CFM_EOK, "%s", err.text);
@@ -188,9 +189,10 @@ Test(alloc, one_verdict) {
     if (!strcmp(set.items[i]->vendor, "tencent-im"))
       spec = set.items[i];
   cr_assert_not_null(spec);
-  st = json_loads("{\"op\":\"create_group\",\"capture\":{\"g\":\"/GroupId\"},\"expect\":{\"body\":[{"
-                  "\"pointer\":\"/GroupId\",\"equals\":\"g1\"}]}}",
-                  0, NULL);
+  st =
+      json_loads("{\"op\":\"create_group\",\"capture\":{\"g\":\"/GroupId\"},\"expect\":{\"body\":[{"
+                 "\"pointer\":\"/GroupId\",\"equals\":\"g1\"}]}}",
+                 0, NULL);
   cr_assert_eq(cfm_step_decode(st, &step), 0);
   memset(&res, 0, sizeof(res));
   res.status = 200;

@@ -134,27 +134,9 @@ static const json_t *resolve_ref(vctx *c, const char *ref) {
   return cfm_json_pointer(c->root, ref + 1);
 }
 
-static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap, int depth) {
+/* "type": 0 when v has another type (the violation is recorded). */
+static int check_type(vctx *c, const json_t *s, const json_t *v, const char *ptr) {
   const json_t *k;
-  size_t plen = strlen(ptr);
-  if (json_is_true(s))
-    return;
-  if (json_is_false(s)) {
-    violation(c, ptr, "false", "no value is allowed here");
-    return;
-  }
-  if (!json_is_object(s) || depth > MAX_DEPTH) {
-    c->bad_schema = 1;
-    return;
-  }
-  if ((k = json_object_get(s, "$ref")) != NULL) {
-    const json_t *target = json_is_string(k) ? resolve_ref(c, json_string_value(k)) : NULL;
-    if (!target) {
-      c->bad_schema = 1;
-      return;
-    }
-    validate(c, target, v, ptr, cap, depth + 1);
-  }
   if ((k = json_object_get(s, "type")) != NULL) {
     int ok = 0;
     if (json_is_string(k)) {
@@ -175,9 +157,15 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
     if (!ok) {
       violation(c, ptr, "type", "expected %s, got %s",
                 json_is_string(k) ? json_string_value(k) : "one of the listed types", type_name(v));
-      return; /* the other keywords would only repeat it */
+      return 0; /* the other keywords would only repeat it */
     }
   }
+  return 1;
+}
+
+/* "enum", "const", and the string keywords. */
+static void check_scalar(vctx *c, const json_t *s, const json_t *v, const char *ptr) {
+  const json_t *k;
   if ((k = json_object_get(s, "enum")) != NULL) {
     size_t i;
     const json_t *e;
@@ -218,6 +206,13 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
       violation(c, ptr, "maximum", "%s is above the maximum %s", cfm_number_text(d, a, sizeof(a)),
                 cfm_number_text(num(k), b, sizeof(b)));
   }
+}
+
+/* The array keywords, then each item. */
+static void check_array(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
+                        int depth) {
+  size_t plen = strlen(ptr);
+  const json_t *k;
   if (json_is_array(v)) {
     size_t n = json_array_size(v), i;
     const json_t *item;
@@ -233,6 +228,13 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
       }
     }
   }
+}
+
+/* "required", then each member against its property or additionalProperties. */
+static void check_object(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
+                         int depth) {
+  size_t plen = strlen(ptr);
+  const json_t *k;
   if (json_is_object(v)) {
     const json_t *props = json_object_get(s, "properties"), *addl;
     const char *key;
@@ -262,6 +264,12 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
       ptr[plen] = '\0';
     }
   }
+}
+
+/* "allOf" and "anyOf" (the closest alternative is reported). */
+static void check_all_any(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
+                          int depth) {
+  const json_t *k;
   if ((k = json_object_get(s, "allOf")) != NULL) {
     size_t i;
     const json_t *sub;
@@ -288,6 +296,12 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
         validate(c, best_s, v, ptr, cap, depth + 1);
     }
   }
+}
+
+/* "oneOf" and "not". */
+static void check_one_not(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
+                          int depth) {
+  const json_t *k;
   if ((k = json_object_get(s, "oneOf")) != NULL) {
     size_t i, hits = 0, best = (size_t)-1;
     const json_t *sub, *best_s = NULL;
@@ -311,6 +325,35 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
   if ((k = json_object_get(s, "not")) != NULL &&
       count_violations(c, k, v, ptr, cap, depth + 1) == 0)
     violation(c, ptr, "not", "matches a schema it must not match");
+}
+
+static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap, int depth) {
+  const json_t *k;
+  if (json_is_true(s))
+    return;
+  if (json_is_false(s)) {
+    violation(c, ptr, "false", "no value is allowed here");
+    return;
+  }
+  if (!json_is_object(s) || depth > MAX_DEPTH) {
+    c->bad_schema = 1;
+    return;
+  }
+  if ((k = json_object_get(s, "$ref")) != NULL) {
+    const json_t *target = json_is_string(k) ? resolve_ref(c, json_string_value(k)) : NULL;
+    if (!target) {
+      c->bad_schema = 1;
+      return;
+    }
+    validate(c, target, v, ptr, cap, depth + 1);
+  }
+  if (json_object_get(s, "type") && !check_type(c, s, v, ptr))
+    return;
+  check_scalar(c, s, v, ptr);
+  check_array(c, s, v, ptr, cap, depth);
+  check_object(c, s, v, ptr, cap, depth);
+  check_all_any(c, s, v, ptr, cap, depth);
+  check_one_not(c, s, v, ptr, cap, depth);
 }
 
 int cfm_schema_validate(const json_t *schema, const json_t *instance, cfm_violations *out) {
