@@ -197,7 +197,11 @@ static int yield_values(const cfm_spec *spec, const json_t *op, const cfm_step *
   if (id) {
     json_t *e = json_pack("{s:s, s:s?, s:O}", "vendor", spec->vendor, "op",
                           cfm_json_str(json_object_get(cr, "cleanup"), "op"), "id", id);
-    if (!e || !(j->created = json_array()) || json_array_append_new(j->created, e))
+    if (!e || !(j->created = json_array())) {
+      json_decref(e);
+      return -1;
+    }
+    if (json_array_append_new(j->created, e))
       return -1;
   }
   return 1;
