@@ -57,21 +57,20 @@ static const char *text_kind(int width) {
                       : "characters ending in a CJK one";
 }
 
-/* n distinct items for an array parameter: user-like names get user ids,
- * others made-up ones.  Object items carry the id in the first required
- * property of the items schema (the spec names it, e.g. a member list's
- * account field). */
+/* n distinct items for an array parameter: user ids of the target app
+ * when the spec marks the items as users ("item_kind": "user"), made-up
+ * ids otherwise.  Object items carry the id in the first required
+ * property of the items schema (a member list's account field). */
 static json_t *items_of(const json_t *param, size_t n) {
   json_t *a = json_array();
   size_t i;
-  const char *name = cfm_json_str(param, "name");
+  const char *kind = cfm_json_str(param, "item_kind");
   const json_t *items = json_object_get(param, "items");
   const char *it = cfm_json_str(items, "type");
   const char *key = json_string_value(json_array_get(json_object_get(items, "required"), 0));
   for (i = 0; i < n; i++) {
     char buf[64];
-    if (strstr(name, "Account") || strstr(name, "username") || strstr(name, "members") ||
-        strstr(name, "Member"))
+    if (kind && !strcmp(kind, "user"))
       snprintf(buf, sizeof(buf), "conform-user-%zu", 100 + i % 900);
     else
       snprintf(buf, sizeof(buf), "conform-item-%zu", i);
