@@ -473,79 +473,85 @@ static void check_examples(lint_ctx *c, const json_t *op, const char *optr) {
   }
 }
 
-int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
-  lint_ctx c = {spec, report, 0, 0};
+/* The spec against the format's meta-schema. */
+static void lint_meta(lint_ctx *c) {
   cfm_error_t err;
   json_t *meta;
-  const json_t *t, *op, *sc, *auth;
-  size_t i, j;
+  cfm_violations v;
+  size_t i;
+  int n;
   cfm_error_init(&err);
   meta = cfm_spec_meta_schema(&err);
   if (!meta) {
-    finding(&c, "", "%s", err.text);
-  } else {
-    cfm_violations v;
-    int n = cfm_schema_validate(meta, spec->root, &v);
-    if (n < 0)
-      finding(&c, "", "the meta-schema itself is malformed");
-    for (i = 0; n > 0 && i < v.count; i++)
-      finding(&c, v.items[i].pointer, "%s", v.items[i].message);
-    if (n > 0 && v.total > v.count)
-      finding(&c, "", "... and %zu more schema violations", v.total - v.count);
-    json_decref(meta);
+    finding(c, "", "%s", err.text);
+    return;
   }
-  t = json_object_get(spec->root, "transport");
-  check_provenance(&c, t, "/transport", "provenance");
-  check_rows(&c, json_object_get(t, "errors"), "/transport/errors");
-  auth = json_object_get(t, "auth");
-  {
-    const char *mode;
-    json_t *rows;
-    json_object_foreach(json_object_get(auth, "errors"), mode, rows) {
-      const json_t *r;
-      json_array_foreach(rows, j, r) {
-        if (json_is_string(r) && !cfm_spec_error_row(spec, NULL, json_string_value(r)))
-          finding(&c, "/transport/auth/errors", "auth error '%s' names no transport row",
-                  json_string_value(r));
-      }
+  n = cfm_schema_validate(meta, c->spec->root, &v);
+  if (n < 0)
+    finding(c, "", "the meta-schema itself is malformed");
+  for (i = 0; n > 0 && i < v.count; i++)
+    finding(c, v.items[i].pointer, "%s", v.items[i].message);
+  if (n > 0 && v.total > v.count)
+    finding(c, "", "... and %zu more schema violations", v.total - v.count);
+  json_decref(meta);
+}
+
+/* The transport: provenance, error rows, auth errors naming rows. */
+static void lint_transport(lint_ctx *c) {
+  const json_t *t = json_object_get(c->spec->root, "transport"), *r;
+  const char *mode;
+  json_t *rows;
+  size_t j;
+  check_provenance(c, t, "/transport", "provenance");
+  check_rows(c, json_object_get(t, "errors"), "/transport/errors");
+  json_object_foreach(json_object_get(json_object_get(t, "auth"), "errors"), mode, rows) {
+    json_array_foreach(rows, j, r) {
+      if (json_is_string(r) && !cfm_spec_error_row(c->spec, NULL, json_string_value(r)))
+        finding(c, "/transport/auth/errors", "auth error '%s' names no transport row",
+                json_string_value(r));
     }
   }
-  json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
-    char optr[64];
-    const json_t *p;
-    snprintf(optr, sizeof(optr), "/operations/%zu", i);
-    check_provenance(&c, op, optr, "provenance");
-    for (j = i + 1; j < json_array_size(json_object_get(spec->root, "operations")); j++) {
-      const json_t *o2 = json_array_get(json_object_get(spec->root, "operations"), j);
-      if (cfm_json_str(op, "id") && cfm_json_str(o2, "id") &&
-          !strcmp(cfm_json_str(op, "id"), cfm_json_str(o2, "id")))
-        finding(&c, optr, "operation id '%s' is used twice", cfm_json_str(op, "id"));
-    }
-    check_path(&c, op, optr);
-    json_array_foreach(json_object_get(op, "params"), j, p) {
-      char pptr[128];
-      snprintf(pptr, sizeof(pptr), "%s/params/%zu", optr, j);
-      check_provenance(&c, p, pptr, "provenance");
-      check_limits(&c, op, p, pptr);
-    }
-    {
-      char eptr[128];
-      snprintf(eptr, sizeof(eptr), "%s/errors", optr);
-      check_rows(&c, json_object_get(op, "errors"), eptr);
-    }
-    {
-      char sptr[128];
-      snprintf(sptr, sizeof(sptr), "%s/setup", optr);
-      check_steps(&c, json_object_get(op, "setup"), sptr);
-    }
-    if (json_object_get(op, "creates")) {
-      const char *cop =
-          cfm_json_str(json_object_get(json_object_get(op, "creates"), "cleanup"), "op");
-      if (cop && !has_op(spec, cop))
-        finding(&c, optr, "cleanup operation '%s' does not exist", cop);
-    }
-    check_examples(&c, op, optr);
+}
+
+/* Operation i: unique id, path, parameters, rows, set-up, clean-up, examples. */
+static void lint_operation(lint_ctx *c, const json_t *op, size_t i) {
+  const json_t *ops = json_object_get(c->spec->root, "operations"), *p;
+  char optr[64], sub[128];
+  size_t j;
+  snprintf(optr, sizeof(optr), "/operations/%zu", i);
+  check_provenance(c, op, optr, "provenance");
+  for (j = i + 1; j < json_array_size(ops); j++) {
+    const json_t *o2 = json_array_get(ops, j);
+    if (cfm_json_str(op, "id") && cfm_json_str(o2, "id") &&
+        !strcmp(cfm_json_str(op, "id"), cfm_json_str(o2, "id")))
+      finding(c, optr, "operation id '%s' is used twice", cfm_json_str(op, "id"));
   }
+  check_path(c, op, optr);
+  json_array_foreach(json_object_get(op, "params"), j, p) {
+    snprintf(sub, sizeof(sub), "%s/params/%zu", optr, j);
+    check_provenance(c, p, sub, "provenance");
+    check_limits(c, op, p, sub);
+  }
+  snprintf(sub, sizeof(sub), "%s/errors", optr);
+  check_rows(c, json_object_get(op, "errors"), sub);
+  snprintf(sub, sizeof(sub), "%s/setup", optr);
+  check_steps(c, json_object_get(op, "setup"), sub);
+  if (json_object_get(op, "creates")) {
+    const char *cop =
+        cfm_json_str(json_object_get(json_object_get(op, "creates"), "cleanup"), "op");
+    if (cop && !has_op(c->spec, cop))
+      finding(c, optr, "cleanup operation '%s' does not exist", cop);
+  }
+  check_examples(c, op, optr);
+}
+
+int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
+  lint_ctx c = {spec, report, 0, 0};
+  const json_t *op, *sc;
+  size_t i;
+  lint_meta(&c);
+  lint_transport(&c);
+  json_array_foreach(json_object_get(spec->root, "operations"), i, op) lint_operation(&c, op, i);
   json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
     char sptr[128];
     snprintf(sptr, sizeof(sptr), "/scenarios/%zu", i);
