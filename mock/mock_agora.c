@@ -3,6 +3,7 @@
  * reference/VENDOR-FACTS.md.  Errors: HTTP status + {error, exception,
  * timestamp, duration, error_description}. */
 #include "mock_internal.h"
+#include "mock_vendors.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -832,3 +833,7 @@ int cfm__mock_agora(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   pthread_mutex_unlock(&m->lock);
   return 1;
 }
+
+const cfm__mock_vendor cfm__mock_vendor_agora = {"agora-chat", cfm__mock_agora_init,
+                                                 cfm__mock_agora_free, cfm__mock_agora,
+                                                 cfm__mock_agora_faults};

@@ -31,12 +31,11 @@ static cfm_mock_fault all_faults[128];
 static pthread_once_t faults_once = PTHREAD_ONCE_INIT;
 
 static void join_faults(void) {
-  const cfm_mock_fault *tables[] = {cfm__mock_tencent_faults, cfm__mock_agora_faults,
-                                    cfm__mock_dingtalk_faults};
   size_t t, n = 0;
-  for (t = 0; t < 3; t++) {
+  for (t = 0; cfm__mock_vendors[t]; t++) {
     const cfm_mock_fault *f;
-    for (f = tables[t]; f->name && n + 1 < sizeof(all_faults) / sizeof(all_faults[0]); f++)
+    for (f = cfm__mock_vendors[t]->faults;
+         f->name && n + 1 < sizeof(all_faults) / sizeof(all_faults[0]); f++)
       all_faults[n++] = *f;
   }
   all_faults[n].name = NULL;
@@ -183,7 +182,9 @@ static void serialise(mock_resp *resp) {
       json_dump_callback(resp->json, add_to_buf, &resp->body, JSON_COMPACT | JSON_PRESERVE_ORDER)) {
     resp->status = 500;
     cfm_buf_reset(&resp->body);
-    cfm_buf_adds(&resp->body, "{\"error\":\"internal\"}");
+    /* When even this fails the body is empty: cfm_mock_handle answers "". */
+    if (cfm_buf_adds(&resp->body, "{\"error\":\"internal\"}") != 0)
+      cfm_buf_release(&resp->body);
   }
   json_decref(resp->json);
   resp->json = NULL;
@@ -198,9 +199,8 @@ static const char *keep(cfm_mock *m, size_t slot, const char *s) {
 
 void cfm__mock_free(cfm_mock *m) {
   size_t i;
-  cfm__mock_agora_free(m);
-  cfm__mock_tencent_free(m);
-  cfm__mock_dingtalk_free(m);
+  for (i = 0; cfm__mock_vendors[i]; i++)
+    cfm__mock_vendors[i]->release(m);
   for (i = 0; i < sizeof(m->strings) / sizeof(m->strings[0]); i++)
     free(m->strings[i]);
   for (i = 0; i < m->nfaults; i++)
@@ -246,10 +246,12 @@ int cfm__mock_new(const cfm_mock_config *cfg, cfm_mock **out, char *errbuf, size
     }
     m->faults[m->nfaults++] = strdup(cfg->faults[i]);
   }
-  if (cfm__mock_agora_init(m) || cfm__mock_tencent_init(m) || cfm__mock_dingtalk_init(m)) {
-    snprintf(errbuf, errcap, "out of memory");
-    cfm__mock_free(m);
-    return -1;
+  for (i = 0; cfm__mock_vendors[i]; i++) {
+    if (cfm__mock_vendors[i]->init(m)) {
+      snprintf(errbuf, errcap, "out of memory");
+      cfm__mock_free(m);
+      return -1;
+    }
   }
   *out = m;
   return 0;
@@ -268,6 +270,7 @@ int cfm_mock_handle(cfm_mock *m, const char *method, const char *url, const char
   mock_req r;
   mock_resp resp;
   const char *q;
+  size_t i;
   r.body_too_big = 0; /* no memset: path is 8 KiB and written below */
   r.method = method ? method : "GET";
   url = url ? url : "/";
@@ -283,8 +286,9 @@ int cfm_mock_handle(cfm_mock *m, const char *method, const char *url, const char
   cfm_buf_init(&resp.body, MOCK_MAX_RESPONSE);
   resp.status = 500;
   resp.content_type = "application/json";
-  if (!cfm__mock_tencent(m, &r, &resp) && !cfm__mock_agora(m, &r, &resp) &&
-      !cfm__mock_dingtalk(m, &r, &resp))
+  for (i = 0; cfm__mock_vendors[i] && !cfm__mock_vendors[i]->handle(m, &r, &resp); i++)
+    ;
+  if (!cfm__mock_vendors[i])
     not_found(&resp, r.path);
   serialise(&resp);
   *status = resp.status;

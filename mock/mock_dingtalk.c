@@ -3,6 +3,7 @@
  * operations, auth and throttling answers of reference/VENDOR-FACTS.md.
  * Errors: HTTP status + {"code", "requestid", "message"}. */
 #include "mock_internal.h"
+#include "mock_vendors.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,3 +340,7 @@ out:
   pthread_mutex_unlock(&m->lock);
   return 1;
 }
+
+const cfm__mock_vendor cfm__mock_vendor_dingtalk = {"dingtalk-rooms", cfm__mock_dingtalk_init,
+                                                    cfm__mock_dingtalk_free, cfm__mock_dingtalk,
+                                                    cfm__mock_dingtalk_faults};

@@ -93,24 +93,20 @@ static inline int64_t cfm__mock_clock_s(const cfm_mock *m) {
   return m->cfg.clock ? m->cfg.clock(m->cfg.clock_arg) : (int64_t)time(NULL);
 }
 
-/* Vendor handlers: return 1 when the path is theirs (resp filled), 0 to
- * let the next vendor look.  The core tries Tencent, Agora, DingTalk in
- * that order and answers 404 when none claims the path.  A handler takes
- * m->lock itself around its state and cfm__mock_rate_take.  A 429 gets
- * "Retry-After: 1" from the listener. */
-int cfm__mock_agora(cfm_mock *m, const mock_req *r, mock_resp *resp);
-int cfm__mock_tencent(cfm_mock *m, const mock_req *r, mock_resp *resp);
-int cfm__mock_dingtalk(cfm_mock *m, const mock_req *r, mock_resp *resp);
+/* A vendor of the mock.  handle returns 1 when the path is the vendor's
+ * (resp filled), 0 to let the next vendor look; it takes m->lock itself
+ * around its state and cfm__mock_rate_take.  A 429 gets "Retry-After: 1"
+ * from the listener.  The core knows vendors only through this table. */
+typedef struct cfm__mock_vendor {
+  const char *name;
+  int (*init)(cfm_mock *m);     /* 0, or -1 out of memory */
+  void (*release)(cfm_mock *m); /* frees the vendor's state */
+  int (*handle)(cfm_mock *m, const mock_req *r, mock_resp *resp);
+  const cfm_mock_fault *faults; /* NULL-name terminated */
+} cfm__mock_vendor;
 
-int cfm__mock_agora_init(cfm_mock *m);
-void cfm__mock_agora_free(cfm_mock *m);
-int cfm__mock_tencent_init(cfm_mock *m);
-void cfm__mock_tencent_free(cfm_mock *m);
-int cfm__mock_dingtalk_init(cfm_mock *m);
-void cfm__mock_dingtalk_free(cfm_mock *m);
-
-extern const cfm_mock_fault cfm__mock_agora_faults[];
-extern const cfm_mock_fault cfm__mock_tencent_faults[];
-extern const cfm_mock_fault cfm__mock_dingtalk_faults[];
+/* The registered vendors in dispatch order (Tencent, Agora, DingTalk),
+ * NULL-terminated (mock_vendors.c).  A path no vendor claims answers 404. */
+extern const cfm__mock_vendor *const cfm__mock_vendors[];
 
 #endif

@@ -4,6 +4,7 @@
  * operations and public codes of reference/VENDOR-FACTS.md.  Every API
  * outcome is HTTP 200 with ActionStatus / ErrorCode / ErrorInfo. */
 #include "mock_internal.h"
+#include "mock_vendors.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -497,3 +498,7 @@ int cfm__mock_tencent(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   json_decref(body);
   return 1;
 }
+
+const cfm__mock_vendor cfm__mock_vendor_tencent = {"tencent-im", cfm__mock_tencent_init,
+                                                   cfm__mock_tencent_free, cfm__mock_tencent,
+                                                   cfm__mock_tencent_faults};

@@ -51,7 +51,7 @@ Test(buf, detach_transfers_ownership) {
   cr_assert_str_eq(s, "");
   cr_assert_eq(n, 0);
   free(s);
-  cfm_buf_add(&b, "a\0b", 3);
+  cr_assert_eq(cfm_buf_add(&b, "a\0b", 3), CFM_EOK);
   s = cfm_buf_detach(&b, &n);
   cr_assert_eq(n, 3);
   cr_assert_eq(memcmp(s, "a\0b", 3), 0);

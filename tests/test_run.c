@@ -1,6 +1,9 @@
 /* The runner end to end: deterministic case generation, a full run against
  * the embedded mock, and a run against a target that does not listen. */
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conform/mock.h"
@@ -128,4 +131,52 @@ Test(run, a_spec_with_lint_findings_is_refused) {
   cr_assert_eq(res.requests, 0);
   cfm_config_release(&cfg);
   cfm_specset_release(&bad);
+}
+
+/* The random parameters of a dry run (Tencent's random=...), in order. */
+static char *dry_randoms(unsigned long long seed, volatile sig_atomic_t *stop) {
+  cfm_config cfg;
+  cfm_run_options opt;
+  cfm_run_result res;
+  cfm_error_t err;
+  char *text = NULL, *out = calloc(1, 1 << 16), *p;
+  size_t len = 0, used = 0;
+  FILE *f = open_memstream(&text, &len);
+  cfm_config_init(&cfg);
+  cfm_config_use_mock(&cfg, 1);
+  memset(&opt, 0, sizeof(opt));
+  opt.vendor = "tencent-im";
+  opt.dry_run = 1;
+  opt.out = f;
+  opt.seed = seed;
+  opt.interrupt = stop;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_run(&specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
+  fclose(f);
+  cr_assert_eq(res.interrupted, 0);
+  for (p = text; (p = strstr(p, "random=")) != NULL; p += 7)
+    used +=
+        (size_t)snprintf(out + used, (1 << 16) - used, "%.*s;", (int)strcspn(p + 7, "&'"), p + 7);
+  free(text);
+  cfm_config_release(&cfg);
+  cr_assert_gt(used, 0);
+  return out;
+}
+
+/* The run's PRNG lives in its handle: the same seed gives the same nonces
+ * (two runs in one process do not share or disturb a global generator),
+ * another seed others; each run watches its own interrupt counter. */
+Test(run, seeded_prng_and_interrupt_counter_per_run) {
+  volatile sig_atomic_t stop_a = 0, stop_b = 0;
+  char *a, *b, *c;
+  load();
+  a = dry_randoms(42, &stop_a);
+  b = dry_randoms(42, &stop_b);
+  c = dry_randoms(43, &stop_a);
+  cr_assert_str_eq(a, b);
+  cr_assert_str_neq(a, c);
+  free(a);
+  free(b);
+  free(c);
+  cfm_specset_release(&specs);
 }

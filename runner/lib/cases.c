@@ -5,7 +5,8 @@
  * a group the set-up steps created), then varies one thing.  The order of
  * operations, parameters and limits in the spec fixes the order of cases,
  * so ids and order are stable across runs. */
-#include "conform/runner.h"
+#include "cases_internal.h"
+
 #include "conform/jsonutil.h"
 
 #include <stdarg.h>
@@ -13,21 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(o, k));
-}
-
-static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const char *kind,
-                    json_t *steps, const json_t *prov, json_t *covers, int exclusive,
-                    const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 9, 10)))
-#endif
-    ;
-
-static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const char *kind,
-                    json_t *steps, const json_t *prov, json_t *covers, int exclusive,
-                    const char *fmt, ...) {
+int cfm__case_add(cfm_caselist *l, const cfm_spec *spec, const char *op, const char *kind,
+                  json_t *steps, const json_t *prov, json_t *covers, int exclusive, const char *fmt,
+                  ...) {
   cfm_case *c;
   char id[256];
   int rc = CFM_EOK;
@@ -52,12 +41,13 @@ static int add_case(cfm_caselist *l, const cfm_spec *spec, const char *op, const
   c->spec = spec;
   c->operation = strdup(op ? op : "");
   c->kind = strdup(kind);
+  c->kind_id = cfm_case_kind_parse(kind);
   c->steps_json = steps ? json_dumps(steps, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(steps);
   c->provenance = prov ? json_incref((json_t *)prov) : json_null(); /* immutable: shared */
-  c->covers = covers ? covers : json_array();
+  c->covers = covers;
   c->exclusive = exclusive;
-  if (!c->id || !c->operation || !c->kind || !c->steps_json)
+  if (!c->id || !c->operation || !c->kind || !c->steps_json || !c->covers)
     rc = CFM_ENOMEM;
   else if (l->text_bytes + strlen(c->steps_json) > (l->max_text ? l->max_text : CFM_CASES_MAX_TEXT))
     rc = CFM_ETOOBIG;
@@ -94,12 +84,7 @@ void cfm_caselist_release(cfm_caselist *list) {
   memset(list, 0, sizeof(*list));
 }
 
-static json_t *cover(const cfm_spec *spec, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static json_t *cover(const cfm_spec *spec, const char *fmt, ...) {
+json_t *cfm__cover(const cfm_spec *spec, const char *fmt, ...) {
   char ptr[256], full[400];
   va_list ap;
   va_start(ap, fmt);
@@ -109,635 +94,177 @@ static json_t *cover(const cfm_spec *spec, const char *fmt, ...) {
   return json_string(full);
 }
 
-/* The request a case starts from (new reference). */
-static json_t *base_request(const json_t *op) {
+/* Every builder below returns a whole result or NULL (out of memory):
+ * jansson setters report failure, and a case silently missing a field
+ * would test something else. */
+
+/* The request a case starts from (new reference, or NULL). */
+json_t *cfm__base_request(const json_t *op) {
   const json_t *ex = json_object_get(json_array_get(json_object_get(op, "examples"), 0), "request");
   json_t *req = json_pack("{s:{}, s:{}, s:{}}", "path", "query", "headers");
   const json_t *bind = json_object_get(op, "bind"), *p;
   const char *k;
   json_t *v;
   size_t i;
-  int has_body = 0;
-  json_array_foreach(json_object_get(op, "params"), i, p) has_body |= !strcmp(str(p, "in"), "body");
+  int has_body = 0, bad = !req;
+  json_array_foreach(json_object_get(op, "params"), i, p) has_body |=
+      !strcmp(cfm_json_str(p, "in"), "body");
   if (json_is_object(json_object_get(ex, "body")))
-    json_object_set_new(req, "body", json_deep_copy(json_object_get(ex, "body")));
+    bad |= json_object_set_new(req, "body", json_deep_copy(json_object_get(ex, "body")));
   else if (has_body)
-    json_object_set_new(req, "body", json_object());
-  json_object_foreach((json_t *)json_object_get(ex, "query"), k, v)
+    bad |= json_object_set_new(req, "body", json_object());
+  json_object_foreach((json_t *)json_object_get(ex, "query"), k, v) bad |=
       json_object_set(json_object_get(req, "query"), k, v);
-  json_object_foreach((json_t *)json_object_get(ex, "path"), k, v)
+  json_object_foreach((json_t *)json_object_get(ex, "path"), k, v) bad |=
       json_object_set(json_object_get(req, "path"), k, v);
   /* Required parameters the example lacks: their default, or a placeholder. */
   json_array_foreach(json_object_get(op, "params"), i, p) {
-    const char *in = str(p, "in");
+    const char *in = cfm_json_str(p, "in");
     json_t *slot = json_object_get(req, in);
     if (!json_is_true(json_object_get(p, "required")) || !json_is_object(slot) ||
-        json_object_get(slot, str(p, "name")) || !strcmp(in, "header"))
+        json_object_get(slot, cfm_json_str(p, "name")) || !strcmp(in, "header"))
       continue;
     if (json_object_get(p, "default"))
-      json_object_set(slot, str(p, "name"), json_object_get(p, "default"));
+      bad |= json_object_set(slot, cfm_json_str(p, "name"), json_object_get(p, "default"));
     else
-      json_object_set_new(slot, str(p, "name"), json_string("conform"));
+      bad |= json_object_set_new(slot, cfm_json_str(p, "name"), json_string("conform"));
   }
   json_object_foreach((json_t *)bind, k, v) {
     json_array_foreach(json_object_get(op, "params"), i, p) {
-      if (strcmp(str(p, "name"), k) == 0) {
-        json_t *slot = json_object_get(req, str(p, "in"));
+      if (strcmp(cfm_json_str(p, "name"), k) == 0) {
+        json_t *slot = json_object_get(req, cfm_json_str(p, "in"));
         if (json_is_object(slot))
-          json_object_set(slot, k, v);
+          bad |= json_object_set(slot, k, v);
       }
     }
+  }
+  if (bad) {
+    json_decref(req);
+    return NULL;
   }
   return req;
 }
 
-/* The set-up steps of an operation (new reference, a copy). */
+/* The set-up steps of an operation (new reference, a copy, or NULL). */
 static json_t *setup_steps(const json_t *op) {
-  json_t *s = json_deep_copy(json_object_get(op, "setup"));
+  const json_t *given = json_object_get(op, "setup");
+  json_t *s = given ? json_deep_copy(given) : json_array();
   json_t *st;
   size_t i;
-  if (!s)
-    return json_array();
-  json_array_foreach(s, i, st) json_object_set_new(st, "setup", json_true());
+  int bad = !s;
+  json_array_foreach(s, i, st) bad |= json_object_set_new(st, "setup", json_true());
+  if (bad) {
+    json_decref(s);
+    return NULL;
+  }
   return s;
 }
 
-static json_t *main_step(const json_t *op, json_t *request, json_t *expect) {
-  return json_pack("{s:s, s:o, s:o}", "op", str(op, "id"), "request", request, "expect", expect);
+json_t *cfm__main_step(const json_t *op, json_t *request, json_t *expect) {
+  return json_pack("{s:s, s:o, s:o}", "op", cfm_json_str(op, "id"), "request", request, "expect",
+                   expect);
 }
 
-static json_t *steps_with(const json_t *op, json_t *step) {
+/* The set-up steps then step (stolen); NULL out of memory. */
+json_t *cfm__steps_with(const json_t *op, json_t *step) {
   json_t *s = setup_steps(op);
-  json_array_append_new(s, step);
+  if (!s || !step || json_array_append_new(s, step)) {
+    if (!s)
+      json_decref(step);
+    json_decref(s);
+    return NULL;
+  }
   return s;
 }
 
-/* Error rows of op (and transport) whose trigger is one of triggers. */
-static json_t *rows_by_trigger(const cfm_spec *spec, const json_t *op, const char *const *trig) {
+/* Error rows of op (and transport) whose trigger is one of triggers
+ * (an array, maybe empty; NULL out of memory). */
+json_t *cfm__rows_by_trigger(const cfm_spec *spec, const json_t *op, const char *const *trig) {
   json_t *ids = json_array();
   const json_t *tables[2] = {json_object_get(op, "errors"),
                              json_object_get(json_object_get(spec->root, "transport"), "errors")};
   size_t t, i, k;
   const json_t *r;
+  int bad = !ids;
   for (t = 0; t < 2; t++)
     json_array_foreach(tables[t], i, r) {
       for (k = 0; trig[k]; k++)
-        if (str(r, "trigger") && !strcmp(str(r, "trigger"), trig[k]))
-          json_array_append_new(ids, json_string(str(r, "id")));
+        if (cfm_json_str(r, "trigger") && !strcmp(cfm_json_str(r, "trigger"), trig[k]))
+          bad |= json_array_append_new(ids, json_string(cfm_json_str(r, "id")));
     }
+  if (bad) {
+    json_decref(ids);
+    return NULL;
+  }
   return ids;
 }
 
-/* An "error" expectation: rows if the spec names them, else classes. */
-static json_t *expect_error(json_t *rows, const char *const *classes, const json_t *prov,
-                            int silent, const char *what) {
+/* An "error" expectation: rows (stolen; an array, maybe empty) if the
+ * spec names them, else classes.  NULL out of memory (or rows NULL). */
+json_t *cfm__expect_error(json_t *rows, const char *const *classes, const json_t *prov, int silent,
+                          const char *what) {
   json_t *e = json_pack("{s:s, s:O, s:b, s:s}", "outcome", "error", "provenance",
                         prov ? prov : json_null(), "silent", silent, "what", what);
   json_t *cl = json_array();
   size_t i;
+  int bad = !e || !rows;
   for (i = 0; classes && classes[i]; i++)
-    json_array_append_new(cl, json_string(classes[i]));
-  json_object_set_new(e, "classes", cl);
-  if (rows && json_array_size(rows))
-    json_object_set_new(e, "errors", rows);
+    bad |= json_array_append_new(cl, json_string(classes[i]));
+  bad |= json_object_set_new(e, "classes", cl);
+  if (json_array_size(rows))
+    bad |= json_object_set_new(e, "errors", rows);
   else
     json_decref(rows);
+  if (bad) {
+    json_decref(e);
+    return NULL;
+  }
   return e;
 }
 
-static json_t *expect_success(const json_t *op, const json_t *prov, int silent, const char *what) {
+json_t *cfm__expect_success(const json_t *op, const json_t *prov, int silent, const char *what) {
   json_t *e = json_pack("{s:s, s:b, s:O, s:b, s:s}", "outcome", "success", "schema", 1,
                         "provenance", prov ? prov : json_null(), "silent", silent, "what", what);
   const json_t *st = json_object_get(json_object_get(op, "response"), "status");
-  if (json_is_integer(st))
-    json_object_set(e, "status", (json_t *)st);
+  if (e && json_is_integer(st) && json_object_set(e, "status", (json_t *)st)) {
+    json_decref(e);
+    return NULL;
+  }
   return e;
 }
 
-static int is_assumed(const json_t *prov) {
+int cfm__is_assumed(const json_t *prov) {
   return json_object_get(prov, "assumed") != NULL;
 }
 
-/* How a limit case's text is made: n characters of one width, or ASCII
- * ending in one CJK character (so a multi-byte character straddles a byte
- * bound). */
-#define TEXT_CJK_END 5
-
-/* UTF-8 bytes of a text of n units of width. */
-static size_t text_bytes(size_t n, int width) {
-  if (width == TEXT_CJK_END)
-    return n ? n + 2 : 0;
-  return n * (size_t)(width == 3 ? 3 : width == 4 ? 4 : 1);
-}
-
-/* A string of n units: ASCII 'a', CJK (3 bytes), emoji (4 bytes), or n-1
- * ASCII then one CJK character (TEXT_CJK_END). */
-static json_t *text_of(size_t n, int width) {
-  static const char cjk[] = "\xE7\xBE\xA4";       /* 群 */
-  static const char emoji[] = "\xF0\x9F\x98\x80"; /* 😀 */
-  size_t i, w = width == 3 ? 3 : width == 4 ? 4 : 1, len = text_bytes(n, width);
-  char *s = malloc(len + 1);
-  json_t *j;
-  if (!s)
-    return NULL;
-  if (width == TEXT_CJK_END) {
-    memset(s, 'a', n ? n - 1 : 0);
-    if (n)
-      memcpy(s + n - 1, cjk, 3);
-  } else {
-    for (i = 0; i < n; i++)
-      memcpy(s + i * w, w == 3 ? cjk : w == 4 ? emoji : "a", w);
+/* Completes one step of scenario sc in place: the scenario's provenance
+ * and statement, silent when assumed, and a call's outcome from its
+ * class.  Returns 0, or -1 out of memory. */
+static int scenario_step(json_t *st, const json_t *sc) {
+  json_t *e = json_object_get(st, "expect");
+  const json_t *sprov = json_object_get(sc, "provenance"), *stmt = json_object_get(sc, "statement");
+  int bad = 0;
+  if (!json_is_object(e)) {
+    e = json_object();
+    if (json_object_set_new(st, "expect", e))
+      return -1;
   }
-  s[len] = '\0';
-  j = json_stringn(s, len);
-  free(s);
-  return j;
-}
-
-static const char *text_kind(int width) {
-  return width == 1   ? "ASCII characters"
-         : width == 3 ? "CJK characters"
-         : width == 4 ? "emoji"
-                      : "characters ending in a CJK one";
-}
-
-/* n distinct items for an array parameter.  Accounts for Tencent member
- * lists, generic strings otherwise. */
-static json_t *items_of(const json_t *param, size_t n) {
-  json_t *a = json_array();
-  size_t i;
-  const char *name = str(param, "name");
-  for (i = 0; i < n; i++) {
-    char buf[64];
-    const char *it = str(json_object_get(param, "items"), "type");
-    if (strstr(name, "Account") || strstr(name, "username") || strstr(name, "members") ||
-        strstr(name, "Member"))
-      snprintf(buf, sizeof(buf), "conform-user-%zu", 100 + i % 900);
-    else
-      snprintf(buf, sizeof(buf), "conform-item-%zu", i);
-    if (it && !strcmp(it, "object"))
-      json_array_append_new(a, json_pack("{s:s}", "Member_Account", buf));
-    else
-      json_array_append_new(a, json_string(buf));
+  if (!json_object_get(e, "provenance") && sprov)
+    bad |= json_object_set(e, "provenance", (json_t *)sprov);
+  bad |= json_object_set_new(e, "silent",
+                             json_boolean(cfm__is_assumed(json_object_get(e, "provenance"))));
+  if (!json_object_get(e, "what") && stmt)
+    bad |= json_object_set(e, "what", (json_t *)stmt);
+  if (!json_object_get(st, "walk")) {
+    const char *cls = cfm_json_str(e, "class");
+    bad |= json_object_set_new(e, "outcome",
+                               json_string(!cls || !strcmp(cls, "OK") ? "success" : "error"));
+    if (cls && strcmp(cls, "OK") && !json_object_get(e, "classes"))
+      bad |= json_object_set_new(e, "classes", json_pack("[s]", cls));
+    if (!json_object_get(e, "schema"))
+      bad |= json_object_set_new(e, "schema", json_true());
   }
-  return a;
-}
-
-/* A copy of req with one parameter set (value stolen) or removed (NULL). */
-static json_t *vary(const json_t *req, const json_t *param, json_t *value) {
-  json_t *r = json_deep_copy(req);
-  json_t *slot = json_object_get(r, str(param, "in"));
-  if (!json_is_object(slot)) {
-    slot = json_object();
-    json_object_set_new(r, str(param, "in"), slot);
-  }
-  if (value)
-    json_object_set_new(slot, str(param, "name"), value);
-  else
-    json_object_del(slot, str(param, "name"));
-  return r;
-}
-
-/* The array a list operation returns (for clamp checks), as a JSON pointer
- * in buf: "data", else "entities", else the array property of the response
- * schema whose name sorts first. */
-static const char *list_pointer(const json_t *op, char *buf, size_t cap) {
-  const json_t *props =
-      json_object_get(json_object_get(json_object_get(op, "response"), "schema"), "properties");
-  static const char *const preferred[] = {"data", "entities", NULL};
-  const char *k;
-  json_t *v;
-  size_t i;
-  for (i = 0; preferred[i]; i++) {
-    const json_t *p = json_object_get(props, preferred[i]);
-    if (str(p, "type") && !strcmp(str(p, "type"), "array")) {
-      snprintf(buf, cap, "/%s", preferred[i]);
-      return buf;
-    }
-  }
-  {
-    const char *best = NULL;
-    json_object_foreach((json_t *)props, k, v) {
-      if (str(v, "type") && !strcmp(str(v, "type"), "array") && (!best || strcmp(k, best) < 0))
-        best = k;
-    }
-    buf[0] = '\0';
-    if (best)
-      cfm_json_pointer_append(buf, cap, best);
-    else
-      snprintf(buf, cap, "/entities");
-  }
-  return buf;
-}
-
-struct variant {
-  const char *detail;
-  size_t units;
-  int width;
-  int ok;
-};
-
-static struct variant variant_of(const char *detail, size_t units, int width, int ok) {
-  struct variant v;
-  v.detail = detail;
-  v.units = units;
-  v.width = width;
-  v.ok = ok;
-  return v;
-}
-
-static int limit_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, size_t oi,
-                       const json_t *p, size_t pi, const json_t *req) {
-  static const char *const limit_trig[] = {"limit", "invalid_param", NULL};
-  static const char *const bad_classes[] = {"INVALID_ARGUMENT", "RESOURCE_EXHAUSTED",
-                                            "PERMISSION_DENIED", "FAILED_PRECONDITION", NULL};
-  const json_t *lim;
-  size_t li;
-  const char *v = spec->vendor, *o = str(op, "id"), *name = str(p, "name");
-  int rc = CFM_EOK;
-  json_array_foreach(json_object_get(p, "limits"), li, lim) {
-    const char *kind = str(lim, "kind"), *above = str(lim, "above");
-    const json_t *prov = json_object_get(lim, "provenance");
-    const json_t *aprov =
-        json_object_get(lim, "above_provenance") ? json_object_get(lim, "above_provenance") : prov;
-    long max = (long)json_number_value(json_object_get(lim, "max"));
-    long min =
-        json_object_get(lim, "min") ? (long)json_number_value(json_object_get(lim, "min")) : 0;
-    int clamp = above && !strcmp(above, "clamp");
-    char what[200];
-#define COVER() json_pack("[o]", cover(spec, "/operations/%zu/params/%zu/limits/%zu", oi, pi, li))
-#define ABOVE_ROWS()                                                                               \
-  (str(lim, "error") ? json_pack("[s]", str(lim, "error")) : rows_by_trigger(spec, op, limit_trig))
-    if (!strcmp(kind, "max_length") || !strcmp(kind, "max_bytes")) {
-      int bytes = !strcmp(kind, "max_bytes");
-      struct variant vs[12];
-      size_t nv = 0, k;
-      /* ASCII at and above the limit, then multi-byte text: at/above the
-       * limit in the unit the document counts, and the other unit's
-       * boundary to show which unit the target counts. */
-      vs[nv++] = variant_of("at", (size_t)max, 1, 1);
-      vs[nv++] = variant_of("above", (size_t)max + 1, 1, 0);
-      if (bytes) {
-        vs[nv++] = variant_of("cjk_at", (size_t)max / 3, 3, 1);
-        vs[nv++] = variant_of("cjk_above", (size_t)max / 3 + 1, 3, 0);
-        vs[nv++] = variant_of("emoji_at", (size_t)max / 4, 4, 1);
-        vs[nv++] = variant_of("emoji_above", (size_t)max / 4 + 1, 4, 0);
-        /* A CJK character ending at limit-1, limit and limit+1 bytes. */
-        if (max >= 4) {
-          vs[nv++] = variant_of("cjk_end_below", (size_t)max - 3, TEXT_CJK_END, 1);
-          vs[nv++] = variant_of("cjk_end_at", (size_t)max - 2, TEXT_CJK_END, 1);
-          vs[nv++] = variant_of("cjk_end_above", (size_t)max - 1, TEXT_CJK_END, 0);
-        }
-        /* As many characters as the limit has bytes: a target counting
-         * characters accepts it. */
-        vs[nv++] = variant_of("cjk_as_chars", (size_t)max, 3, 0);
-      } else {
-        vs[nv++] = variant_of("cjk_at", (size_t)max, 3, 1);
-        vs[nv++] = variant_of("cjk_above", (size_t)max + 1, 3, 0);
-        if (max > 1)
-          vs[nv++] = variant_of("cjk_below", (size_t)max - 1, 3, 1);
-        /* Emoji are one code point but two UTF-16 units. */
-        vs[nv++] = variant_of("emoji_at", (size_t)max, 4, 1);
-        vs[nv++] = variant_of("emoji_above", (size_t)max + 1, 4, 0);
-      }
-      for (k = 0; k < nv && rc == CFM_EOK; k++) {
-        json_t *val = text_of(vs[k].units, vs[k].width);
-        json_t *r2 = vary(req, p, val), *exp;
-        if (vs[k].ok) {
-          snprintf(what, sizeof(what), "%s of %zu %s (%zu bytes) is accepted", name, vs[k].units,
-                   text_kind(vs[k].width), text_bytes(vs[k].units, vs[k].width));
-          exp = expect_success(op, prov, is_assumed(prov), what);
-        } else {
-          snprintf(what, sizeof(what), "%s of %zu %s (%zu bytes) is refused: the limit is %ld %s",
-                   name, vs[k].units, text_kind(vs[k].width), text_bytes(vs[k].units, vs[k].width),
-                   max, bytes ? "bytes" : "characters");
-          exp = expect_error(ABOVE_ROWS(), bad_classes, aprov, is_assumed(aprov), what);
-        }
-        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(), 0,
-                      "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
-      }
-    } else if (!strcmp(kind, "max_items")) {
-      int csv = str(p, "style") && !strcmp(str(p, "style"), "csv");
-      size_t k;
-      for (k = 0; k < 2 && rc == CFM_EOK; k++) {
-        size_t n = (size_t)max + k;
-        json_t *val, *r2, *exp;
-        if (csv) {
-          /* The bound value first (a live id), then made-up ids. */
-          const json_t *live = json_object_get(json_object_get(req, str(p, "in")), name);
-          const char *first = json_string_value(live) ? json_string_value(live) : "x";
-          char *buf = malloc(strlen(first) + n * 24 + 1);
-          size_t i, off = 0;
-          if (!buf)
-            return CFM_ENOMEM;
-          off += (size_t)sprintf(buf, "%s", first);
-          for (i = 1; i < n; i++)
-            off += (size_t)sprintf(buf + off, ",%llu", 900000000000000ull + (unsigned long long)i);
-          val = json_string(buf);
-          free(buf);
-        } else {
-          val = items_of(p, n);
-        }
-        r2 = vary(req, p, val);
-        snprintf(what, sizeof(what), "%zu items of %s are %s (the limit is %ld)", n, name,
-                 k ? "refused" : "accepted", max);
-        exp = k ? expect_error(ABOVE_ROWS(), bad_classes, aprov, is_assumed(aprov), what)
-                : expect_success(op, prov, is_assumed(prov), what);
-        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(), 0,
-                      "%s.%s.limit.%s.%s", v, o, name, k ? "above" : "at");
-      }
-    } else if (!strcmp(kind, "range")) {
-      struct {
-        const char *detail;
-        long value;
-        int ok;
-      } vs[4] = {
-          {"min", min, 1}, {"max", max, 1}, {"below", min - 1, 0}, {"above", max + 1, clamp}};
-      size_t k;
-      for (k = 0; k < 4 && rc == CFM_EOK; k++) {
-        json_t *r2 = vary(req, p, json_integer(vs[k].value)), *exp;
-        if (vs[k].ok) {
-          if (k == 3) {
-            char lp[128];
-            snprintf(what, sizeof(what), "%s=%ld is served as %s=%lld", name, vs[k].value, name,
-                     (long long)json_integer_value(json_object_get(lim, "clamp_to")));
-            exp = expect_success(op, prov, is_assumed(prov), what);
-            json_object_set_new(exp, "array_max",
-                                json_pack("{s:s, s:O}", "pointer", list_pointer(op, lp, sizeof(lp)),
-                                          "max", json_object_get(lim, "clamp_to")));
-          } else {
-            snprintf(what, sizeof(what), "%s=%ld is accepted", name, vs[k].value);
-            exp = expect_success(op, prov, is_assumed(prov), what);
-          }
-        } else {
-          const json_t *bp =
-              k == 2 ? json_pack("{s:s}", "assumed",
-                                 "the document gives the range, not what happens below it")
-                     : aprov;
-          snprintf(what, sizeof(what), "%s=%ld is refused: the range is [%ld,%ld]", name,
-                   vs[k].value, min, max);
-          exp = expect_error(rows_by_trigger(spec, op, limit_trig), bad_classes, bp, is_assumed(bp),
-                             what);
-          if (k == 2)
-            json_decref((json_t *)bp);
-        }
-        rc = add_case(l, spec, o, "limit", steps_with(op, main_step(op, r2, exp)), prov, COVER(), 0,
-                      "%s.%s.limit.%s.%s", v, o, name, vs[k].detail);
-      }
-    }
-#undef COVER
-#undef ABOVE_ROWS
-  }
-  return rc;
-}
-
-/* Rows for a malformed id: the spec's malformed_id rows when it has any
- * (the document then names the code), else the broader set. */
-static json_t *malformed_rows(const cfm_spec *spec, const json_t *op, const char *const *broad) {
-  static const char *const only[] = {"malformed_id", NULL};
-  json_t *r = rows_by_trigger(spec, op, only);
-  if (json_array_size(r))
-    return r;
-  json_decref(r);
-  return rows_by_trigger(spec, op, broad);
-}
-
-/* 1 when a required path parameter gets a case of its own sent empty: an
- * id the target looks up (the spec gives absent or malformed values), on
- * an operation that changes nothing (an empty id on a DELETE may name a
- * whole collection on some servers), and not already among the malformed
- * values. */
-static int empty_path_case(const json_t *op, const json_t *p) {
-  const json_t *mv;
-  size_t k;
-  if (!json_object_get(p, "absent") && !json_object_get(p, "malformed"))
-    return 0;
-  if (json_is_true(json_object_get(op, "destructive")) || !str(op, "method") ||
-      !strcmp(str(op, "method"), "DELETE"))
-    return 0;
-  json_array_foreach(json_object_get(p, "malformed"), k, mv) {
-    if (json_is_string(mv) && !json_string_length(mv))
-      return 0;
-  }
-  return 1;
-}
-
-/* What the error cases of one parameter share. */
-typedef struct param_ctx {
-  cfm_caselist *l;
-  const cfm_spec *spec;
-  const json_t *op, *req, *p;
-  size_t oi, pi;
-} param_ctx;
-
-static int param_error_case(const param_ctx *x, const char *kind, json_t *value, json_t *rows,
-                            const char *const *classes, const json_t *expect_prov, int silent,
-                            const json_t *prov, const char *what, const char *id_fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 10, 11)))
-#endif
-    ;
-
-/* Adds the case "<vendor>.<op>.<id_fmt...>" of the given kind: the base
- * request with parameter p set to value (NULL: left out) must fail with
- * one of rows (or of classes).  Steals value and rows. */
-static int param_error_case(const param_ctx *x, const char *kind, json_t *value, json_t *rows,
-                            const char *const *classes, const json_t *expect_prov, int silent,
-                            const json_t *prov, const char *what, const char *id_fmt, ...) {
-  char tail[256];
-  va_list ap;
-  va_start(ap, id_fmt);
-  vsnprintf(tail, sizeof(tail), id_fmt, ap);
-  va_end(ap);
-  return add_case(
-      x->l, x->spec, str(x->op, "id"), kind,
-      steps_with(x->op, main_step(x->op, vary(x->req, x->p, value),
-                                  expect_error(rows, classes, expect_prov, silent, what))),
-      prov, json_pack("[o]", cover(x->spec, "/operations/%zu/params/%zu", x->oi, x->pi)), 0,
-      "%s.%s.%s", x->spec->vendor, str(x->op, "id"), tail);
-}
-
-static int op_cases(cfm_caselist *l, const cfm_spec *spec, const json_t *op, size_t oi) {
-  static const char *const missing_trig[] = {"missing_required", "invalid_param", NULL};
-  static const char *const type_trig[] = {"type", "invalid_param", NULL};
-  static const char *const nf_trig[] = {"not_found", NULL};
-  static const char *const malformed_trig[] = {"malformed_id", "not_found", "invalid_param", NULL};
-  static const char *const bad_classes[] = {"INVALID_ARGUMENT", NULL};
-  static const char *const nf_classes[] = {"NOT_FOUND", NULL};
-  static const char *const malformed_classes[] = {"INVALID_ARGUMENT", "NOT_FOUND", NULL};
-  static const char *const auth_classes[] = {"UNAUTHENTICATED", "PERMISSION_DENIED", NULL};
-  static const char *const modes[] = {"missing", "malformed", "expired", "wrong_app"};
-  static const char *const mode_keys[] = {"missing", "invalid", "expired", "wrong_app"};
-  const char *v = spec->vendor, *o = str(op, "id");
-  json_t *req = base_request(op);
-  const json_t *p, *ex;
-  size_t pi, k;
-  int rc = CFM_EOK;
-  char what[200];
-  if (!req)
-    return CFM_ENOMEM;
-  /* example: the document's own request, bound to live values. */
-  ex = json_array_get(json_object_get(op, "examples"), 0);
-  {
-    const json_t *prov = ex ? json_object_get(ex, "provenance") : json_object_get(op, "provenance");
-    json_t *covers = json_pack("[o]", cover(spec, "/operations/%zu/response", oi));
-    if (ex)
-      json_array_append_new(covers, cover(spec, "/operations/%zu/examples/0", oi));
-    snprintf(what, sizeof(what),
-             "the documented request succeeds with a response that fits the "
-             "documented fields");
-    rc = add_case(l, spec, o, "example",
-                  steps_with(op, main_step(op, json_deep_copy(req),
-                                           expect_success(op, prov, is_assumed(prov), what))),
-                  prov, covers, 0, "%s.%s.example.%s", v, o, ex ? str(ex, "id") : "defaults");
-  }
-  /* The other documented examples, each as sent. */
-  {
-    const json_t *ex2;
-    json_array_foreach(json_object_get(op, "examples"), k, ex2) {
-      json_t *r2;
-      const char *kk;
-      json_t *vv;
-      if (k == 0 || rc || !json_is_object(json_object_get(json_object_get(ex2, "request"), "body")))
-        continue;
-      r2 = json_deep_copy(req);
-      json_object_set_new(r2, "body",
-                          json_deep_copy(json_object_get(json_object_get(ex2, "request"), "body")));
-      json_object_foreach((json_t *)json_object_get(op, "bind"), kk, vv) {
-        if (json_object_get(json_object_get(r2, "body"), kk))
-          json_object_set(json_object_get(r2, "body"), kk, vv);
-      }
-      snprintf(what, sizeof(what), "the documented request '%s' succeeds", str(ex2, "id"));
-      rc = add_case(
-          l, spec, o, "example",
-          steps_with(
-              op, main_step(op, r2,
-                            expect_success(op, json_object_get(ex2, "provenance"),
-                                           is_assumed(json_object_get(ex2, "provenance")), what))),
-          json_object_get(ex2, "provenance"),
-          json_pack("[o]", cover(spec, "/operations/%zu/examples/%zu", oi, k)), 0,
-          "%s.%s.example.%s", v, o, str(ex2, "id"));
-    }
-  }
-  /* A body that is not JSON. */
-  if (!rc && json_object_get(req, "body")) {
-    static const char *const parse_trig[] = {"invalid_param", NULL};
-    json_t *aprov = json_pack("{s:s}", "assumed", "a body that is not JSON is refused as invalid");
-    json_t *st = main_step(op, json_deep_copy(req),
-                           expect_error(rows_by_trigger(spec, op, parse_trig), bad_classes, aprov,
-                                        1, "a request body that is not JSON is refused"));
-    json_object_set_new(st, "raw_body", json_string("{\"truncated\": "));
-    rc = add_case(l, spec, o, "robustness", steps_with(op, st), aprov,
-                  json_pack("[o]", cover(spec, "/operations/%zu", oi)), 0,
-                  "%s.%s.robustness.bad_json", v, o);
-    json_decref(aprov);
-  }
-  json_array_foreach(json_object_get(op, "params"), pi, p) {
-    const char *name = str(p, "name"), *in = str(p, "in"), *type = str(p, "type");
-    const json_t *prov = json_object_get(p, "provenance");
-    const param_ctx x = {l, spec, op, req, p, oi, pi};
-    if (rc)
-      break;
-    if (!strcmp(in, "header"))
-      continue;
-    /* required: omit it (path parameters cannot be omitted from a path). */
-    if (json_is_true(json_object_get(p, "required")) && strcmp(in, "path")) {
-      snprintf(what, sizeof(what), "omitting the required %s '%s' is refused", in, name);
-      rc = param_error_case(&x, "required", NULL, rows_by_trigger(spec, op, missing_trig),
-                            bad_classes, prov, is_assumed(prov), prov, what, "required.%s", name);
-    } else if (json_is_true(json_object_get(p, "required")) && empty_path_case(op, p)) {
-      /* A path parameter cannot be left out of the path: send it empty.
-       * Only for ids the target looks up (the spec gives absent or
-       * malformed values): the documents never say what that answers; an
-       * error of the operation's own kinds or a plain not-found is what we
-       * expect. */
-      static const char *const path_trig[] = {"missing_required", "invalid_param", "not_found",
-                                              "malformed_id", NULL};
-      static const char *const path_classes[] = {"INVALID_ARGUMENT", "NOT_FOUND", NULL};
-      json_t *aprov = json_pack("{s:s}", "assumed",
-                                "an empty path parameter is refused as invalid or not found");
-      snprintf(what, sizeof(what), "an empty path parameter '%s' is refused", name);
-      rc = param_error_case(&x, "required", json_string(""), rows_by_trigger(spec, op, path_trig),
-                            path_classes, aprov, 1, aprov, what, "required.%s", name);
-      json_decref(aprov);
-    }
-    /* type: a value of the wrong JSON type (body only: query/path are text). */
-    if (!rc && !strcmp(in, "body")) {
-      json_t *wrong = !strcmp(type, "string")   ? json_integer(12345)
-                      : !strcmp(type, "array")  ? json_string("not-an-array")
-                      : !strcmp(type, "object") ? json_string("not-an-object")
-                                                : json_string("not-a-number-or-boolean");
-      json_t *sprov =
-          json_pack("{s:s}", "assumed",
-                    "the document gives the type; that other types are refused is our reading");
-      snprintf(what, sizeof(what), "'%s' of the wrong JSON type is refused (documented as %s)",
-               name, type);
-      rc = param_error_case(&x, "type", wrong, rows_by_trigger(spec, op, type_trig), bad_classes,
-                            sprov, 1, prov, what, "type.%s", name);
-      json_decref(sprov);
-    }
-    /* enum */
-    if (!rc && json_is_array(json_object_get(p, "enum"))) {
-      snprintf(what, sizeof(what), "'%s' outside its documented values is refused", name);
-      rc = param_error_case(&x, "enum", json_string("conform-not-listed"),
-                            rows_by_trigger(spec, op, type_trig), bad_classes, prov, 1, prov, what,
-                            "enum.%s", name);
-    }
-    /* not_found: a well-formed id that does not exist, and malformed ids. */
-    if (!rc && json_object_get(p, "absent")) {
-      snprintf(what, sizeof(what), "a '%s' that does not exist answers not found", name);
-      rc = param_error_case(&x, "not_found", json_deep_copy(json_object_get(p, "absent")),
-                            rows_by_trigger(spec, op, nf_trig), nf_classes, prov, 0, prov, what,
-                            "not_found.%s", name);
-    }
-    if (!rc && json_is_array(json_object_get(p, "malformed"))) {
-      const json_t *mv;
-      json_array_foreach(json_object_get(p, "malformed"), k, mv) {
-        json_t *mprov = json_object_get(p, "malformed_provenance")
-                            ? json_incref(json_object_get(p, "malformed_provenance"))
-                            : json_pack("{s:s}", "assumed",
-                                        "a malformed id is refused as invalid or not found");
-        snprintf(what, sizeof(what), "a malformed '%s' is refused", name);
-        rc = param_error_case(&x, "not_found", json_deep_copy(mv),
-                              malformed_rows(spec, op, malformed_trig), malformed_classes, mprov,
-                              is_assumed(mprov), mprov, what, "malformed.%s.%zu", name, k);
-        json_decref(mprov);
-        if (rc)
-          break;
-      }
-    }
-    if (!rc)
-      rc = limit_cases(l, spec, op, oi, p, pi, req);
-  }
-  /* auth: each documented way a credential can be wrong. */
-  {
-    const json_t *auth = json_object_get(json_object_get(spec->root, "transport"), "auth");
-    for (k = 0; k < 4 && !rc; k++) {
-      const json_t *rows = json_object_get(json_object_get(auth, "errors"), mode_keys[k]);
-      const json_t *prov = json_object_get(auth, "provenance");
-      json_t *step, *exp;
-      int silent = !json_array_size(rows);
-      snprintf(what, sizeof(what), "a %s credential is refused",
-               k == 0   ? "missing"
-               : k == 1 ? "malformed"
-               : k == 2 ? "expired"
-                        : "wrong-app");
-      exp = expect_error(json_array_size(rows) ? json_deep_copy(rows) : NULL, auth_classes, prov,
-                         silent, what);
-      if (json_array_size(rows)) {
-        const json_t *r0 = cfm_spec_error_row(spec, op, json_string_value(json_array_get(rows, 0)));
-        if (r0)
-          json_object_set(exp, "provenance", json_object_get(r0, "provenance"));
-      }
-      step = main_step(op, json_deep_copy(req), exp);
-      json_object_set_new(step, "auth", json_string(modes[k]));
-      rc = add_case(l, spec, o, "auth", steps_with(op, step), json_object_get(exp, "provenance"),
-                    json_pack("[o]", cover(spec, "/transport/auth")), 0, "%s.%s.auth.%s", v, o,
-                    modes[k]);
-    }
-  }
-  json_decref(req);
-  return rc;
+  return bad ? -1 : 0;
 }
 
 static int scenario_cases(cfm_caselist *l, const cfm_spec *spec) {
@@ -746,35 +273,20 @@ static int scenario_cases(cfm_caselist *l, const cfm_spec *spec) {
   int rc = CFM_EOK;
   json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
     json_t *steps = json_deep_copy(json_object_get(sc, "steps")), *st;
-    const char *kind = str(sc, "kind");
+    const char *kind = !strcmp(cfm_json_str(sc, "kind"), "rule") ? "rule" : "scenario";
     int exclusive = 0;
     json_array_foreach(steps, j, st) {
-      json_t *e = json_object_get(st, "expect");
       if (json_object_get(st, "walk"))
         exclusive = 1;
-      if (!json_is_object(e)) {
-        e = json_object();
-        json_object_set_new(st, "expect", e);
-      }
-      if (!json_object_get(e, "provenance"))
-        json_object_set(e, "provenance", json_object_get(sc, "provenance"));
-      json_object_set_new(e, "silent", json_boolean(is_assumed(json_object_get(e, "provenance"))));
-      if (!json_object_get(e, "what"))
-        json_object_set(e, "what", json_object_get(sc, "statement"));
-      if (!json_object_get(st, "walk")) {
-        const char *cls = str(e, "class");
-        json_object_set_new(e, "outcome",
-                            json_string(!cls || !strcmp(cls, "OK") ? "success" : "error"));
-        if (cls && strcmp(cls, "OK") && !json_object_get(e, "classes"))
-          json_object_set_new(e, "classes", json_pack("[s]", cls));
-        if (!json_object_get(e, "schema"))
-          json_object_set_new(e, "schema", json_true());
+      if (scenario_step(st, sc)) {
+        json_decref(steps);
+        steps = NULL;
+        break;
       }
     }
-    rc = add_case(l, spec, "", !strcmp(kind, "rule") ? "rule" : "scenario", steps,
-                  json_object_get(sc, "provenance"),
-                  json_pack("[o]", cover(spec, "/scenarios/%zu", i)), exclusive, "%s.%s.%s",
-                  spec->vendor, !strcmp(kind, "rule") ? "rule" : "scenario", str(sc, "id"));
+    rc = cfm__case_add(l, spec, "", kind, steps, json_object_get(sc, "provenance"),
+                       json_pack("[o]", cfm__cover(spec, "/scenarios/%zu", i)), exclusive,
+                       "%s.%s.%s", spec->vendor, kind, cfm_json_str(sc, "id"));
     if (rc)
       break;
   }
@@ -788,7 +300,7 @@ int cfm_cases_generate(const cfm_specset *set, cfm_caselist *out) {
     const cfm_spec *spec = set->items[s];
     const json_t *op;
     json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
-      rc = op_cases(out, spec, op, i);
+      rc = cfm__op_cases(out, spec, op, i);
       if (rc)
         break;
     }
@@ -796,75 +308,4 @@ int cfm_cases_generate(const cfm_specset *set, cfm_caselist *out) {
       rc = scenario_cases(out, spec);
   }
   return rc;
-}
-
-/* An error row's code as text (integer codes in decimal). */
-static void row_code(const json_t *r, char *code, size_t cap) {
-  if (json_is_integer(json_object_get(r, "code")))
-    snprintf(code, cap, "%lld", (long long)json_integer_value(json_object_get(r, "code")));
-  else
-    snprintf(code, cap, "%s", str(r, "code") ? str(r, "code") : "");
-}
-
-json_t *cfm_coverage_items(const cfm_specset *set) {
-  json_t *items = json_array();
-  size_t s, i, j, k;
-  for (s = 0; s < set->count; s++) {
-    const cfm_spec *spec = set->items[s];
-    const json_t *op, *p, *l, *r, *sc;
-    char ptr[256], label[300];
-#define ITEM(kind_, prov_)                                                                         \
-  json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:O}", "spec", spec->vendor,        \
-                                         "pointer", ptr, "kind", kind_, "label", label,            \
-                                         "provenance", (prov_) ? (prov_) : json_null()))
-    json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
-      snprintf(ptr, sizeof(ptr), "/operations/%zu/response", i);
-      snprintf(label, sizeof(label), "%s: response fields", str(op, "id"));
-      ITEM("response_field", json_object_get(json_object_get(op, "response"), "provenance"));
-      json_array_foreach(json_object_get(op, "examples"), j, p) {
-        snprintf(ptr, sizeof(ptr), "/operations/%zu/examples/%zu", i, j);
-        snprintf(label, sizeof(label), "%s: example %s", str(op, "id"), str(p, "id"));
-        ITEM("example", json_object_get(p, "provenance"));
-      }
-      json_array_foreach(json_object_get(op, "params"), j, p) {
-        snprintf(ptr, sizeof(ptr), "/operations/%zu/params/%zu", i, j);
-        snprintf(label, sizeof(label), "%s: %s %s", str(op, "id"), str(p, "in"), str(p, "name"));
-        ITEM("param", json_object_get(p, "provenance"));
-        json_array_foreach(json_object_get(p, "limits"), k, l) {
-          snprintf(ptr, sizeof(ptr), "/operations/%zu/params/%zu/limits/%zu", i, j, k);
-          snprintf(label, sizeof(label), "%s: %s %s %g", str(op, "id"), str(p, "name"),
-                   str(l, "kind"), json_number_value(json_object_get(l, "max")));
-          ITEM("limit", json_object_get(l, "provenance"));
-        }
-      }
-      json_array_foreach(json_object_get(op, "errors"), j, r) {
-        char code[64];
-        row_code(r, code, sizeof(code));
-        snprintf(ptr, sizeof(ptr), "/operations/%zu/errors/%zu", i, j);
-        snprintf(label, sizeof(label), "%s: error %s (HTTP %lld)", str(op, "id"), code,
-                 (long long)json_integer_value(json_object_get(r, "status")));
-        ITEM("error", json_object_get(r, "provenance"));
-      }
-    }
-    json_array_foreach(json_object_get(json_object_get(spec->root, "transport"), "errors"), j, r) {
-      char code[64];
-      row_code(r, code, sizeof(code));
-      snprintf(ptr, sizeof(ptr), "/transport/errors/%zu", j);
-      snprintf(label, sizeof(label), "any call: error %s", code);
-      ITEM("error", json_object_get(r, "provenance"));
-    }
-    snprintf(ptr, sizeof(ptr), "/transport/auth");
-    snprintf(label, sizeof(label), "authentication");
-    ITEM("auth", json_object_get(json_object_get(json_object_get(spec->root, "transport"), "auth"),
-                                 "provenance"));
-    json_array_foreach(json_object_get(spec->root, "scenarios"), j, sc) {
-      snprintf(ptr, sizeof(ptr), "/scenarios/%zu", j);
-      snprintf(label, sizeof(label), "%s",
-               str(sc, "statement") ? str(sc, "statement") : str(sc, "id"));
-      ITEM(str(sc, "kind") && !strcmp(str(sc, "kind"), "rule") ? "rule" : "flow",
-           json_object_get(sc, "provenance"));
-    }
-#undef ITEM
-  }
-  return items;
 }

@@ -3,21 +3,16 @@
  *
  * Total on every input: the body is parsed with a cap and a depth limit;
  * anything that is not a JSON object maps on the status alone. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "conform/errmap.h"
 #include "conform/jsonutil.h"
 
-#include <pcre2.h>
-#include <pthread.h>
+#include "conform/pattern.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Bodies above this are mapped on their status only. */
 #define ERRMAP_MAX_BODY (1u << 20)
-/* Distinct message patterns cached (specs hold a few hundred). */
-#define PATTERN_CACHE 1024
-#define MATCH_LIMIT 100000
 
 static const char *const class_names[] = {
 #define CFM_CLASS_STR(name) #name,
@@ -72,102 +67,20 @@ cfm_class cfm_class_from_status(long status) {
   return CFM_CLASS_UNKNOWN;
 }
 
-/* ---- compiled pattern cache --------------------------------------------- */
-
-typedef struct pattern_entry {
-  char *source;
-  pcre2_code *code; /* NULL when it does not compile */
-} pattern_entry;
-
-static pattern_entry cache[PATTERN_CACHE];
-static size_t cache_count;
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Returns the compiled pattern (owned by the cache), or NULL with *bad = 1
- * when it does not compile.  Patterns beyond the cache size are compiled
- * per call and returned in *temp for the caller to free. */
-static pcre2_code *compiled(const char *source, int *bad, pcre2_code **temp) {
-  size_t i;
-  pcre2_code *code;
-  int ec;
-  PCRE2_SIZE eo;
-  *bad = 0;
-  *temp = NULL;
-  pthread_mutex_lock(&cache_lock);
-  for (i = 0; i < cache_count; i++) {
-    if (strcmp(cache[i].source, source) == 0) {
-      code = cache[i].code;
-      pthread_mutex_unlock(&cache_lock);
-      *bad = code == NULL;
-      return code;
-    }
-  }
-  code = pcre2_compile((PCRE2_SPTR)source, PCRE2_ZERO_TERMINATED,
-                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
-  if (code)
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-  if (cache_count < PATTERN_CACHE) {
-    char *copy = strdup(source);
-    if (copy) {
-      cache[cache_count].source = copy;
-      cache[cache_count].code = code;
-      cache_count++;
-      pthread_mutex_unlock(&cache_lock);
-      *bad = code == NULL;
-      return code;
-    }
-  }
-  pthread_mutex_unlock(&cache_lock);
-  *temp = code;
-  *bad = code == NULL;
-  return code;
-}
-
 int cfm_errmap_message_matches(const json_t *row, const char *message, size_t len) {
   const char *pattern = json_string_value(json_object_get(row, "message"));
-  pcre2_code *code, *temp;
-  pcre2_match_data *md;
-  pcre2_match_context *mc;
-  int bad, rc;
-  if (!pattern)
-    return 1;
-  code = compiled(pattern, &bad, &temp);
-  if (bad)
-    return -1;
-  md = pcre2_match_data_create_from_pattern(code, NULL);
-  mc = pcre2_match_context_create(NULL);
-  if (!md || !mc) {
-    pcre2_match_data_free(md);
-    pcre2_match_context_free(mc);
-    pcre2_code_free(temp);
-    return 0;
-  }
-  pcre2_set_match_limit(mc, MATCH_LIMIT);
-  rc = pcre2_match(code, (PCRE2_SPTR)(message ? message : ""), message ? len : 0, 0, 0, md, mc);
-  pcre2_match_data_free(md);
-  pcre2_match_context_free(mc);
-  pcre2_code_free(temp);
-  return rc >= 0 ? 1 : 0;
+  return pattern ? cfm_pattern_match(pattern, message, len) : 1;
 }
 
 /* ---- mapping ---------------------------------------------------------------- */
 
-/* Writes a JSON scalar as text ("10010", "param.error", "true"). */
+/* Writes a JSON scalar as text ("10010", "param.error", "true"); ""
+ * for anything else (an object is no code). */
 static void scalar_text(const json_t *v, char *out, size_t cap) {
-  out[0] = '\0';
-  if (json_is_string(v))
-    snprintf(out, cap, "%s", json_string_value(v));
-  else if (json_is_integer(v))
-    snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-  else if (json_is_real(v)) {
-    double d = json_real_value(v);
-    /* Range first: converting an out-of-range double is undefined. */
-    if (d > -1e18 && d < 1e18 && d == (double)(long long)d)
-      snprintf(out, cap, "%lld", (long long)d);
-    else
-      snprintf(out, cap, "%.17g", d);
-  } else if (json_is_boolean(v))
-    snprintf(out, cap, "%s", json_is_true(v) ? "true" : "false");
+  if (json_is_object(v) || json_is_array(v) || json_is_null(v))
+    out[0] = '\0';
+  else
+    cfm_json_scalar_text(v, out, cap);
 }
 
 static int in_status_list(const json_t *list, long status) {
@@ -249,7 +162,7 @@ int cfm_errmap_map(const json_t *model, const json_t *const *tables, size_t ntab
   }
 
   if (!http_errors) {
-    /* Tencent style: HTTP 200 for every API outcome; the code decides. */
+    /* No HTTP errors (http_errors false): HTTP 200 for every API outcome; the code decides. */
     char ok[64];
     if (!in_status_list(json_object_get(model, "success_status"), status)) {
       out->is_error = 1;

@@ -6,6 +6,7 @@
  * passed up until retries run out.  Easy handles are reused, so connections
  * stay alive across requests. */
 #include "conform/exec.h"
+#include "conform/buf.h"
 #include "conform/error.h"
 
 #include <curl/curl.h>
@@ -33,9 +34,8 @@ typedef struct job {
   double not_before; /* monotonic seconds */
   /* transfer state */
   CURL *easy;
-  char *resp;
-  size_t resp_len, resp_cap;
-  int too_big;
+  cfm_buf resp;    /* the response body, capped at max_response_bytes */
+  int resp_failed; /* CFM_ETOOBIG or CFM_ENOMEM when the body did not fit */
   char ctype[128];
   char retry_after[32];
   double started;
@@ -119,7 +119,7 @@ static void job_free(job *j) {
   free(j->url);
   free(j->body);
   free(j->ca_file);
-  free(j->resp);
+  cfm_buf_release(&j->resp);
   curl_slist_free_all(j->headers);
   free(j);
 }
@@ -187,23 +187,11 @@ int cfm_exec_submit(cfm_exec *ex, const cfm_http_request *req, cfm_exec_done_fn 
 static size_t on_body(char *p, size_t size, size_t n, void *userp) {
   job *j = userp;
   size_t len = size * n;
-  if (j->resp_len + len > j->resp_cap) {
-    size_t want = j->resp_len + len, ncap = j->resp_cap ? j->resp_cap : 4096;
-    char *nr;
-    if (want > (size_t)j->too_big) { /* too_big holds the cap until set */
-      j->too_big = -1;
-      return 0; /* abort the transfer */
-    }
-    while (ncap < want + 1)
-      ncap *= 2;
-    nr = realloc(j->resp, ncap + 1);
-    if (!nr)
-      return 0;
-    j->resp = nr;
-    j->resp_cap = ncap;
+  int rc = cfm_buf_add(&j->resp, p, len);
+  if (rc != CFM_EOK) {
+    j->resp_failed = rc;
+    return 0; /* abort the transfer */
   }
-  memcpy(j->resp + j->resp_len, p, len);
-  j->resp_len += len;
   return len;
 }
 
@@ -235,9 +223,9 @@ static int start(cfm_exec *ex, job *j) {
     return -1;
   curl_easy_reset(e);
   j->easy = e;
-  j->resp_len = 0;
-  j->too_big =
-      (int)(ex->opt.max_response_bytes > 0x7fffffff ? 0x7fffffff : ex->opt.max_response_bytes);
+  cfm_buf_release(&j->resp);
+  cfm_buf_init(&j->resp, ex->opt.max_response_bytes);
+  j->resp_failed = 0;
   j->ctype[0] = j->retry_after[0] = '\0';
   j->started = now_s();
   j->attempts++;
@@ -320,10 +308,8 @@ static void view_of(job *j, long status, cfm_http_response *res) {
   res->status = status;
   res->content_type = j->ctype;
   res->retry_after = j->retry_after;
-  if (j->resp)
-    j->resp[j->resp_len] = '\0';
-  res->body = j->resp ? j->resp : "";
-  res->len = j->resp_len;
+  res->body = cfm_buf_str(&j->resp);
+  res->len = j->resp.len;
   res->attempts = j->attempts;
 }
 
@@ -334,7 +320,7 @@ static void deliver(cfm_exec *ex, job *j, int error, const char *text, long stat
   if (text)
     snprintf(res.error_text, sizeof(res.error_text), "%s", text);
   res.duration_ms = (now_s() - j->started) * 1000.0;
-  ex->stats.bytes_in += j->resp_len;
+  ex->stats.bytes_in += j->resp.len;
   if (error)
     ex->stats.errors++;
   if (j->done)
@@ -412,7 +398,11 @@ static void finish(cfm_exec *ex, CURLMsg *msg) {
     deliver(ex, j, CFM_EINTERNAL, "cancelled", status);
     return;
   }
-  if (j->too_big < 0 || rc == CURLE_FILESIZE_EXCEEDED) {
+  if (j->resp_failed == CFM_ENOMEM) {
+    deliver(ex, j, CFM_ENOMEM, "out of memory reading the response", status);
+    return;
+  }
+  if (j->resp_failed == CFM_ETOOBIG || rc == CURLE_FILESIZE_EXCEEDED) {
     char text[128];
     snprintf(text, sizeof(text), "response body larger than the %zu-byte cap",
              ex->opt.max_response_bytes);
@@ -447,6 +437,10 @@ static void finish(cfm_exec *ex, CURLMsg *msg) {
 int cfm_exec_run(cfm_exec *ex) {
   while ((ex->head || ex->running) && !ex->cancelled) {
     int still = 0, numfds = 0, left;
+    if (ex->opt.cancel_flag && *ex->opt.cancel_flag >= ex->opt.cancel_at) {
+      ex->cancelled = 1;
+      break;
+    }
     CURLMsg *msg;
     double wait;
     long ms;

@@ -59,9 +59,14 @@ json_t *cfm_json_parse(const char *data, size_t len, size_t max_bytes, char *err
     return NULL;
   }
   v = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-  if (!v && errbuf)
-    snprintf(errbuf, errcap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-             jerr.text);
+  if (!v && errbuf) {
+    /* jansson leaves the error empty when its first allocations fail. */
+    if (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])
+      snprintf(errbuf, errcap, "out of memory");
+    else
+      snprintf(errbuf, errcap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
+               jerr.text);
+  }
   return v;
 }
 
@@ -144,4 +149,37 @@ const char *cfm_number_text(double d, char *buf, size_t cap) {
   else
     snprintf(buf, cap, "%g", d);
   return buf;
+}
+
+char *cfm_json_scalar_dup(const json_t *v) {
+  char num[64];
+  if (json_is_string(v))
+    return strdup(json_string_value(v));
+  if (json_is_integer(v) || json_is_real(v) || json_is_boolean(v) || !v)
+    return strdup(cfm_json_scalar_text(v, num, sizeof(num)));
+  return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+const char *cfm_json_scalar_text(const json_t *v, char *buf, size_t cap) {
+  if (cap == 0)
+    return buf;
+  buf[0] = '\0';
+  if (json_is_string(v))
+    snprintf(buf, cap, "%s", json_string_value(v));
+  else if (json_is_integer(v))
+    snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+  else if (json_is_real(v))
+    cfm_number_text(json_real_value(v), buf, cap);
+  else if (json_is_boolean(v))
+    snprintf(buf, cap, "%s", json_is_true(v) ? "true" : "false");
+  else if (v) {
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    snprintf(buf, cap, "%s", t ? t : "");
+    free(t);
+  }
+  return buf;
+}
+
+const char *cfm_json_str(const json_t *o, const char *key) {
+  return json_string_value(json_object_get(o, key));
 }

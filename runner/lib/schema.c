@@ -2,20 +2,17 @@
  * $ref to local definitions, allOf/anyOf/oneOf/not.  Reports every
  * violation with its JSON pointer; bounded recursion against hostile or
  * cyclic schemas. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "conform/schema.h"
 #include "conform/jsonutil.h"
 
 #include <math.h>
-#include <pcre2.h>
-#include <pthread.h>
+#include "conform/pattern.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
-#define PATTERN_CACHE 512
 
 typedef struct vctx {
   const json_t *root; /* for $ref */
@@ -23,56 +20,6 @@ typedef struct vctx {
   size_t total;
   int bad_schema;
 } vctx;
-
-/* ---- pattern cache (shared, thread-safe) -------------------------------- */
-
-static struct {
-  char *src;
-  pcre2_code *code;
-} patterns[PATTERN_CACHE];
-static size_t npatterns;
-static pthread_mutex_t pattern_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* 1 match, 0 no match, -1 bad pattern. */
-static int pattern_match(const char *pat, const char *s, size_t len) {
-  pcre2_code *code = NULL, *temp = NULL;
-  pcre2_match_data *md;
-  pcre2_match_context *mc;
-  size_t i;
-  int ec, rc;
-  PCRE2_SIZE eo;
-  pthread_mutex_lock(&pattern_lock);
-  for (i = 0; i < npatterns; i++)
-    if (strcmp(patterns[i].src, pat) == 0) {
-      code = patterns[i].code;
-      break;
-    }
-  if (i == npatterns) {
-    code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
-    if (code)
-      (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    if (npatterns < PATTERN_CACHE && (patterns[npatterns].src = strdup(pat)) != NULL)
-      patterns[npatterns++].code = code;
-    else
-      temp = code;
-  }
-  pthread_mutex_unlock(&pattern_lock);
-  if (!code)
-    return -1;
-  md = pcre2_match_data_create_from_pattern(code, NULL);
-  mc = pcre2_match_context_create(NULL);
-  if (!md || !mc) {
-    rc = 0;
-  } else {
-    pcre2_set_match_limit(mc, 100000);
-    rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md, mc) >= 0;
-  }
-  pcre2_match_data_free(md);
-  pcre2_match_context_free(mc);
-  pcre2_code_free(temp);
-  return rc;
-}
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -187,27 +134,9 @@ static const json_t *resolve_ref(vctx *c, const char *ref) {
   return cfm_json_pointer(c->root, ref + 1);
 }
 
-static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap, int depth) {
+/* "type": 0 when v has another type (the violation is recorded). */
+static int check_type(vctx *c, const json_t *s, const json_t *v, const char *ptr) {
   const json_t *k;
-  size_t plen = strlen(ptr);
-  if (json_is_true(s))
-    return;
-  if (json_is_false(s)) {
-    violation(c, ptr, "false", "no value is allowed here");
-    return;
-  }
-  if (!json_is_object(s) || depth > MAX_DEPTH) {
-    c->bad_schema = 1;
-    return;
-  }
-  if ((k = json_object_get(s, "$ref")) != NULL) {
-    const json_t *target = json_is_string(k) ? resolve_ref(c, json_string_value(k)) : NULL;
-    if (!target) {
-      c->bad_schema = 1;
-      return;
-    }
-    validate(c, target, v, ptr, cap, depth + 1);
-  }
   if ((k = json_object_get(s, "type")) != NULL) {
     int ok = 0;
     if (json_is_string(k)) {
@@ -228,9 +157,15 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
     if (!ok) {
       violation(c, ptr, "type", "expected %s, got %s",
                 json_is_string(k) ? json_string_value(k) : "one of the listed types", type_name(v));
-      return; /* the other keywords would only repeat it */
+      return 0; /* the other keywords would only repeat it */
     }
   }
+  return 1;
+}
+
+/* "enum", "const", and the string keywords. */
+static void check_scalar(vctx *c, const json_t *s, const json_t *v, const char *ptr) {
+  const json_t *k;
   if ((k = json_object_get(s, "enum")) != NULL) {
     size_t i;
     const json_t *e;
@@ -254,7 +189,7 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
     if ((k = json_object_get(s, "x-maxBytes")) && json_is_number(k) && (double)blen > num(k))
       violation(c, ptr, "x-maxBytes", "%zu bytes, at most %.0f allowed", blen, num(k));
     if ((k = json_object_get(s, "pattern")) && json_is_string(k)) {
-      int r = pattern_match(json_string_value(k), str, blen);
+      int r = cfm_pattern_match(json_string_value(k), str, blen);
       if (r < 0)
         c->bad_schema = 1;
       else if (r == 0)
@@ -271,6 +206,13 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
       violation(c, ptr, "maximum", "%s is above the maximum %s", cfm_number_text(d, a, sizeof(a)),
                 cfm_number_text(num(k), b, sizeof(b)));
   }
+}
+
+/* The array keywords, then each item. */
+static void check_array(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
+                        int depth) {
+  size_t plen = strlen(ptr);
+  const json_t *k;
   if (json_is_array(v)) {
     size_t n = json_array_size(v), i;
     const json_t *item;
@@ -286,6 +228,13 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
       }
     }
   }
+}
+
+/* "required", then each member against its property or additionalProperties. */
+static void check_object(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
+                         int depth) {
+  size_t plen = strlen(ptr);
+  const json_t *k;
   if (json_is_object(v)) {
     const json_t *props = json_object_get(s, "properties"), *addl;
     const char *key;
@@ -315,6 +264,12 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
       ptr[plen] = '\0';
     }
   }
+}
+
+/* "allOf" and "anyOf" (the closest alternative is reported). */
+static void check_all_any(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
+                          int depth) {
+  const json_t *k;
   if ((k = json_object_get(s, "allOf")) != NULL) {
     size_t i;
     const json_t *sub;
@@ -341,6 +296,12 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
         validate(c, best_s, v, ptr, cap, depth + 1);
     }
   }
+}
+
+/* "oneOf" and "not". */
+static void check_one_not(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap,
+                          int depth) {
+  const json_t *k;
   if ((k = json_object_get(s, "oneOf")) != NULL) {
     size_t i, hits = 0, best = (size_t)-1;
     const json_t *sub, *best_s = NULL;
@@ -364,6 +325,35 @@ static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_
   if ((k = json_object_get(s, "not")) != NULL &&
       count_violations(c, k, v, ptr, cap, depth + 1) == 0)
     violation(c, ptr, "not", "matches a schema it must not match");
+}
+
+static void validate(vctx *c, const json_t *s, const json_t *v, char *ptr, size_t cap, int depth) {
+  const json_t *k;
+  if (json_is_true(s))
+    return;
+  if (json_is_false(s)) {
+    violation(c, ptr, "false", "no value is allowed here");
+    return;
+  }
+  if (!json_is_object(s) || depth > MAX_DEPTH) {
+    c->bad_schema = 1;
+    return;
+  }
+  if ((k = json_object_get(s, "$ref")) != NULL) {
+    const json_t *target = json_is_string(k) ? resolve_ref(c, json_string_value(k)) : NULL;
+    if (!target) {
+      c->bad_schema = 1;
+      return;
+    }
+    validate(c, target, v, ptr, cap, depth + 1);
+  }
+  if (json_object_get(s, "type") && !check_type(c, s, v, ptr))
+    return;
+  check_scalar(c, s, v, ptr);
+  check_array(c, s, v, ptr, cap, depth);
+  check_object(c, s, v, ptr, cap, depth);
+  check_all_any(c, s, v, ptr, cap, depth);
+  check_one_not(c, s, v, ptr, cap, depth);
 }
 
 int cfm_schema_validate(const json_t *schema, const json_t *instance, cfm_violations *out) {

@@ -33,7 +33,8 @@ int cfm_spec_parse(const char *name, const char *data, size_t len, cfm_spec **ou
     char why[160];
     root = cfm_json_parse(data, len, CFM_SPEC_MAX_BYTES, why, sizeof(why));
     if (!root) /* the reason carries jansson's line and column */
-      return cfm_error_set(err, CFM_EPARSE, name, "", "%s", why);
+      return cfm_error_set(err, strcmp(why, "out of memory") ? CFM_EPARSE : CFM_ENOMEM, name, "",
+                           "%s", why);
   }
   if (!json_is_object(root)) {
     json_decref(root);
@@ -102,8 +103,10 @@ int cfm_specset_add_path(cfm_specset *set, const char *path, cfm_error_t *err) {
   if (!S_ISDIR(st.st_mode)) {
     cfm_spec *spec;
     rc = cfm_spec_load(path, &spec, err);
-    if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK)
+    if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK) {
       cfm_spec_free(spec);
+      rc = cfm_error_set(err, rc, path, "", "out of memory");
+    }
     return rc;
   }
   d = opendir(path);
@@ -131,8 +134,10 @@ int cfm_specset_add_path(cfm_specset *set, const char *path, cfm_error_t *err) {
     if (rc == CFM_EOK) {
       cfm_spec *spec;
       rc = cfm_spec_load(names[i], &spec, err);
-      if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK)
+      if (rc == CFM_EOK && (rc = set_push(set, spec)) != CFM_EOK) {
         cfm_spec_free(spec);
+        rc = cfm_error_set(err, rc, names[i], "", "out of memory");
+      }
     }
     free(names[i]);
   }
@@ -260,10 +265,6 @@ void cfm_lint_report_release(cfm_lint_report *report) {
   report->count = report->cap = 0;
 }
 
-static const char *str(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(o, k));
-}
-
 /* Provenance: present, one form, and a doc named in documents. */
 static void check_provenance(lint_ctx *c, const json_t *item, const char *ptr, const char *key) {
   const json_t *p = json_object_get(item, key);
@@ -275,11 +276,11 @@ static void check_provenance(lint_ctx *c, const json_t *item, const char *ptr, c
     finding(c, ptr, "no %s: every item cites its source (doc, secondary or assumed)", key);
     return;
   }
-  doc = str(p, "doc");
+  doc = cfm_json_str(p, "doc");
   if (!doc)
     return;
   json_array_foreach(json_object_get(c->spec->root, "documents"), i, d) {
-    if (str(d, "file") && strcmp(str(d, "file"), doc) == 0)
+    if (cfm_json_str(d, "file") && strcmp(cfm_json_str(d, "file"), doc) == 0)
       found = 1;
   }
   if (!found)
@@ -295,16 +296,16 @@ static void check_rows(lint_ctx *c, const json_t *rows, const char *base) {
   const json_t *r, *r2;
   json_array_foreach(rows, i, r) {
     char ptr[256];
-    const char *id = str(r, "id"), *msg = str(r, "message");
+    const char *id = cfm_json_str(r, "id"), *msg = cfm_json_str(r, "message");
     snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
     check_provenance(c, r, ptr, "provenance");
     if (msg && cfm_errmap_message_matches(r, "", 0) < 0)
       finding(c, ptr, "message pattern does not compile (PCRE2): %.120s", msg);
-    if (str(r, "class") && cfm_class_parse(str(r, "class")) < 0)
-      finding(c, ptr, "unknown class '%s'", str(r, "class"));
+    if (cfm_json_str(r, "class") && cfm_class_parse(cfm_json_str(r, "class")) < 0)
+      finding(c, ptr, "unknown class '%s'", cfm_json_str(r, "class"));
     for (j = i + 1; id && j < json_array_size(rows); j++) {
       r2 = json_array_get(rows, j);
-      if (str(r2, "id") && strcmp(str(r2, "id"), id) == 0)
+      if (cfm_json_str(r2, "id") && strcmp(cfm_json_str(r2, "id"), id) == 0)
         finding(c, ptr, "error id '%s' is used twice", id);
     }
   }
@@ -315,7 +316,8 @@ static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, con
   const json_t *l;
   json_array_foreach(json_object_get(param, "limits"), i, l) {
     char ptr[256];
-    const char *kind = str(l, "kind"), *unit = str(l, "unit"), *above = str(l, "above");
+    const char *kind = cfm_json_str(l, "kind"), *unit = cfm_json_str(l, "unit"),
+               *above = cfm_json_str(l, "above");
     const json_t *min = json_object_get(l, "min"), *max = json_object_get(l, "max");
     const json_t *clamp = json_object_get(l, "clamp_to");
     snprintf(ptr, sizeof(ptr), "%s/limits/%zu", pptr, i);
@@ -334,9 +336,9 @@ static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, con
                (min && json_number_value(clamp) < json_number_value(min)))
         finding(c, ptr, "clamp_to %g is outside [min, max]", json_number_value(clamp));
     }
-    if (str(l, "error") && !cfm_spec_error_row(c->spec, op, str(l, "error")))
+    if (cfm_json_str(l, "error") && !cfm_spec_error_row(c->spec, op, cfm_json_str(l, "error")))
       finding(c, ptr, "limit error '%s' names no row of the operation or the transport",
-              str(l, "error"));
+              cfm_json_str(l, "error"));
     if (kind && strcmp(kind, "range") && max) {
       long cap = !strcmp(kind, "max_items") ? CFM_SPEC_MAX_ITEMS_LIMIT : CFM_SPEC_MAX_TEXT_LIMIT;
       char n[32];
@@ -349,7 +351,8 @@ static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, con
     const json_t *d = json_object_get(param, "default");
     const json_t *l0;
     json_array_foreach(json_object_get(param, "limits"), i, l0) {
-      if (d && json_is_number(d) && str(l0, "kind") && !strcmp(str(l0, "kind"), "range") &&
+      if (d && json_is_number(d) && cfm_json_str(l0, "kind") &&
+          !strcmp(cfm_json_str(l0, "kind"), "range") &&
           ((json_object_get(l0, "min") &&
             json_number_value(d) < json_number_value(json_object_get(l0, "min"))) ||
            (json_object_get(l0, "max") &&
@@ -361,7 +364,7 @@ static void check_limits(lint_ctx *c, const json_t *op, const json_t *param, con
 
 /* Every {name} in the path has a path parameter and vice versa. */
 static void check_path(lint_ctx *c, const json_t *op, const char *optr) {
-  const char *path = str(op, "path"), *p;
+  const char *path = cfm_json_str(op, "path"), *p;
   size_t i;
   const json_t *param;
   char ptr[256];
@@ -375,8 +378,8 @@ static void check_path(lint_ctx *c, const json_t *op, const char *optr) {
       break;
     snprintf(name, sizeof(name), "%.*s", (int)(e - p - 1), p + 1);
     json_array_foreach(json_object_get(op, "params"), i, param) {
-      if (str(param, "in") && !strcmp(str(param, "in"), "path") && str(param, "name") &&
-          !strcmp(str(param, "name"), name))
+      if (cfm_json_str(param, "in") && !strcmp(cfm_json_str(param, "in"), "path") &&
+          cfm_json_str(param, "name") && !strcmp(cfm_json_str(param, "name"), name))
         found = 1;
     }
     if (!found) {
@@ -387,12 +390,14 @@ static void check_path(lint_ctx *c, const json_t *op, const char *optr) {
   }
   json_array_foreach(json_object_get(op, "params"), i, param) {
     char needle[140];
-    if (!str(param, "in") || strcmp(str(param, "in"), "path") || !str(param, "name"))
+    if (!cfm_json_str(param, "in") || strcmp(cfm_json_str(param, "in"), "path") ||
+        !cfm_json_str(param, "name"))
       continue;
-    snprintf(needle, sizeof(needle), "{%s}", str(param, "name"));
+    snprintf(needle, sizeof(needle), "{%s}", cfm_json_str(param, "name"));
     if (!strstr(path, needle)) {
       snprintf(ptr, sizeof(ptr), "%s/params/%zu", optr, i);
-      finding(c, ptr, "path parameter '%s' does not appear in the path", str(param, "name"));
+      finding(c, ptr, "path parameter '%s' does not appear in the path",
+              cfm_json_str(param, "name"));
     }
   }
 }
@@ -412,11 +417,11 @@ static void check_steps(lint_ctx *c, const json_t *steps, const char *base) {
   const json_t *st;
   json_array_foreach(steps, i, st) {
     char ptr[256];
-    const char *opid = str(st, "op");
+    const char *opid = cfm_json_str(st, "op");
     const json_t *walk = json_object_get(st, "walk");
     snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
     if (walk)
-      opid = str(walk, "op");
+      opid = cfm_json_str(walk, "op");
     if (!has_op(c->spec, opid))
       finding(c, ptr, "step names operation '%s', which does not exist", opid ? opid : "(none)");
     else
@@ -468,77 +473,85 @@ static void check_examples(lint_ctx *c, const json_t *op, const char *optr) {
   }
 }
 
-int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
-  lint_ctx c = {spec, report, 0, 0};
+/* The spec against the format's meta-schema. */
+static void lint_meta(lint_ctx *c) {
   cfm_error_t err;
   json_t *meta;
-  const json_t *t, *op, *sc, *auth;
-  size_t i, j;
+  cfm_violations v;
+  size_t i;
+  int n;
   cfm_error_init(&err);
   meta = cfm_spec_meta_schema(&err);
   if (!meta) {
-    finding(&c, "", "%s", err.text);
-  } else {
-    cfm_violations v;
-    int n = cfm_schema_validate(meta, spec->root, &v);
-    if (n < 0)
-      finding(&c, "", "the meta-schema itself is malformed");
-    for (i = 0; n > 0 && i < v.count; i++)
-      finding(&c, v.items[i].pointer, "%s", v.items[i].message);
-    if (n > 0 && v.total > v.count)
-      finding(&c, "", "... and %zu more schema violations", v.total - v.count);
-    json_decref(meta);
+    finding(c, "", "%s", err.text);
+    return;
   }
-  t = json_object_get(spec->root, "transport");
-  check_provenance(&c, t, "/transport", "provenance");
-  check_rows(&c, json_object_get(t, "errors"), "/transport/errors");
-  auth = json_object_get(t, "auth");
-  {
-    const char *mode;
-    json_t *rows;
-    json_object_foreach(json_object_get(auth, "errors"), mode, rows) {
-      const json_t *r;
-      json_array_foreach(rows, j, r) {
-        if (json_is_string(r) && !cfm_spec_error_row(spec, NULL, json_string_value(r)))
-          finding(&c, "/transport/auth/errors", "auth error '%s' names no transport row",
-                  json_string_value(r));
-      }
+  n = cfm_schema_validate(meta, c->spec->root, &v);
+  if (n < 0)
+    finding(c, "", "the meta-schema itself is malformed");
+  for (i = 0; n > 0 && i < v.count; i++)
+    finding(c, v.items[i].pointer, "%s", v.items[i].message);
+  if (n > 0 && v.total > v.count)
+    finding(c, "", "... and %zu more schema violations", v.total - v.count);
+  json_decref(meta);
+}
+
+/* The transport: provenance, error rows, auth errors naming rows. */
+static void lint_transport(lint_ctx *c) {
+  const json_t *t = json_object_get(c->spec->root, "transport"), *r;
+  const char *mode;
+  json_t *rows;
+  size_t j;
+  check_provenance(c, t, "/transport", "provenance");
+  check_rows(c, json_object_get(t, "errors"), "/transport/errors");
+  json_object_foreach(json_object_get(json_object_get(t, "auth"), "errors"), mode, rows) {
+    json_array_foreach(rows, j, r) {
+      if (json_is_string(r) && !cfm_spec_error_row(c->spec, NULL, json_string_value(r)))
+        finding(c, "/transport/auth/errors", "auth error '%s' names no transport row",
+                json_string_value(r));
     }
   }
-  json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
-    char optr[64];
-    const json_t *p;
-    snprintf(optr, sizeof(optr), "/operations/%zu", i);
-    check_provenance(&c, op, optr, "provenance");
-    for (j = i + 1; j < json_array_size(json_object_get(spec->root, "operations")); j++) {
-      const json_t *o2 = json_array_get(json_object_get(spec->root, "operations"), j);
-      if (str(op, "id") && str(o2, "id") && !strcmp(str(op, "id"), str(o2, "id")))
-        finding(&c, optr, "operation id '%s' is used twice", str(op, "id"));
-    }
-    check_path(&c, op, optr);
-    json_array_foreach(json_object_get(op, "params"), j, p) {
-      char pptr[128];
-      snprintf(pptr, sizeof(pptr), "%s/params/%zu", optr, j);
-      check_provenance(&c, p, pptr, "provenance");
-      check_limits(&c, op, p, pptr);
-    }
-    {
-      char eptr[128];
-      snprintf(eptr, sizeof(eptr), "%s/errors", optr);
-      check_rows(&c, json_object_get(op, "errors"), eptr);
-    }
-    {
-      char sptr[128];
-      snprintf(sptr, sizeof(sptr), "%s/setup", optr);
-      check_steps(&c, json_object_get(op, "setup"), sptr);
-    }
-    if (json_object_get(op, "creates")) {
-      const char *cop = str(json_object_get(json_object_get(op, "creates"), "cleanup"), "op");
-      if (cop && !has_op(spec, cop))
-        finding(&c, optr, "cleanup operation '%s' does not exist", cop);
-    }
-    check_examples(&c, op, optr);
+}
+
+/* Operation i: unique id, path, parameters, rows, set-up, clean-up, examples. */
+static void lint_operation(lint_ctx *c, const json_t *op, size_t i) {
+  const json_t *ops = json_object_get(c->spec->root, "operations"), *p;
+  char optr[64], sub[128];
+  size_t j;
+  snprintf(optr, sizeof(optr), "/operations/%zu", i);
+  check_provenance(c, op, optr, "provenance");
+  for (j = i + 1; j < json_array_size(ops); j++) {
+    const json_t *o2 = json_array_get(ops, j);
+    if (cfm_json_str(op, "id") && cfm_json_str(o2, "id") &&
+        !strcmp(cfm_json_str(op, "id"), cfm_json_str(o2, "id")))
+      finding(c, optr, "operation id '%s' is used twice", cfm_json_str(op, "id"));
   }
+  check_path(c, op, optr);
+  json_array_foreach(json_object_get(op, "params"), j, p) {
+    snprintf(sub, sizeof(sub), "%s/params/%zu", optr, j);
+    check_provenance(c, p, sub, "provenance");
+    check_limits(c, op, p, sub);
+  }
+  snprintf(sub, sizeof(sub), "%s/errors", optr);
+  check_rows(c, json_object_get(op, "errors"), sub);
+  snprintf(sub, sizeof(sub), "%s/setup", optr);
+  check_steps(c, json_object_get(op, "setup"), sub);
+  if (json_object_get(op, "creates")) {
+    const char *cop =
+        cfm_json_str(json_object_get(json_object_get(op, "creates"), "cleanup"), "op");
+    if (cop && !has_op(c->spec, cop))
+      finding(c, optr, "cleanup operation '%s' does not exist", cop);
+  }
+  check_examples(c, op, optr);
+}
+
+int cfm_spec_lint(const cfm_spec *spec, cfm_lint_report *report) {
+  lint_ctx c = {spec, report, 0, 0};
+  const json_t *op, *sc;
+  size_t i;
+  lint_meta(&c);
+  lint_transport(&c);
+  json_array_foreach(json_object_get(spec->root, "operations"), i, op) lint_operation(&c, op, i);
   json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
     char sptr[128];
     snprintf(sptr, sizeof(sptr), "/scenarios/%zu", i);

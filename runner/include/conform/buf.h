@@ -10,6 +10,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* Every append's result must be looked at: a dropped error would leave a
+ * partial text in a report or request. */
+#if defined(__GNUC__)
+#define CFM_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define CFM_MUST_CHECK
+#endif
+
 typedef struct cfm_buf {
   char *data;  /* NULL until the first append */
   size_t len;  /* bytes used, excluding the terminating NUL */
@@ -25,16 +33,16 @@ void cfm_buf_release(cfm_buf *b);
 void cfm_buf_reset(cfm_buf *b);
 /* Appends n bytes.  Returns CFM_EOK, CFM_ETOOBIG (cap passed) or CFM_ENOMEM;
  * on error the contents are released. */
-int cfm_buf_add(cfm_buf *b, const void *p, size_t n);
+CFM_MUST_CHECK int cfm_buf_add(cfm_buf *b, const void *p, size_t n);
 /* Appends a NUL-terminated string. */
-int cfm_buf_adds(cfm_buf *b, const char *s);
+CFM_MUST_CHECK int cfm_buf_adds(cfm_buf *b, const char *s);
 /* Appends formatted text. */
-int cfm_buf_addf(cfm_buf *b, const char *fmt, ...)
+CFM_MUST_CHECK int cfm_buf_addf(cfm_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-int cfm_buf_vaddf(cfm_buf *b, const char *fmt, va_list ap)
+CFM_MUST_CHECK int cfm_buf_vaddf(cfm_buf *b, const char *fmt, va_list ap)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 0)))
 #endif

@@ -7,6 +7,7 @@
  * thread; a callback may submit further requests (scenario steps). */
 #ifndef CONFORM_EXEC_H
 #define CONFORM_EXEC_H
+#include <signal.h>
 #include <stddef.h>
 
 typedef struct cfm_exec cfm_exec;
@@ -57,6 +58,11 @@ typedef struct cfm_exec_options {
   cfm_exec_throttled_fn throttled; /* NULL = retry on 429 only */
   void *throttled_user;
   int verify_tls; /* 1 (default) verifies peers; 0 only for loopback testing */
+  /* When *cancel_flag reaches cancel_at, cfm_exec_run cancels as by
+   * cfm_exec_cancel (a signal handler's counter; checked at least once a
+   * second).  NULL = only cfm_exec_cancel. */
+  const volatile sig_atomic_t *cancel_flag;
+  int cancel_at;
 } cfm_exec_options;
 
 /* Fills opt with the defaults above. */

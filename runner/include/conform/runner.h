@@ -7,23 +7,26 @@
 #ifndef CONFORM_RUNNER_H
 #define CONFORM_RUNNER_H
 #include <jansson.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "conform/error.h"
 #include "conform/report.h"
 #include "conform/spec.h"
+#include "conform/step.h"
 #include "conform/target.h"
 
 typedef struct cfm_case {
   char *id;
-  const cfm_spec *spec; /* borrowed */
-  char *operation;      /* the operation under test ("" for scenarios) */
-  char *kind;           /* example required type limit enum auth not_found rule scenario */
-  char *steps_json;     /* the array of step objects as compact JSON (see cfm_case_steps) */
-  json_t *provenance;   /* new reference: the statement tested */
-  json_t *covers;       /* new reference: array of "vendor#/pointer" */
-  int exclusive;        /* runs alone (list walks see the whole app) */
+  const cfm_spec *spec;  /* borrowed */
+  char *operation;       /* the operation under test ("" for scenarios) */
+  char *kind;            /* example required type limit enum auth not_found rule scenario */
+  cfm_case_kind kind_id; /* the same, as an enum */
+  char *steps_json;      /* the array of step objects as compact JSON (see cfm_case_steps) */
+  json_t *provenance;    /* new reference: the statement tested */
+  json_t *covers;        /* new reference: array of "vendor#/pointer" */
+  int exclusive;         /* runs alone (list walks see the whole app) */
 } cfm_case;
 
 typedef struct cfm_caselist {
@@ -69,6 +72,12 @@ typedef struct cfm_run_options {
   int term_is_tty;
   double max_rps; /* --max-rps / config "max_rps": requests per second over the whole run
                      against paced targets; 0 = no cap beyond the documented rates */
+  /* The interrupt counter a signal handler increments (async-signal-safe:
+   * the handler only writes it): 1 starts nothing new and lets requests
+   * in flight finish, 2 abandons them; clean-up still runs and two more
+   * cancel it.  NULL = the process-wide counter of cfm_run_interrupt. */
+  volatile sig_atomic_t *interrupt;
+  unsigned long long seed; /* the run's PRNG seed (auth nonces); 0 = from time and pid */
 } cfm_run_options;
 
 typedef struct cfm_run_result {
@@ -79,6 +88,9 @@ typedef struct cfm_run_result {
   size_t unreachable_targets;
   double wall_ms;
   char run_dir[512];
+  int interrupted;       /* 1 when an interrupt stopped the run */
+  size_t cleanup_sent;   /* deletions of created resources sent */
+  size_t cleanup_failed; /* deletions that failed or could not be sent */
 } cfm_run_result;
 
 /* Runs the cases of set against cfg's targets.  Returns CFM_EOK (verdicts
@@ -88,10 +100,13 @@ typedef struct cfm_run_result {
 int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
             cfm_run_result *res, cfm_error_t *err);
 
-/* Makes a running cfm_run stop soon and clean up (async-signal-safe). */
+/* Increments the process-wide interrupt counter that runs given no
+ * opt->interrupt watch (async-signal-safe).  Prefer opt->interrupt: one
+ * counter per run. */
 void cfm_run_interrupt(void);
 
-/* 1 when the last cfm_run was interrupted. */
+/* 1 when the last cfm_run watching the process-wide counter was
+ * interrupted (cfm_run_result.interrupted tells it for any run). */
 int cfm_run_was_interrupted(void);
 
 #endif

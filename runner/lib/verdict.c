@@ -1,0 +1,408 @@
+/* conform — the verdict: one exchange judged against one step.
+ *
+ * Owns the verdict rules (transport, throttle, API answer, set-up, success
+ * with schema, body checks and array caps, documented error rows and
+ * classes) and what a success yields (captures, created resources).
+ * Pure: must not do I/O, read the clock, resolve templates or touch run
+ * state; everything it decides comes back in the cfm_judgement. */
+#include "conform/verdict.h"
+#include "conform/jsonutil.h"
+#include "conform/schema.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Most resources one call may register for deletion. */
+#define MAX_CREATED 1000
+
+void cfm_verdict_vrecord(cfm_verdict *cur, char *reason, size_t rcap, json_t **cur_prov,
+                         cfm_verdict v, const json_t *prov, const char *fmt, va_list ap) {
+  if (*cur == CFM_VERDICT_FAIL || *cur == CFM_VERDICT_ERROR)
+    return;
+  if (v == CFM_VERDICT_WARN && *cur == CFM_VERDICT_WARN)
+    return;
+  *cur = v;
+  vsnprintf(reason, rcap, fmt, ap);
+  if (prov && json_is_object(prov)) {
+    json_decref(*cur_prov);
+    *cur_prov = json_deep_copy(prov);
+  }
+}
+
+void cfm_judgement_set(cfm_judgement *j, cfm_verdict v, const json_t *prov, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cfm_verdict_vrecord(&j->verdict, j->reason, sizeof(j->reason), &j->provenance, v, prov, fmt, ap);
+  va_end(ap);
+}
+
+void cfm_judgement_release(cfm_judgement *j) {
+  json_decref(j->provenance);
+  json_decref(j->captures);
+  json_decref(j->created);
+  j->provenance = j->captures = j->created = NULL;
+}
+
+static int in_list(const json_t *list, const char *s) {
+  size_t i;
+  const json_t *v;
+  json_array_foreach(list, i, v) {
+    if (json_is_string(v) && !strcmp(json_string_value(v), s))
+      return 1;
+  }
+  return 0;
+}
+
+void cfm_verdict_map(const cfm_spec *spec, const json_t *op, const cfm_http_response *res,
+                     cfm_mapped *m) {
+  const json_t *tables[2] = {json_object_get(op, "errors"),
+                             json_object_get(json_object_get(spec->root, "transport"), "errors")};
+  cfm_errmap_map(cfm_spec_error_model(spec), tables, 2, res->status, res->body, res->len, m);
+}
+
+int cfm_verdict_is_throttle(const cfm_spec *spec, long status, const cfm_mapped *m) {
+  const json_t *th = json_object_get(json_object_get(spec->root, "transport"), "throttle");
+  const json_t *v;
+  size_t i;
+  json_array_foreach(json_object_get(th, "status"), i, v) {
+    if (json_integer_value(v) == status && m->is_error)
+      return 1;
+  }
+  if (!m->code[0])
+    return 0;
+  json_array_foreach(json_object_get(th, "codes"), i, v) {
+    char text[64];
+    if (!strcmp(cfm_json_scalar_text(v, text, sizeof(text)), m->code))
+      return 1;
+  }
+  return 0;
+}
+
+int cfm_verdict_is_api_answer(const cfm_http_response *res) {
+  size_t i = 0;
+  if (res->error)
+    return 0;
+  if (res->status == 429 || (res->content_type && strstr(res->content_type, "json")))
+    return 1;
+  while (i < res->len && isspace((unsigned char)res->body[i]))
+    i++;
+  return i < res->len && (res->body[i] == '{' || res->body[i] == '[');
+}
+
+/* 1 if the expectation names no HTTP status or res has it; otherwise
+ * records the verdict `bad` and returns 0. */
+static int status_as_expected(cfm_judgement *j, cfm_verdict bad, const cfm_expect *e,
+                              const cfm_http_response *res) {
+  if (!e->has_status || e->status == res->status)
+    return 1;
+  cfm_judgement_set(j, bad, e->provenance, "expected HTTP %ld, got %ld", e->status, res->status);
+  return 0;
+}
+
+/* Checks {pointer, equals} of an already resolved expectation. */
+static int check_equals(const json_t *at, const json_t *w, const char *ptr, char *why, size_t cap) {
+  int ok = json_equal(w, (json_t *)at) ||
+           (json_is_string(w) && json_is_integer(at) &&
+            strtoll(json_string_value(w), NULL, 10) == json_integer_value(at));
+  if (!ok) {
+    char *a = json_dumps(at, JSON_COMPACT | JSON_ENCODE_ANY),
+         *e = json_dumps(w, JSON_COMPACT | JSON_ENCODE_ANY);
+    snprintf(why, cap, "%s is %.120s, expected %.120s", ptr, a ? a : "?", e ? e : "?");
+    free(a);
+    free(e);
+  }
+  return ok;
+}
+
+/* Checks {pointer, contains}: some item of the array has every field of w. */
+static int check_contains(const json_t *at, const json_t *w, const char *ptr, char *why,
+                          size_t cap) {
+  size_t i;
+  const json_t *item;
+  json_array_foreach(at, i, item) {
+    const char *k;
+    json_t *wv;
+    int all = 1;
+    json_object_foreach((json_t *)w, k, wv) {
+      const json_t *iv = json_object_get(item, k);
+      if (!iv || !json_equal(iv, wv))
+        all = 0;
+    }
+    if (all)
+      return 1;
+  }
+  {
+    char *e = json_dumps(w, JSON_COMPACT);
+    snprintf(why, cap, "%s has no item with %.200s", ptr, e ? e : "?");
+    free(e);
+  }
+  return 0;
+}
+
+/* Checks {pointer, equals|exists|length|contains} on a body. */
+static int body_check(const json_t *body, const json_t *chk, char *why, size_t cap) {
+  const char *ptr = cfm_json_str(chk, "pointer");
+  const json_t *at = cfm_json_pointer(body, ptr ? ptr : "");
+  const json_t *want;
+  if ((want = json_object_get(chk, "exists")) != NULL) {
+    if (json_is_true(want) != (at != NULL)) {
+      snprintf(why, cap, "%s %s", ptr, at ? "is present" : "is missing");
+      return 0;
+    }
+    return 1;
+  }
+  if (!at) {
+    snprintf(why, cap, "%s is missing from the response", ptr);
+    return 0;
+  }
+  if ((want = json_object_get(chk, "equals")) != NULL)
+    return check_equals(at, want, ptr, why, cap);
+  if ((want = json_object_get(chk, "length")) != NULL) {
+    if ((json_int_t)json_array_size(at) != json_integer_value(want)) {
+      snprintf(why, cap, "%s has %zu items, expected %lld", ptr, json_array_size(at),
+               (long long)json_integer_value(want));
+      return 0;
+    }
+    return 1;
+  }
+  if ((want = json_object_get(chk, "contains")) != NULL)
+    return check_contains(at, want, ptr, why, cap);
+  return 1;
+}
+
+/* The captures and created resources of a successful call.  Returns 0 when
+ * a capture is missing (verdict recorded), -1 out of memory, 1 otherwise. */
+static int yield_values(const cfm_spec *spec, const json_t *op, const cfm_step *step,
+                        const json_t *body, cfm_judgement *j) {
+  const char *name;
+  json_t *ptr;
+  const json_t *cr = json_object_get(op, "creates");
+  const json_t *id = cr ? cfm_json_pointer(body, cfm_json_str(cr, "id")) : NULL;
+  json_object_foreach((json_t *)step->capture, name, ptr) {
+    const json_t *val = cfm_json_pointer(body, json_string_value(ptr));
+    if (!val) {
+      cfm_judgement_set(j, CFM_VERDICT_FAIL, step->expect.provenance,
+                        "response has no %s to capture as ${%s}", json_string_value(ptr), name);
+      return 0;
+    }
+    if (!j->captures && !(j->captures = json_object()))
+      return -1;
+    if (json_object_set(j->captures, name, (json_t *)val))
+      return -1;
+  }
+  /* Resources this call created: deleted when the case ends. */
+  if (id) {
+    json_t *e = json_pack("{s:s, s:s?, s:O}", "vendor", spec->vendor, "op",
+                          cfm_json_str(json_object_get(cr, "cleanup"), "op"), "id", id);
+    if (!e || !(j->created = json_array())) {
+      json_decref(e);
+      return -1;
+    }
+    if (json_array_append_new(j->created, e))
+      return -1;
+  }
+  return 1;
+}
+
+/* Schema, body checks and the array cap of a success (not for set-up). */
+static int success_checks(const json_t *op, const cfm_step *step, const json_t *checks,
+                          const json_t *body, cfm_verdict bad, cfm_judgement *j) {
+  const cfm_expect *e = &step->expect;
+  const json_t *schema = json_object_get(json_object_get(op, "response"), "schema");
+  const json_t *chk;
+  size_t i;
+  if (schema && e->schema) {
+    cfm_violations v;
+    int n = cfm_schema_validate(schema, body, &v);
+    if (n > 0) {
+      const json_t *rp = json_object_get(json_object_get(op, "response"), "provenance");
+      cfm_judgement_set(j, CFM_VERDICT_FAIL, rp ? rp : e->provenance,
+                        "response does not match the documented fields: %s %s (%d violation%s)",
+                        v.items[0].pointer, v.items[0].message, n, n == 1 ? "" : "s");
+      return 0;
+    }
+  }
+  json_array_foreach(checks, i, chk) {
+    char why[300];
+    if (!body_check(body, chk, why, sizeof(why))) {
+      cfm_judgement_set(j, bad, e->provenance, "%s: %s", e->what, why);
+      return 0;
+    }
+  }
+  if (e->array_max_pointer) {
+    const json_t *arr = cfm_json_pointer(body, e->array_max_pointer);
+    if (!json_is_array(arr) || (long long)json_array_size(arr) > e->array_max) {
+      cfm_judgement_set(j, bad, e->provenance, "%s: %s has %zu items", e->what,
+                        e->array_max_pointer, json_array_size(arr));
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* A success is expected (or this is a set-up step). */
+static int judge_success(const cfm_spec *spec, const json_t *op, const cfm_step *step,
+                         const json_t *checks, int setup, const cfm_http_response *res,
+                         const cfm_mapped *m, cfm_judgement *j) {
+  const cfm_expect *e = &step->expect;
+  cfm_verdict bad = e->silent ? CFM_VERDICT_WARN : CFM_VERDICT_FAIL;
+  json_t *body;
+  int rc;
+  if (m->is_error) {
+    cfm_judgement_set(j, bad, e->provenance, "expected: %s; got HTTP %ld, %s%s%s (%s)", e->what,
+                      res->status, m->code[0] ? m->code : cfm_class_name(m->cls),
+                      m->message[0] ? ": " : "", m->message, m->why);
+    return 0;
+  }
+  if (!status_as_expected(j, bad, e, res))
+    return 0;
+  body = cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0);
+  if (!body) {
+    cfm_judgement_set(j, bad, e->provenance, "the response body is not JSON (Content-Type '%s')",
+                      res->content_type);
+    return 0;
+  }
+  if (!setup && !strstr(res->content_type, "json")) {
+    json_t *ap = json_pack("{s:s}", "assumed", "the documents show JSON bodies");
+    cfm_judgement_set(j, CFM_VERDICT_WARN, ap, "JSON body with Content-Type '%s'",
+                      res->content_type);
+    json_decref(ap);
+  }
+  rc = setup ? 1 : success_checks(op, step, checks, body, bad, j);
+  if (rc == 1)
+    rc = yield_values(spec, op, step, body, j);
+  json_decref(body);
+  return rc;
+}
+
+/* The same code with another message: the message is documented too.
+ * Returns 1 matched, 0 mismatch recorded, -1 no row of that code. */
+static int judge_same_code(const cfm_spec *spec, const json_t *op, const cfm_expect *e,
+                           const cfm_http_response *res, const cfm_mapped *m, cfm_judgement *j) {
+  size_t i;
+  const json_t *r;
+  json_array_foreach(e->errors, i, r) {
+    const json_t *row = cfm_spec_error_row(spec, op, json_string_value(r));
+    char code[128];
+    cfm_json_scalar_text(json_object_get(row, "code"), code, sizeof(code));
+    if (row && !strcmp(code, m->code) &&
+        json_integer_value(json_object_get(row, "status")) == res->status) {
+      if (cfm_errmap_message_matches(row, m->message, strlen(m->message)) == 1)
+        return 1;
+      if (!e->silent) {
+        cfm_judgement_set(j, CFM_VERDICT_FAIL, json_object_get(row, "provenance"),
+                          "%s: code %s as documented, but message '%.150s' does not match '%.150s'",
+                          e->what, m->code, m->message, cfm_json_str(row, "message"));
+        return 0;
+      }
+    }
+  }
+  return -1;
+}
+
+/* An error is expected. */
+static int judge_error(const cfm_spec *spec, const json_t *op, const cfm_expect *e,
+                       const cfm_http_response *res, const cfm_mapped *m, cfm_judgement *j) {
+  cfm_verdict bad = e->silent ? CFM_VERDICT_WARN : CFM_VERDICT_FAIL;
+  const char *rid = m->row ? cfm_json_str(m->row, "id") : NULL;
+  int class_ok = !e->classes || in_list(e->classes, cfm_class_name(m->cls));
+  if (!m->is_error) {
+    cfm_judgement_set(j, bad, e->provenance, "expected: %s; the target accepted it (HTTP %ld)",
+                      e->what, res->status);
+    return 0;
+  }
+  if (!status_as_expected(j, bad, e, res))
+    return 0;
+  if (e->errors) {
+    int same;
+    if (rid && in_list(e->errors, rid) &&
+        cfm_errmap_message_matches(m->row, m->message, strlen(m->message)) == 1)
+      return 1;
+    if ((same = judge_same_code(spec, op, e, res, m, j)) >= 0)
+      return same;
+    if (e->silent && class_ok)
+      return 1;
+    cfm_judgement_set(j, bad, e->provenance, "expected: %s (error %s); got HTTP %ld %s%s%s",
+                      e->what, json_string_value(json_array_get(e->errors, 0)), res->status,
+                      m->code[0] ? m->code : "(no code)", m->message[0] ? ": " : "", m->message);
+    return 0;
+  }
+  if (!class_ok) {
+    cfm_judgement_set(j, bad, e->provenance, "expected: %s (class %s); got HTTP %ld %s, class %s",
+                      e->what, json_string_value(json_array_get(e->classes, 0)), res->status,
+                      m->code[0] ? m->code : "(no code)", cfm_class_name(m->cls));
+    return 0;
+  }
+  if (m->cls == CFM_CLASS_UNKNOWN)
+    cfm_judgement_set(j, CFM_VERDICT_WARN, e->provenance, "error code %s is in no documented table",
+                      m->code);
+  return 1;
+}
+
+/* The rules every response meets first: transport, throttle, API answer,
+ * set-up failure.  Returns 1 when judging goes on. */
+static int judge_transport(const cfm_spec *spec, const cfm_step *step, int setup,
+                           const cfm_http_response *res, const cfm_mapped *m, cfm_judgement *j) {
+  const json_t *prov = step->expect.provenance;
+  if (cfm_verdict_is_throttle(spec, res->status, m)) {
+    cfm_judgement_set(j, CFM_VERDICT_SKIP, prov,
+                      "throttled after %u attempts (HTTP %ld %s); not a contract failure",
+                      res->attempts, res->status, m->code);
+    return 0;
+  }
+  if (!cfm_verdict_is_api_answer(res)) {
+    cfm_judgement_set(j, CFM_VERDICT_ERROR, prov,
+                      "the target answered HTTP %ld with %s, not JSON: is it the API (a proxy or "
+                      "gateway page)?",
+                      res->status,
+                      res->content_type && res->content_type[0] ? res->content_type
+                                                                : "no Content-Type");
+    return 0;
+  }
+  if (setup && m->is_error) {
+    cfm_judgement_set(j, CFM_VERDICT_SKIP, prov,
+                      "set-up step %s failed (HTTP %ld, %s %s); the case could not run",
+                      step->op ? step->op : "?", res->status, m->code, m->message);
+    return 0;
+  }
+  return 1;
+}
+
+int cfm_verdict_judge(const cfm_spec *spec, const json_t *op, const cfm_step *step,
+                      const json_t *checks, int setup, const cfm_exchange *ex, cfm_judgement *out) {
+  const cfm_http_response *res = ex->response;
+  cfm_mapped m;
+  int rc;
+  memset(out, 0, sizeof(*out));
+  out->verdict = CFM_VERDICT_PASS;
+  setup = setup || step->setup;
+  if (!checks)
+    checks = step->expect.body;
+  if (res->error) {
+    cfm_judgement_set(out, CFM_VERDICT_ERROR, step->expect.provenance, "%s: %s",
+                      cfm_err_name(res->error), res->error_text);
+    return CFM_EOK;
+  }
+  cfm_verdict_map(spec, op, res, &m);
+  out->mapped = 1;
+  out->row = m.row;
+  snprintf(out->code, sizeof(out->code), "%s", m.code);
+  snprintf(out->cls, sizeof(out->cls), "%s", cfm_class_name(m.cls));
+  if (!judge_transport(spec, step, setup, res, &m, out))
+    return CFM_EOK;
+  if (setup || step->expect.outcome == CFM_OUTCOME_SUCCESS)
+    rc = judge_success(spec, op, step, checks, setup, res, &m, out);
+  else
+    rc = judge_error(spec, op, &step->expect, res, &m, out);
+  if (rc < 0) {
+    cfm_judgement_release(out);
+    out->verdict = CFM_VERDICT_PASS;
+    cfm_judgement_set(out, CFM_VERDICT_ERROR, NULL, "out of memory");
+    return CFM_ENOMEM;
+  }
+  out->go_on = rc == 1;
+  return CFM_EOK;
+}

@@ -1,0 +1,161 @@
+/* The run's verdicts against a golden list: every case id and its verdict
+ * on the faithful mock, and on the mock with each fault alone, must match
+ * tests/data/runner/golden-verdicts.txt (a refactor of the runner must not
+ * change what it decides).  The file lists the faithful run in full
+ * ("- <id> <verdict>"), then per fault only the cases whose verdict differs
+ * ("<fault> <id> <verdict>").  CONFORM_GOLDEN_WRITE=<path> writes the list
+ * instead of checking it (regenerate only when a verdict change is meant). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conform/mock.h"
+#include "conform/runner.h"
+
+#define GOLDEN CONFORM_TESTDATA_DIR "/runner/golden-verdicts.txt"
+
+/* Runs every case against a mock with fault (or none); returns the
+ * report's cases as a new reference (an object id -> verdict). */
+static json_t *verdicts_with(const cfm_specset *specs, const char *fault) {
+  cfm_mock_config mc;
+  cfm_mock *m;
+  const char *faults[2] = {fault, NULL};
+  char why[256], dir[] = "/tmp/conform-golden-XXXXXX", path[1024], cmd[2200];
+  cfm_config cfg;
+  cfm_run_options opt;
+  cfm_run_result res;
+  cfm_error_t err;
+  json_t *rep, *cases, *c, *out = json_object();
+  size_t i;
+  cr_assert_not_null(mkdtemp(dir));
+  cfm_mock_config_init(&mc);
+  mc.faults = fault ? faults : NULL;
+  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
+  cfm_config_init(&cfg);
+  cfm_config_use_mock(&cfg, cfm_mock_port(m));
+  memset(&opt, 0, sizeof(opt));
+  opt.concurrency = 8;
+  opt.timeout_ms = 5000;
+  opt.reports_dir = dir;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_run(specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
+  cfm_config_release(&cfg);
+  cfm_mock_stop(m);
+  snprintf(path, sizeof(path), "%s/report.json", res.run_dir);
+  rep = json_load_file(path, 0, NULL);
+  cr_assert_not_null(rep, "%s", path);
+  cases = json_object_get(rep, "cases");
+  cr_assert(json_is_array(cases));
+  json_array_foreach(cases, i, c) {
+    json_object_set(out, json_string_value(json_object_get(c, "id")),
+                    json_object_get(c, "verdict"));
+  }
+  json_decref(rep);
+  if (getenv("CONFORM_GOLDEN_KEEP")) { /* keep each report (for comparing reasons by hand) */
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s/%s.json'", path, getenv("CONFORM_GOLDEN_KEEP"),
+             fault ? fault : "faithful");
+    cr_assert_eq(system(cmd), 0);
+  }
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  cr_assert_eq(system(cmd), 0);
+  return out;
+}
+
+static int cmp_line(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts the lines of text in place (reports list cases in completion
+ * order, which concurrency makes vary). */
+static void sort_lines(char *text, size_t len) {
+  char **lines = NULL, *copy = malloc(len + 1), *p, *save = NULL;
+  size_t n = 0, cap = 0, i, off = 0;
+  cr_assert_not_null(copy);
+  memcpy(copy, text, len + 1);
+  for (p = strtok_r(copy, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+    if (n == cap) {
+      cap = cap ? cap * 2 : 256;
+      lines = realloc(lines, cap * sizeof(*lines));
+      cr_assert_not_null(lines);
+    }
+    lines[n++] = p;
+  }
+  qsort(lines, n, sizeof(*lines), cmp_line);
+  for (i = 0; i < n; i++)
+    off += (size_t)sprintf(text + off, "%s\n", lines[i]);
+  free(lines);
+  free(copy);
+}
+
+/* Appends the golden lines of one run to text. */
+static void emit(FILE *f, const char *fault, json_t *run, json_t *faithful) {
+  const char *id;
+  json_t *v;
+  void *tmp;
+  json_object_foreach_safe(run, tmp, id, v) {
+    json_t *base = faithful ? json_object_get(faithful, id) : NULL;
+    if (!faithful || !base || !json_equal(base, v))
+      fprintf(f, "%s %s %s\n", fault ? fault : "-", id, json_string_value(v));
+  }
+  if (faithful) {
+    json_object_foreach_safe(faithful, tmp, id, v) {
+      if (!json_object_get(run, id))
+        fprintf(f, "%s %s missing\n", fault, id);
+    }
+  }
+}
+
+Test(run_golden, same_ids_and_verdicts_on_every_fault, .timeout = 280) {
+  cfm_specset specs;
+  cfm_error_t err;
+  json_t *faithful;
+  const cfm_mock_fault *f;
+  char *got = NULL, *want = NULL;
+  size_t got_len = 0, want_len = 0;
+  FILE *mem = open_memstream(&got, &got_len), *gf;
+  const char *write_to = getenv("CONFORM_GOLDEN_WRITE");
+  memset(&specs, 0, sizeof(specs));
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
+  faithful = verdicts_with(&specs, NULL);
+  emit(mem, NULL, faithful, NULL);
+  for (f = cfm_mock_faults(); f->name; f++) {
+    json_t *run = verdicts_with(&specs, f->name);
+    emit(mem, f->name, run, faithful);
+    json_decref(run);
+  }
+  fclose(mem);
+  sort_lines(got, got_len);
+  json_decref(faithful);
+  cfm_specset_release(&specs);
+  if (write_to) {
+    gf = fopen(write_to, "w");
+    cr_assert_not_null(gf);
+    fwrite(got, 1, got_len, gf);
+    fclose(gf);
+    free(got);
+    return;
+  }
+  gf = fopen(GOLDEN, "r");
+  cr_assert_not_null(gf, "cannot open %s", GOLDEN);
+  mem = open_memstream(&want, &want_len);
+  for (int ch; (ch = fgetc(gf)) != EOF;)
+    fputc(ch, mem);
+  fclose(gf);
+  fclose(mem);
+  if (strcmp(got, want) != 0) {
+    FILE *o = fopen("/tmp/conform-golden-got.txt", "w");
+    if (o) {
+      fwrite(got, 1, got_len, o);
+      fclose(o);
+    }
+  }
+  cr_assert_str_eq(got, want,
+                   "verdicts differ from %s; the run's list is in "
+                   "/tmp/conform-golden-got.txt",
+                   GOLDEN);
+  free(got);
+  free(want);
+}
