@@ -141,56 +141,60 @@ static int add_form(const char *f, size_t n) {
   return CFM_EOK;
 }
 
-static void json_form(cfm_buf *b, const char *s, size_t n, int slash) {
+static int json_form(cfm_buf *b, const char *s, size_t n, int slash) {
   size_t i;
-  for (i = 0; i < n; i++) {
+  int rc = CFM_EOK;
+  for (i = 0; i < n && rc == CFM_EOK; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c == '"' || c == '\\' || (c == '/' && slash)) {
       char two[2] = {'\\', (char)c};
-      cfm_buf_add(b, two, 2);
+      rc = cfm_buf_add(b, two, 2);
     } else if (c < 0x20) {
-      cfm_buf_addf(b, "\\u%04x", c);
+      rc = cfm_buf_addf(b, "\\u%04x", c);
     } else {
-      cfm_buf_add(b, &s[i], 1);
+      rc = cfm_buf_add(b, &s[i], 1);
     }
   }
+  return rc;
 }
 
-static void url_form(cfm_buf *b, const char *s, size_t n, int upper) {
+static int url_form(cfm_buf *b, const char *s, size_t n, int upper) {
   size_t i;
-  for (i = 0; i < n; i++) {
+  int rc = CFM_EOK;
+  for (i = 0; i < n && rc == CFM_EOK; i++) {
     unsigned char c = (unsigned char)s[i];
     if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-      cfm_buf_add(b, &s[i], 1);
+      rc = cfm_buf_add(b, &s[i], 1);
     else
-      cfm_buf_addf(b, upper ? "%%%02X" : "%%%02x", c);
+      rc = cfm_buf_addf(b, upper ? "%%%02X" : "%%%02x", c);
   }
+  return rc;
 }
 
 /* The characters of base64(shift zero bytes + s) that depend on s alone. */
-static void base64_core(cfm_buf *b, const char *s, size_t n, unsigned shift, int urlsafe) {
+static int base64_core(cfm_buf *b, const char *s, size_t n, unsigned shift, int urlsafe) {
   static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   const char *alpha = urlsafe ? url : std;
   size_t bits = 8 * (shift + n), start = (8 * shift + 5) / 6, end = bits / 6, i;
-  for (i = start; i < end; i++) {
+  int rc = CFM_EOK;
+  for (i = start; i < end && rc == CFM_EOK; i++) {
     size_t bit = 6 * i, byte = bit / 8, off = bit % 8;
     unsigned v, hi, lo;
     hi = byte >= shift ? (unsigned char)s[byte - shift] : 0;
     lo = byte + 1 < shift + n && byte + 1 >= shift ? (unsigned char)s[byte + 1 - shift] : 0;
     v = ((hi << 8) | lo) >> (10 - off);
-    cfm_buf_add(b, &alpha[v & 63], 1);
+    rc = cfm_buf_add(b, &alpha[v & 63], 1);
   }
+  return rc;
 }
 
-static void shell_form(cfm_buf *b, const char *s, size_t n) {
+static int shell_form(cfm_buf *b, const char *s, size_t n) {
   size_t i;
-  for (i = 0; i < n; i++) {
-    if (s[i] == '\'')
-      cfm_buf_adds(b, "'\\''");
-    else
-      cfm_buf_add(b, &s[i], 1);
-  }
+  int rc = CFM_EOK;
+  for (i = 0; i < n && rc == CFM_EOK; i++)
+    rc = s[i] == '\'' ? cfm_buf_adds(b, "'\\''") : cfm_buf_add(b, &s[i], 1);
+  return rc;
 }
 
 /* Registers s (n bytes) and its encoded forms; reg_lock held. */
@@ -213,15 +217,15 @@ static int register_locked(const char *s, size_t n) {
   for (k = 0; k < 11 && rc == CFM_EOK; k++) {
     cfm_buf_reset(&b);
     if (k < 2)
-      json_form(&b, s, n, k);
+      rc = json_form(&b, s, n, k);
     else if (k < 4)
-      url_form(&b, s, n, k == 2);
+      rc = url_form(&b, s, n, k == 2);
     else if (k == 4)
-      shell_form(&b, s, n);
+      rc = shell_form(&b, s, n);
     else
-      base64_core(&b, s, n, (unsigned)(k - 5) % 3, k >= 8);
-    if (!b.data)
-      rc = CFM_ENOMEM;
+      rc = base64_core(&b, s, n, (unsigned)(k - 5) % 3, k >= 8);
+    if (rc != CFM_EOK || !b.data)
+      rc = rc != CFM_EOK ? rc : CFM_ENOMEM;
     else if (b.len != n || memcmp(b.data, s, n) != 0)
       rc = add_form(b.data, b.len);
   }
