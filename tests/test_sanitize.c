@@ -188,3 +188,41 @@ Test(sanitize, config_secrets_and_learned_usersigs) {
   cr_assert_str_eq(s, "echo agora-Very-Secret-0123");
   free(s);
 }
+
+/* A public value (an app id, a user name) that shares a prefix with a
+ * token stays readable; a copy of the token itself, or a public value that
+ * holds the whole token, does not. */
+Test(sanitize, public_values_share_bytes_with_secrets) {
+  char *s;
+  cfm_sanitize_reset();
+  cr_assert_eq(cfm_sanitize_add_secret("acme-demo-app-token", 19), 0);
+  cr_assert_eq(cfm_sanitize_add_public("acme-demo-app"), 0);
+  s = san("POST /app-id/acme-demo-app/chatgroups", 200, CFM_SINK_RAW);
+  cr_assert_str_eq(s, "POST /app-id/acme-demo-app/chatgroups");
+  free(s);
+  s = san("echo: acme-demo-app-token!", 200, CFM_SINK_RAW);
+  cr_assert_str_eq(s, "echo: REDACTED!");
+  free(s);
+  cfm_sanitize_reset();
+  cr_assert_eq(cfm_sanitize_add_secret("demo-app-x", 10), 0);
+  cr_assert_eq(cfm_sanitize_add_public("acme-demo-app-x-y"), 0);
+  s = san("id acme-demo-app-x-y", 200, CFM_SINK_RAW);
+  assert_no_piece(s, "demo-app-x");
+  free(s);
+  cfm_sanitize_reset();
+}
+
+/* conform's own generated values ("conform-user-0") share their first
+ * bytes with the embedded mock's demo credentials; they stay readable. */
+Test(sanitize, own_prefix_is_public) {
+  char *s;
+  cfm_sanitize_reset();
+  cr_assert_eq(cfm_sanitize_add_secret("conform-demo-app-token", 22), 0);
+  s = san("members conform-user-0,conform-item-3", 200, CFM_SINK_RAW);
+  cr_assert_str_eq(s, "members conform-user-0,conform-item-3");
+  free(s);
+  s = san("Bearer conform-demo-app-token", 200, CFM_SINK_RAW);
+  cr_assert_str_eq(s, "Bearer REDACTED");
+  free(s);
+  cfm_sanitize_reset();
+}

@@ -7,6 +7,7 @@
  * requests (request.c), judge (verdict.c) or step cases (flow.c, walk.c). */
 #include "run_internal.h"
 
+#include "conform/sanitize.h"
 #include "conform/jsonutil.h"
 
 #include <fnmatch.h>
@@ -85,6 +86,18 @@ static int selected(const cfm_run_options *opt, const cfm_case *c) {
   return 1;
 }
 
+/* The specs' variable defaults (demo app ids, user names) are not secret:
+ * the sanitiser shows them even where they share bytes with a token. */
+static void register_public_defaults(const cfm_spec *spec) {
+  const char *name;
+  const json_t *v;
+  json_object_foreach(json_object_get(spec->root, "variables"), name, v) {
+    const char *d = json_string_value(json_object_get(v, "default"));
+    if (d && cfm_sanitize_add_public(d) == CFM_ENOMEM)
+      return; /* the registry is an aid to readability only */
+  }
+}
+
 /* The handle's state besides the executor: prefix, PRNG, throttle facts. */
 static int run_init(cfm__run *rh, const cfm_specset *set, cfm_config *cfg,
                     const cfm_run_options *opt) {
@@ -114,6 +127,7 @@ static int run_init(cfm__run *rh, const cfm_specset *set, cfm_config *cfg,
     const json_t *th = json_object_get(tr, "throttle"), *v;
     const json_t *ptr = json_object_get(json_object_get(tr, "error_model"), "code");
     size_t k;
+    register_public_defaults(set->items[i]);
     json_array_foreach(json_object_get(th, "codes"), k, v) {
       char text[64];
       if (json_array_append_new(rh->throttle_codes,

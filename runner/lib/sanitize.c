@@ -26,6 +26,8 @@
 #define MAX_GRAMS (1u << 21) /* 16 MiB of table at most */
 #define LEARN_MIN 8          /* a derived credential shorter than this is not remembered */
 #define MAX_SHORTS 1024      /* forms of 4-7 bytes (each costs a search per text) */
+#define MAX_LENS 64          /* distinct secret lengths checked inside public values */
+#define MAX_PUBLICS 256      /* public values (each costs a search per text) */
 
 /* ---- the registry ------------------------------------------------------------ */
 
@@ -42,6 +44,10 @@ typedef struct registry {
   char **shorts;
   size_t nshorts;
   size_t capshorts;
+  size_t lens[MAX_LENS]; /* distinct lengths of registered raw secrets */
+  size_t nlens;
+  char *publics[MAX_PUBLICS]; /* values known not to be secret (ids, users) */
+  size_t npublics;
 } registry;
 
 static registry reg;
@@ -229,8 +235,14 @@ static int register_locked(const char *s, size_t n) {
     else if (b.len != n || memcmp(b.data, s, n) != 0)
       rc = add_form(b.data, b.len);
   }
-  if (rc == CFM_EOK && (rc = set_put(&reg.values, h, 4 * CFM_SANITIZE_MAX_SECRETS)) == CFM_EOK)
+  if (rc == CFM_EOK && (rc = set_put(&reg.values, h, 4 * CFM_SANITIZE_MAX_SECRETS)) == CFM_EOK) {
+    size_t l;
     reg.nvalues++;
+    for (l = 0; l < reg.nlens && reg.lens[l] != n; l++)
+      ;
+    if (l == reg.nlens && reg.nlens < MAX_LENS)
+      reg.lens[reg.nlens++] = n;
+  }
   cfm_buf_release(&b);
   return rc;
 }
@@ -241,6 +253,31 @@ int cfm_sanitize_add_secret(const char *secret, size_t len) {
     return CFM_EOK;
   pthread_mutex_lock(&reg_lock);
   rc = register_locked(secret, len);
+  pthread_mutex_unlock(&reg_lock);
+  return rc;
+}
+
+static int add_public_locked(const char *v, size_t n) {
+  size_t i;
+  if (n < GRAM || memchr(v, '\0', n))
+    return CFM_EOK; /* shorter values never hold a whole window */
+  for (i = 0; i < reg.npublics; i++)
+    if (strlen(reg.publics[i]) == n && !memcmp(reg.publics[i], v, n))
+      return CFM_EOK;
+  if (reg.npublics >= MAX_PUBLICS)
+    return CFM_ETOOBIG;
+  if (!(reg.publics[reg.npublics] = strndup(v, n)))
+    return CFM_ENOMEM;
+  reg.npublics++;
+  return CFM_EOK;
+}
+
+int cfm_sanitize_add_public(const char *value) {
+  int rc;
+  if (!value)
+    return CFM_EOK;
+  pthread_mutex_lock(&reg_lock);
+  rc = add_public_locked(value, strlen(value));
   pthread_mutex_unlock(&reg_lock);
   return rc;
 }
@@ -256,9 +293,20 @@ int cfm_sanitize_add_config(const cfm_config *cfg) {
     json_t *v;
     json_object_foreach(cfg->targets[i].credentials, k, v) {
       int r;
-      if (!json_is_string(v) || !strcmp(k, "sdkappid") || !strcmp(k, "identifier"))
+      if (!json_is_string(v))
         continue;
-      r = register_locked(json_string_value(v), json_string_length(v));
+      if (!strcmp(k, "sdkappid") || !strcmp(k, "identifier"))
+        r = add_public_locked(json_string_value(v), json_string_length(v));
+      else
+        r = register_locked(json_string_value(v), json_string_length(v));
+      if (r != CFM_EOK && rc == CFM_EOK)
+        rc = r;
+    }
+    json_object_foreach(cfg->targets[i].variables, k, v) {
+      int r;
+      if (!json_is_string(v))
+        continue;
+      r = add_public_locked(json_string_value(v), json_string_length(v));
       if (r != CFM_EOK && rc == CFM_EOK)
         rc = r;
     }
@@ -275,6 +323,8 @@ void cfm_sanitize_reset(void) {
   for (i = 0; i < reg.nshorts; i++)
     free(reg.shorts[i]);
   free(reg.shorts);
+  for (i = 0; i < reg.npublics; i++)
+    free(reg.publics[i]);
   memset(&reg, 0, sizeof(reg));
   pthread_mutex_unlock(&reg_lock);
 }
@@ -343,16 +393,65 @@ static void mark_rules(const char *t, size_t n, unsigned char *mark, learned *ou
   }
 }
 
-/* Marks the bytes of t that belong to a registered secret; reg_lock held. */
-static void mark_secrets(const char *t, size_t n, unsigned char *mark) {
-  size_t i;
+/* Public by construction: the prefix of conform's own generated values
+ * (demo ids, users, limit values) and the credential header names, which
+ * share windows with the embedded mock's demo credentials. */
+static const char *const builtin_publics[] = {"conform-", "x-acs-dingtalk-access-token"};
+
+#define NBUILTIN (sizeof(builtin_publics) / sizeof(builtin_publics[0]))
+
+/* Whether t[a, a+n) holds a whole registered secret; reg_lock held. */
+static int holds_secret(const char *t, size_t a, size_t n) {
+  size_t l, i;
+  for (l = 0; l < reg.nlens; l++)
+    for (i = a; reg.lens[l] <= n && i + reg.lens[l] <= a + n; i++)
+      if (set_has(&reg.values, fnv(t + i, reg.lens[l])))
+        return 1;
+  return 0;
+}
+
+/* Whether every secret window that overlaps t[a, a+n) lies inside it (gram
+ * = 1 at each window start); reg_lock held. */
+static int windows_inside(const unsigned char *gram, size_t tn, size_t a, size_t n) {
+  size_t i = a >= GRAM - 1 ? a - (GRAM - 1) : 0;
+  for (; i < a + n && i + GRAM <= tn; i++)
+    if (gram[i] && (i < a || i + GRAM > a + n))
+      return 0;
+  return 1;
+}
+
+/* Marks the bytes of t that belong to a registered secret; reg_lock held.
+ * A window of a secret inside an occurrence of a public value (an app id or
+ * user name that shares a prefix with a token) is not a leak: it is kept,
+ * unless a secret window crosses that occurrence's edge (the public value
+ * is then part of a longer copy of the secret) or the occurrence holds a
+ * whole secret. */
+static int mark_secrets(const char *t, size_t n, unsigned char *mark) {
+  unsigned char *gram = NULL;
+  size_t i, p;
   if (reg.grams.n && n >= GRAM) {
+    if (!(gram = calloc(n, 1)))
+      return -1;
     for (i = 0; i + GRAM <= n; i++) {
       uint64_t g;
       memcpy(&g, t + i, GRAM);
-      if (g && set_has(&reg.grams, g))
-        memset(mark + i, 1, GRAM);
+      gram[i] = g && set_has(&reg.grams, g);
     }
+    for (p = 0; p < reg.npublics + NBUILTIN; p++) {
+      const char *pv = p < NBUILTIN ? builtin_publics[p] : reg.publics[p - NBUILTIN];
+      size_t pl = strlen(pv), at = 0;
+      const char *q;
+      while (at < n && (q = memmem(t + at, n - at, pv, pl)) != NULL) {
+        size_t a = (size_t)(q - t);
+        if (windows_inside(gram, n, a, pl) && !holds_secret(t, a, pl))
+          memset(gram + a, 0, pl - GRAM + 1);
+        at = a + 1;
+      }
+    }
+    for (i = 0; i + GRAM <= n; i++)
+      if (gram[i])
+        memset(mark + i, 1, GRAM);
+    free(gram);
   }
   for (i = 0; i < reg.nshorts; i++) {
     size_t sl = strlen(reg.shorts[i]), at = 0;
@@ -362,6 +461,7 @@ static void mark_secrets(const char *t, size_t n, unsigned char *mark) {
       at = (size_t)(q - t) + 1;
     }
   }
+  return 0;
 }
 
 /* ---- cutting and escaping ---------------------------------------------------------- */
@@ -510,7 +610,11 @@ static char *sanitize(const char *text, size_t len, size_t max, cfm_sink sink, i
   seen.n = 0;
   mark_rules(text, len, mark, learn ? &seen : NULL);
   pthread_mutex_lock(&reg_lock);
-  mark_secrets(text, len, mark);
+  if (mark_secrets(text, len, mark) != 0) {
+    pthread_mutex_unlock(&reg_lock);
+    free(mark);
+    return NULL;
+  }
   pthread_mutex_unlock(&reg_lock);
   /* Content is at most max bytes and at most 8 per input byte (a marker for
    * a 1-byte value); escaping makes at most 6 output bytes of one. */

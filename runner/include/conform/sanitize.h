@@ -60,6 +60,15 @@ int cfm_sanitize_add_config(const cfm_config *cfg);
  * too short to redact or already known), CFM_ENOMEM or CFM_ETOOBIG
  * (registry full). */
 int cfm_sanitize_add_secret(const char *secret, size_t len);
+/* Registers a value known not to be secret (an app id, a user or account
+ * name, a variable's value) of 8 bytes or more.  Where such a value occurs
+ * in a text, windows of secrets inside it are not redacted (a demo app id
+ * "conform-demo-app" shares its first 16 bytes with the demo token), unless
+ * a secret window crosses the occurrence's edge or the occurrence holds a
+ * whole secret.  cfm_sanitize_add_config registers every variable of a
+ * config and the "sdkappid"/"identifier" credentials this way.  Returns
+ * CFM_EOK, CFM_ENOMEM or CFM_ETOOBIG (256 values). */
+int cfm_sanitize_add_public(const char *value);
 /* Forgets every registered secret (tests; a process running several
  * unrelated configs).  Frees the registry. */
 void cfm_sanitize_reset(void);
