@@ -645,6 +645,8 @@ static const char *const tested_faults[] = {"agora-public-keeps-allowinvites",
                                             "agora-avatar-off-by-one",
                                             "agora-list-no-clamp",
                                             "agora-pagesize-no-clamp",
+                                            "agora-list-unclamped",
+                                            "agora-pagesize-unclamped",
                                             "agora-list-duplicates",
                                             "agora-list-drops",
                                             "agora-auth-not-enforced",
@@ -732,6 +734,36 @@ Test(mock_agora_fault, pagesize_no_clamp, .fini = down) {
   cfm_th_resp_free(&r);
   req(&r, "GET", APP "/user/conform-owner?pagesize=20", NULL);
   cr_assert_eq(r.status, 200);
+  cfm_th_resp_free(&r);
+}
+
+/* Without the clamp the list answers what a clamping target never would:
+ * more than 1000 groups, more than 20 of a user's groups. */
+Test(mock_agora_fault, list_unclamped, .fini = down) {
+  cfm_th_resp r;
+  size_t i;
+  start_with("agora-list-unclamped", 0);
+  for (i = 0; i < 1002; i++) {
+    req(&r, "POST", APP, "{\"public\":false,\"owner\":\"conform-owner\"}");
+    cr_assert_eq(r.status, 200);
+    cfm_th_resp_free(&r);
+  }
+  req(&r, "GET", APP "?limit=1001", NULL);
+  cr_assert_eq(r.status, 200);
+  cr_assert_eq(json_array_size(json_object_get(r.json, "data")), 1001);
+  cfm_th_resp_free(&r);
+}
+
+Test(mock_agora_fault, pagesize_unclamped, .fini = down) {
+  char id[64];
+  cfm_th_resp r;
+  size_t i;
+  start_with("agora-pagesize-unclamped", 0);
+  for (i = 0; i < 22; i++)
+    create_simple(id, sizeof(id));
+  req(&r, "GET", APP "/user/conform-user-1?pagesize=21", NULL);
+  cr_assert_eq(r.status, 200, "%s", r.body);
+  cr_assert_eq(json_array_size(json_object_get(r.json, "entities")), 21);
   cfm_th_resp_free(&r);
 }
 
