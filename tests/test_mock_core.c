@@ -327,7 +327,8 @@ Test(mock_core, cli_listens_serves_and_stops, .timeout = 30) {
     cr_assert_fail("conform mock did not stop within 5 s of SIGTERM");
   }
   fclose(f);
-  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, signal %d",
+            WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
 /* `conform mock --list-faults` lists exactly the faults of the independent

@@ -60,6 +60,13 @@ Test(usersig, round_trip_and_every_status) {
   cr_assert_eq(cfm_usersig_verify(sig, strlen(sig), 1400000001u, "administrator", key, strlen(key),
                                   1700000100),
                CFM_USERSIG_SDKAPPID_MISMATCH);
+  /* The last second of validity is time + expire; one second later expires. */
+  cr_assert_eq(cfm_usersig_verify(sig, strlen(sig), 1400000000u, "administrator", key, strlen(key),
+                                  1700000000 + 86400),
+               CFM_USERSIG_OK);
+  cr_assert_eq(cfm_usersig_verify(sig, strlen(sig), 1400000000u, "administrator", key, strlen(key),
+                                  1700000000 + 86401),
+               CFM_USERSIG_EXPIRED);
   cr_assert_eq(cfm_usersig_verify("", 0, 1, "a", key, strlen(key), 0), CFM_USERSIG_EMPTY);
   cr_assert_eq(cfm_usersig_vendor_code(CFM_USERSIG_EXPIRED), 70001);
   cr_assert_eq(cfm_usersig_vendor_code(CFM_USERSIG_EMPTY), 70002);

@@ -87,8 +87,6 @@ int cmd_mock(int argc, char **argv) {
     cfm_cli_error("%s", err);
     return strstr(err, "unknown fault") ? CFM_EXIT_USAGE : CFM_EXIT_INTERNAL;
   }
-  printf("listening on http://%s:%u\n", cfg.listen_host, (unsigned)cfm_mock_port(m));
-  fflush(stdout);
   {
     /* Block both signals, then wait for them atomically (no lost wake-up
      * between the test of stop and the wait). */
@@ -103,6 +101,9 @@ int cmd_mock(int argc, char **argv) {
     sigprocmask(SIG_BLOCK, &block, &old);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* Only now: a client that reads this line may send SIGTERM at once. */
+    printf("listening on http://%s:%u\n", cfg.listen_host, (unsigned)cfm_mock_port(m));
+    fflush(stdout);
     while (!stop)
       sigsuspend(&old);
     sigprocmask(SIG_SETMASK, &old, NULL);
