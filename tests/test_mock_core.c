@@ -54,6 +54,17 @@ Test(mock_core, fault_table_is_well_formed) {
       }
     cr_assert(known, "%s: vendor %s", f->name, f->vendor);
     cr_assert(f->statement && strlen(f->statement) > 20, "%s", f->name);
+    /* Its catching cases are the vendor's: every glob starts "<vendor>.". */
+    cr_assert(f->cases && f->cases[0], "%s declares no cases", f->name);
+    {
+      const char *p = f->cases;
+      while (*p) {
+        cr_assert(strncmp(p, f->vendor, strlen(f->vendor)) == 0 && p[strlen(f->vendor)] == '.',
+                  "%s: glob '%s' is not a %s case id", f->name, p, f->vendor);
+        p += strcspn(p, " ");
+        p += *p == ' ';
+      }
+    }
     for (g = f + 1; g->name; g++)
       cr_assert_str_neq(f->name, g->name, "duplicate fault name");
   }
