@@ -1,6 +1,13 @@
 /* Replay main for non-libFuzzer builds (after jansson's standaloneengine):
  * runs LLVMFuzzerTestOneInput on every file of the directories (or files)
- * given.  A missing directory counts as empty; a crash fails the test. */
+ * given, and prints how many inputs each argument held.
+ *
+ *   <harness>_replay [--expect N] DIR|FILE...
+ *
+ * Fails (exit 1) on an argument that does not exist or cannot be read, on
+ * a directory without inputs, on no inputs at all, and with --expect on any
+ * other total than N: a renamed, lost or emptied corpus fails its test
+ * instead of passing on nothing.  A crash fails the test by itself. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,11 +27,13 @@ static int run_file(const char *path) {
     return 1;
   }
   if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+    fprintf(stderr, "replay: cannot read '%s'\n", path);
     fclose(f);
     return 1;
   }
   buf = malloc((size_t)n ? (size_t)n : 1);
   if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    fprintf(stderr, "replay: cannot read '%s'\n", path);
     free(buf);
     fclose(f);
     return 1;
@@ -35,36 +44,76 @@ static int run_file(const char *path) {
   return 0;
 }
 
+/* Replays one argument; returns the inputs run, or -1 when it is missing,
+ * unreadable or an empty directory. */
+static long replay_arg(const char *arg, int *bad) {
+  struct stat st;
+  DIR *d;
+  struct dirent *e;
+  long count = 0;
+  if (stat(arg, &st) != 0) {
+    fprintf(stderr, "replay: '%s' does not exist\n", arg);
+    return -1;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    *bad += run_file(arg);
+    return 1;
+  }
+  d = opendir(arg);
+  if (!d) {
+    fprintf(stderr, "replay: cannot open directory '%s'\n", arg);
+    return -1;
+  }
+  while ((e = readdir(d)) != NULL) {
+    char path[4096];
+    if (e->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof(path), "%s/%s", arg, e->d_name);
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+      *bad += run_file(path);
+      count++;
+    }
+  }
+  closedir(d);
+  if (count == 0) {
+    fprintf(stderr, "replay: directory '%s' holds no input\n", arg);
+    return -1;
+  }
+  return count;
+}
+
 int main(int argc, char **argv) {
-  int i, count = 0, bad = 0;
+  int i, bad = 0, failed = 0;
+  long total = 0, expect = -1;
   if (LLVMFuzzerInitialize)
     LLVMFuzzerInitialize(&argc, &argv);
   for (i = 1; i < argc; i++) {
-    struct stat st;
-    DIR *d;
-    struct dirent *e;
-    if (stat(argv[i], &st) != 0)
-      continue;
-    if (!S_ISDIR(st.st_mode)) {
-      bad += run_file(argv[i]);
-      count++;
-      continue;
-    }
-    d = opendir(argv[i]);
-    if (!d)
-      continue;
-    while ((e = readdir(d)) != NULL) {
-      char path[4096];
-      if (e->d_name[0] == '.')
-        continue;
-      snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-      if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        bad += run_file(path);
-        count++;
+    long n;
+    if (!strcmp(argv[i], "--expect") && i + 1 < argc) {
+      char *end;
+      expect = strtol(argv[++i], &end, 10);
+      if (*end || expect < 0) {
+        fprintf(stderr, "replay: --expect wants a count, not '%s'\n", argv[i]);
+        return 2;
       }
+      continue;
     }
-    closedir(d);
+    n = replay_arg(argv[i], &bad);
+    if (n < 0) {
+      failed = 1;
+      continue;
+    }
+    printf("replayed %ld inputs from %s\n", n, argv[i]);
+    total += n;
   }
-  printf("replayed %d inputs, %d unreadable\n", count, bad);
-  return bad ? 1 : 0;
+  printf("replayed %ld inputs in all, %d unreadable\n", total, bad);
+  if (total == 0) {
+    fprintf(stderr, "replay: no input replayed\n");
+    failed = 1;
+  }
+  if (expect >= 0 && total != expect) {
+    fprintf(stderr, "replay: replayed %ld inputs, expected %ld\n", total, expect);
+    failed = 1;
+  }
+  return bad || failed ? 1 : 0;
 }

@@ -24,47 +24,72 @@
 
 const cfm_mock_fault cfm__mock_agora_faults[] = {
     {"agora-public-keeps-allowinvites", "agora-chat",
-     "creating a public group forces allowinvites to false (创建群组 > 请求 body)"},
+     "creating a public group forces allowinvites to false (创建群组 > 请求 body)",
+     "agora-chat.rule.public_forces_allowinvites_false"},
     {"agora-groupname-counts-bytes", "agora-chat",
      "groupname is at most 128 characters (创建群组 > 请求 body) — the mock counts bytes, so "
-     "128 CJK characters are refused"},
+     "128 CJK characters are refused",
+     "agora-chat.*.limit.groupname.cjk_* agora-chat.*.limit.groupname.emoji_*"},
     {"agora-avatar-off-by-one", "agora-chat",
-     "avatar may be 1024 characters (创建群组 > 请求 body) — exactly 1024 is refused"},
+     "avatar may be 1024 characters (创建群组 > 请求 body) — exactly 1024 is refused",
+     "agora-chat.*.limit.avatar.*at"},
     {"agora-list-no-clamp", "agora-chat",
      "limit above 1000 still returns up to 1000 groups (获取 App 中的群组 > 查询参数) — refused "
-     "instead"},
+     "instead",
+     "agora-chat.list_app_groups.limit.limit.above"},
     {"agora-pagesize-no-clamp", "agora-chat",
      "pagesize above 20 still returns 20 (获取单个用户加入的所有群组 > 查询参数) — refused "
-     "instead"},
+     "instead",
+     "agora-chat.list_user_groups.limit.pagesize.above"},
+    {"agora-list-unclamped", "agora-chat",
+     "limit above 1000 still returns at most 1000 groups (获取 App 中的群组 > 查询参数) — "
+     "returns more",
+     "agora-chat.list_app_groups.limit.limit.above"},
+    {"agora-pagesize-unclamped", "agora-chat",
+     "pagesize above 20 still returns at most 20 groups (获取单个用户加入的所有群组 > 查询参数) — "
+     "returns more",
+     "agora-chat.list_user_groups.limit.pagesize.above"},
     {"agora-list-duplicates", "agora-chat",
-     "cursor paging returns each group once (获取 App 中的群组) — a page repeats an item"},
+     "cursor paging returns each group once (获取 App 中的群组) — a page repeats an item",
+     "agora-chat.scenario.app_groups_cursor_walk"},
     {"agora-list-drops", "agora-chat",
-     "cursor paging returns every group (获取 App 中的群组) — a page skips an item"},
+     "cursor paging returns every group (获取 App 中的群组) — a page skips an item",
+     "agora-chat.scenario.app_groups_cursor_walk"},
     {"agora-auth-not-enforced", "agora-chat",
-     "every call needs a valid app token, else 401 unauthorized (认证方式) — any token works"},
+     "every call needs a valid app token, else 401 unauthorized (认证方式) — any token works",
+     "agora-chat.*.auth.*"},
     {"agora-auth-403", "agora-chat",
-     "a bad token answers 401 unauthorized (错误码) — answers 403 instead"},
+     "a bad token answers 401 unauthorized (错误码) — answers 403 instead", "agora-chat.*.auth.*"},
     {"agora-use-after-delete", "agora-chat",
-     "a deleted group does not exist (解散群组, 获取群组详情 > 错误码) — it is still returned"},
+     "a deleted group does not exist (解散群组, 获取群组详情 > 错误码) — it is still returned",
+     "agora-chat.scenario.lifecycle"},
     {"agora-not-found-type", "agora-chat",
-     "a missing group answers error type resource_not_found (错误码) — another type is sent"},
+     "a missing group answers error type resource_not_found (错误码) — another type is sent",
+     "agora-chat.*.not_found.*"},
     {"agora-not-found-message", "agora-chat",
-     "a missing group answers 'grpID XX does not exist!' (错误码) — another message is sent"},
+     "a missing group answers 'grpID XX does not exist!' (错误码) — another message is sent",
+     "agora-chat.*.not_found.*"},
     {"agora-create-renames-groupid", "agora-chat",
-     "create answers data.groupid (创建群组 > 响应 body) — the field is renamed"},
+     "create answers data.groupid (创建群组 > 响应 body) — the field is renamed",
+     "agora-chat.create_group.example.*"},
     {"agora-disabled-not-shown", "agora-chat",
-     "details show disabled true after disabling (获取群组详情 > 响应 body) — stays false"},
+     "details show disabled true after disabling (获取群组详情 > 响应 body) — stays false",
+     "agora-chat.rule.disabled_* agora-chat.scenario.lifecycle"},
     {"agora-modify-accepts-unsupported", "agora-chat",
      "modifying an unsupported field fails with 'some of [...] are not valid fields' (修改群组信息 "
-     "> 错误码) — accepted silently"},
+     "> 错误码) — accepted silently",
+     "agora-chat.rule.modify_rejects_*"},
     {"agora-members-over-max", "agora-chat",
-     "members may not exceed maxusers (创建群组 > 请求 body, 错误码) — accepted"},
+     "members may not exceed maxusers (创建群组 > 请求 body, 错误码) — accepted",
+     "agora-chat.rule.members_over_maxusers"},
     {"agora-public-optional", "agora-chat",
-     "public is required (创建群组 > 请求 body, 错误码) — a group is created without it"},
+     "public is required (创建群组 > 请求 body, 错误码) — a group is created without it",
+     "agora-chat.create_group.required.public agora-chat.rule.create_requires_public"},
     {"agora-is-joined-string", "agora-chat",
      "is_joined answers data as a Boolean (查看指定用户是否已加入群组 > 响应 body) — sent as the "
-     "string \"true\"/\"false\""},
-    {NULL, NULL, NULL}};
+     "string \"true\"/\"false\"",
+     "agora-chat.is_joined.example.* agora-chat.rule.*joined*"},
+    {NULL, NULL, NULL, NULL}};
 
 typedef struct agroup {
   char id[32];
@@ -500,7 +525,7 @@ static void list_groups(cfm_mock *m, const mock_req *r, mock_resp *resp) {
                   "limit must be in [1,1000]: %s", buf);
       return;
     }
-    if (limit > 1000)
+    if (limit > 1000 && !cfm__mock_fault(m, "agora-list-unclamped"))
       limit = 1000; /* documented: above 1000 still returns 1000 */
   }
   i = (long)m->agora->count - 1;
@@ -567,7 +592,7 @@ static void user_groups(cfm_mock *m, const mock_req *r, mock_resp *resp, const c
                   "pagesize must be in [1,20]: %s", buf);
       return;
     }
-    if (pagesize > 20)
+    if (pagesize > 20 && !cfm__mock_fault(m, "agora-pagesize-unclamped"))
       pagesize = 20;
   }
   if (cfm__mock_query(r, "pagenum", buf, sizeof(buf))) {

@@ -13,24 +13,33 @@
 
 const cfm_mock_fault cfm__mock_dingtalk_faults[] = {
     {"dingtalk-token-not-checked", "dingtalk-rooms",
-     "calls need a valid x-acs-dingtalk-access-token (003 Request headers) — any token works"},
+     "calls need a valid x-acs-dingtalk-access-token (003 Request headers) — any token works",
+     "dingtalk-rooms.*.auth.*"},
     {"dingtalk-unionid-optional", "dingtalk-rooms",
-     "unionId is required (003 Query parameters) — deletion works without it"},
+     "unionId is required (003 Query parameters) — deletion works without it",
+     "dingtalk-rooms.delete_group.required.unionId dingtalk-rooms.rule.missing_operator_refused"},
     {"dingtalk-non-admin-allowed", "dingtalk-rooms",
-     "a non-admin operator answers user.not.admin (003 Error codes) — deletion works"},
+     "a non-admin operator answers user.not.admin (003 Error codes) — deletion works",
+     "dingtalk-rooms.rule.non_admin_refused"},
     {"dingtalk-subgroup-delete-allowed", "dingtalk-rooms",
-     "a group with sub-groups cannot be deleted (003 Path parameters) — it is deleted"},
+     "a group with sub-groups cannot be deleted (003 Path parameters) — it is deleted",
+     "dingtalk-rooms.rule.subgroups_block_deletion"},
     {"dingtalk-missing-group-200", "dingtalk-rooms",
-     "a missing group answers group.not.found (003 Error codes) — answers result true"},
+     "a missing group answers group.not.found (003 Error codes) — answers result true",
+     "dingtalk-rooms.delete_group.not_found.* dingtalk-rooms.rule.deleted_group_not_found"},
     {"dingtalk-result-string", "dingtalk-rooms",
-     "result is a Boolean (003 Response body) — sent as the string \"true\""},
+     "result is a Boolean (003 Response body) — sent as the string \"true\"",
+     "dingtalk-rooms.delete_group.example.*"},
     {"dingtalk-not-found-404", "dingtalk-rooms",
-     "group.not.found comes with HTTP 400 (003 Error codes) — sent with HTTP 404"},
+     "group.not.found comes with HTTP 400 (003 Error codes) — sent with HTTP 404",
+     "dingtalk-rooms.delete_group.not_found.* dingtalk-rooms.rule.deleted_group_not_found"},
     {"dingtalk-code-renamed", "dingtalk-rooms",
-     "error bodies carry code (VENDOR-FACTS error body) — the field is named errcode"},
+     "error bodies carry code (VENDOR-FACTS error body) — the field is named errcode",
+     "dingtalk-rooms.*.not_found.* dingtalk-rooms.*.auth.*"},
     {"dingtalk-use-after-delete", "dingtalk-rooms",
-     "a deleted group is gone (003 Error codes) — deleting it again succeeds"},
-    {NULL, NULL, NULL}};
+     "a deleted group is gone (003 Error codes) — deleting it again succeeds",
+     "dingtalk-rooms.rule.deleted_group_not_found"},
+    {NULL, NULL, NULL, NULL}};
 
 typedef struct dgroup {
   long long id;

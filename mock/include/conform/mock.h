@@ -51,6 +51,10 @@ typedef struct cfm_mock_fault {
   const char *name;      /* e.g. "tencent-destroy-http-500" */
   const char *vendor;    /* "tencent-im", "agora-chat", "dingtalk-rooms" */
   const char *statement; /* the documented statement it breaks, our words + doc section */
+  /* The runner's cases that must newly fail against this fault (and pass
+   * against the faithful mock): space-separated fnmatch globs on case ids.
+   * tests/test_mutation.c holds every fault to it. */
+  const char *cases;
 } cfm_mock_fault;
 
 /* Fills cfg with the demo defaults. */

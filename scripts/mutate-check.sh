@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# A test of the tests: applies each of a fixed list of small source
+# mutations to a copy of the tree, rebuilds it, runs every ctest case and
+# the main job (`conform run` against the embedded mock), and prints what
+# caught each mutation.  Fails if a mutation survives, if a snippet is not
+# found exactly once (refresh the list after a refactor), if a mutation
+# does not compile, or if the unmutated copy is not green.
+#
+#   scripts/mutate-check.sh [NAME...]       # default: every mutation
+#
+# The copy lives in $MUTATE_DIR (default /tmp/conform-mutate): src/ is
+# synced from this tree (changed files only, so builds stay incremental)
+# and build/ is one build directory reused for every mutation.  The tree
+# itself is never modified.  docs/testing.md lists the mutations and what
+# catches each.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${MUTATE_DIR:-/tmp/conform-mutate}
+src=$work/src
+build=$work/build
+jobs=$(nproc)
+mkdir -p "$work"
+start=$(date +%s)
+
+# ---- the mutations --------------------------------------------------------
+# "@@ name | file" then "-" lines (the exact snippet, which must occur once
+# in the file) and "+" lines (its replacement).
+mutations=$(cat <<'EOF'
+@@ schema-maximum-inclusive-flip | runner/lib/schema.c
+-json_is_number(k) && d > num(k))
++json_is_number(k) && d >= num(k))
+@@ schema-minimum-inclusive-flip | runner/lib/schema.c
+-json_is_number(k) && d < num(k))
++json_is_number(k) && d <= num(k))
+@@ schema-maxlength-counts-bytes | runner/lib/schema.c
+-json_is_number(k) && (double)chars > num(k))
++json_is_number(k) && (double)blen > num(k))
+@@ schema-maxbytes-dropped | runner/lib/schema.c
+-json_is_number(k) && (double)blen > num(k))
++json_is_number(k) && (double)blen > num(k) && 0)
+@@ schema-maxitems-off-by-one | runner/lib/schema.c
+-json_is_number(k) && (double)n > num(k))
++json_is_number(k) && (double)n > num(k) + 1)
+@@ schema-minitems-inclusive-flip | runner/lib/schema.c
+-json_is_number(k) && (double)n < num(k))
++json_is_number(k) && (double)n <= num(k))
+@@ errmap-404-class | runner/lib/errmap.c
+-  case 404:
+-    return CFM_CLASS_NOT_FOUND;
++  case 404:
++    return CFM_CLASS_INVALID_ARGUMENT;
+@@ errmap-success-code-inverted | runner/lib/errmap.c
+-    if (strcmp(out->code, ok) == 0) {
++    if (strcmp(out->code, ok) != 0) {
+@@ errmap-every-message-matches | runner/lib/errmap.c
+-  return rc >= 0 ? 1 : 0;
++  return rc >= -1000 ? 1 : 0;
+@@ errmap-row-status-ignored | runner/lib/errmap.c
+-(json_is_integer(st) && json_integer_value(st) != status)
++(json_is_integer(st) && json_integer_value(st) != status && 0)
+@@ redact-short-secrets-kept | runner/lib/config.c
+-  if (sl < 4)
++  if (sl < 40)
+@@ redact-usersig-skipped | runner/lib/config.c
+-  for (p = out; (p = strstr(p, "usersig=")) != NULL;) {
++  for (p = out; (p = strstr(p, "usersig=#")) != NULL;) {
+@@ redact-auth-header-skipped | runner/lib/config.c
+-      if (e > v && strncmp(v, MARKER, MARKER_LEN) != 0 && strncmp(v, "Bearer ", 7) != 0)
++      if (0 && e > v && strncmp(v, MARKER, MARKER_LEN) != 0 && strncmp(v, "Bearer ", 7) != 0)
+@@ usersig-inflate-cap-raised | runner/lib/usersig.c
+-#define USERSIG_MAX_JSON 2048
++#define USERSIG_MAX_JSON 262144
+@@ usersig-expiry-inclusive-flip | runner/lib/usersig.c
+-  st = t + expire < now ?
++  st = t + expire <= now ?
+@@ mock-agora-clamp-dropped | mock/mock_agora.c
+-    if (limit > 1000 && !cfm__mock_fault(m, "agora-list-unclamped"))
++    if (limit > 1000 && 0 && !cfm__mock_fault(m, "agora-list-unclamped"))
+@@ mock-agora-avatar-limit-1023 | mock/mock_agora.c
+-#define LIMIT_AVATAR 1024
++#define LIMIT_AVATAR 1023
+@@ mock-tencent-missing-group-10015 | mock/mock_tencent.c
+-cfm__mock_fault(m, "tencent-missing-group-10015") ? 10015 : 10010
++cfm__mock_fault(m, "tencent-missing-group-10015") ? 10015 : 10015
+@@ mock-tencent-delete-cap-501 | mock/mock_tencent.c
+-#define MAX_DELETE 500
++#define MAX_DELETE 501
+@@ mock-dingtalk-subgroup-check-dropped | mock/mock_dingtalk.c
+-  if (has_children(m, id) && !cfm__mock_fault(m, "dingtalk-subgroup-delete-allowed")) {
++  if (0 && has_children(m, id) && !cfm__mock_fault(m, "dingtalk-subgroup-delete-allowed")) {
+@@ cases-range-above-is-max | runner/lib/cases.c
+-{"above", max + 1, clamp}
++{"above", max, clamp}
+@@ cases-length-above-is-at | runner/lib/cases.c
+-      vs[nv++] = variant_of("above", (size_t)max + 1, 1, 0);
++      vs[nv++] = variant_of("above", (size_t)max, 1, 0);
+@@ cases-items-one-short | runner/lib/cases.c
+-        size_t n = (size_t)max + k;
++        size_t n = (size_t)max + k - 1;
+@@ report-escape-lt-dropped | runner/lib/report_json.c
+-        rep = "&lt;";
++        rep = "<";
+@@ report-escape-quote-dropped | runner/lib/report_json.c
+-        rep = "&quot;";
++        rep = "\"";
+@@ report-control-bytes-kept | runner/lib/report_json.c
+-(k == 1 && *p < 0x20 && *p != '\t'
++(k == 1 && *p < 0x10 && *p != '\t'
+EOF
+)
+
+# ---- helpers -------------------------------------------------------------
+# mutate.py check|apply NAME: check verifies every snippet occurs exactly once
+# in this tree; apply writes the mutated file into the copy.
+py() {
+  python3 - "$here" "$src" "$@" <<'PYEOF'
+import os, sys
+here, src, cmd = sys.argv[1], sys.argv[2], sys.argv[3]
+muts, cur = [], None
+for line in os.environ["MUTATIONS"].split("\n"):
+    if line.startswith("@@ "):
+        name, path = [x.strip() for x in line[3:].split("|")]
+        cur = {"name": name, "file": path, "old": [], "new": []}
+        muts.append(cur)
+    elif line.startswith("-"):
+        cur["old"].append(line[1:])
+    elif line.startswith("+"):
+        cur["new"].append(line[1:])
+if cmd == "names":
+    print("\n".join(m["name"] for m in muts))
+    sys.exit(0)
+if cmd == "file":
+    print(next(m["file"] for m in muts if m["name"] == sys.argv[4]))
+    sys.exit(0)
+bad = 0
+for m in muts:
+    if cmd == "apply" and m["name"] != sys.argv[4]:
+        continue
+    text = open(os.path.join(here, m["file"]), encoding="utf-8").read()
+    old, new = "\n".join(m["old"]), "\n".join(m["new"])
+    n = text.count(old)
+    if n != 1 or not old or old == new:
+        print(f"mutate-check: {m['name']}: snippet found {n} times in {m['file']} "
+              f"(must be exactly once; refresh the list):\n  {old!r}", file=sys.stderr)
+        bad = 1
+        continue
+    if cmd == "apply":
+        with open(os.path.join(src, m["file"]), "w", encoding="utf-8") as f:
+            f.write(text.replace(old, new))
+sys.exit(bad)
+PYEOF
+}
+
+# Copies the tree into src/, rewriting only files whose bytes differ (they
+# get a fresh mtime, so make rebuilds exactly what changed).
+sync_tree() {
+  python3 - "$here" "$src" <<'PYEOF'
+import os, shutil, sys
+here, src = sys.argv[1], sys.argv[2]
+skip_top = {".git", "reports"}
+def skipped(rel):
+    top = rel.split(os.sep)[0]
+    return top in skip_top or top.startswith("build") or rel.startswith(os.path.join("bench", ".peers")) \
+        or rel.startswith(os.path.join("bench", "node_modules"))
+want = set()
+for root, dirs, files in os.walk(here):
+    rel_root = os.path.relpath(root, here)
+    dirs[:] = [d for d in dirs if not skipped(os.path.normpath(os.path.join(rel_root, d)))]
+    for f in files:
+        rel = os.path.normpath(os.path.join(rel_root, f))
+        want.add(rel)
+        a, b = os.path.join(here, rel), os.path.join(src, rel)
+        if os.path.islink(a):
+            continue
+        if os.path.exists(b) and open(a, "rb").read() == open(b, "rb").read():
+            continue
+        os.makedirs(os.path.dirname(b), exist_ok=True)
+        shutil.copyfile(a, b)
+        shutil.copymode(a, b)
+for root, dirs, files in os.walk(src):
+    for f in files:
+        rel = os.path.normpath(os.path.relpath(os.path.join(root, f), src))
+        if rel not in want:
+            os.remove(os.path.join(src, rel))
+PYEOF
+}
+
+restore() { cp "$here/$1" "$src/$1"; }
+
+# Runs ctest and the main job; prints what failed ("" when nothing did).
+catchers() {
+  local out failed=() rc
+  out=$(cd "$build" && timeout 600 ctest -j"$jobs" 2>&1) || true
+  while read -r t; do failed+=("$t"); done < <(printf '%s\n' "$out" |
+    sed -En 's/^[[:space:]]*[0-9]+ - ([^ ]+) \(.*/\1/p')
+  if printf '%s\n' "$out" | grep -q "No tests were found"; then failed+=("ctest-found-no-tests"); fi
+  rc=0
+  (cd "$src" && timeout 300 "$build/conform" run --no-reports >/dev/null 2>&1) || rc=$?
+  [ "$rc" -ne 0 ] && failed+=("conform-run(exit-$rc)")
+  echo "${failed[*]:-}"
+}
+
+# ---- run -----------------------------------------------------------------
+export MUTATIONS="$mutations"
+py check
+names=("$@")
+[ ${#names[@]} -eq 0 ] && mapfile -t names < <(py names)
+echo "mutate-check: ${#names[@]} mutations; copy in $work"
+sync_tree
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONFORM_WERROR=ON \
+  -DCONFORM_BUILD_TESTS=ON -DCONFORM_BUILD_BENCH=OFF \
+  -DCONFORM_SEEDS_DIR="$(cmake -LA -N "$here/build" 2>/dev/null | sed -n 's/^CONFORM_SEEDS_DIR:PATH=//p' |
+    grep . || echo "$here/../shared/seeds")" >/dev/null
+cmake --build "$build" -j"$jobs" >/dev/null
+base=$(catchers)
+if [ -n "$base" ]; then
+  echo "mutate-check: the unmutated copy is not green: $base"
+  exit 1
+fi
+echo "mutate-check: unmutated copy green ($(( $(date +%s) - start )) s)"
+
+survived=() broken=()
+for name in "${names[@]}"; do
+  file=$(py file "$name")
+  t0=$(date +%s)
+  py apply "$name"
+  if ! cmake --build "$build" -j"$jobs" >"$work/build.log" 2>&1; then
+    echo "mutate-check: $name: DOES NOT COMPILE"
+    tail -5 "$work/build.log"
+    broken+=("$name")
+    restore "$file"
+    continue
+  fi
+  caught=$(catchers)
+  restore "$file"
+  if [ -n "$caught" ]; then
+    printf 'mutate-check: %-36s caught by %s (%ss)\n' "$name" "$caught" "$(( $(date +%s) - t0 ))"
+  else
+    printf 'mutate-check: %-36s SURVIVED (%ss)\n' "$name" "$(( $(date +%s) - t0 ))"
+    survived+=("$name")
+  fi
+done
+cmake --build "$build" -j"$jobs" >/dev/null # leave the copy unmutated
+echo "mutate-check: ${#names[@]} mutations, $(( ${#names[@]} - ${#survived[@]} - ${#broken[@]} )) caught, ${#survived[@]} survived, ${#broken[@]} broken; $(( $(date +%s) - start )) s"
+if [ ${#survived[@]} -gt 0 ] || [ ${#broken[@]} -gt 0 ]; then
+  echo "mutate-check: FAILED: ${survived[*]:-} ${broken[*]:-}"
+  exit 1
+fi
