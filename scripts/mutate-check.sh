@@ -52,21 +52,21 @@ mutations=$(cat <<'EOF'
 @@ errmap-success-code-inverted | runner/lib/errmap.c
 -    if (strcmp(out->code, ok) == 0) {
 +    if (strcmp(out->code, ok) != 0) {
-@@ errmap-every-message-matches | runner/lib/errmap.c
--  return rc >= 0 ? 1 : 0;
-+  return rc >= -1000 ? 1 : 0;
+@@ errmap-every-message-matches | runner/lib/pattern.c
+-    rc = pcre2_match(code, (PCRE2_SPTR)(s ? s : ""), s ? len : 0, 0, 0, md, mc) >= 0;
++    rc = pcre2_match(code, (PCRE2_SPTR)(s ? s : ""), s ? len : 0, 0, 0, md, mc) >= -1000;
 @@ errmap-row-status-ignored | runner/lib/errmap.c
 -(json_is_integer(st) && json_integer_value(st) != status)
 +(json_is_integer(st) && json_integer_value(st) != status && 0)
-@@ redact-short-secrets-kept | runner/lib/config.c
--  if (sl < 4)
-+  if (sl < 40)
-@@ redact-usersig-skipped | runner/lib/config.c
--  for (p = out; (p = strstr(p, "usersig=")) != NULL;) {
-+  for (p = out; (p = strstr(p, "usersig=#")) != NULL;) {
-@@ redact-auth-header-skipped | runner/lib/config.c
--      if (e > v && strncmp(v, MARKER, MARKER_LEN) != 0 && strncmp(v, "Bearer ", 7) != 0)
-+      if (0 && e > v && strncmp(v, MARKER, MARKER_LEN) != 0 && strncmp(v, "Bearer ", 7) != 0)
+@@ redact-short-secrets-kept | runner/lib/sanitize.c
+-#define MIN_SECRET 4
++#define MIN_SECRET 40
+@@ redact-usersig-skipped | runner/lib/sanitize.c
+-    {"usersig=", 0, 1},
++    {"usersig=#", 0, 1},
+@@ redact-auth-header-skipped | runner/lib/sanitize.c
+-    {"authorization:", 1, 0},
++    {"authorization:#", 1, 0},
 @@ usersig-inflate-cap-raised | runner/lib/usersig.c
 -#define USERSIG_MAX_JSON 2048
 +#define USERSIG_MAX_JSON 262144
@@ -88,24 +88,24 @@ mutations=$(cat <<'EOF'
 @@ mock-dingtalk-subgroup-check-dropped | mock/mock_dingtalk.c
 -  if (has_children(m, id) && !cfm__mock_fault(m, "dingtalk-subgroup-delete-allowed")) {
 +  if (0 && has_children(m, id) && !cfm__mock_fault(m, "dingtalk-subgroup-delete-allowed")) {
-@@ cases-range-above-is-max | runner/lib/cases.c
--{"above", max + 1, clamp}
-+{"above", max, clamp}
-@@ cases-length-above-is-at | runner/lib/cases.c
--      vs[nv++] = variant_of("above", (size_t)max + 1, 1, 0);
-+      vs[nv++] = variant_of("above", (size_t)max, 1, 0);
-@@ cases-items-one-short | runner/lib/cases.c
--        size_t n = (size_t)max + k;
-+        size_t n = (size_t)max + k - 1;
-@@ report-escape-lt-dropped | runner/lib/report_json.c
--        rep = "&lt;";
-+        rep = "<";
-@@ report-escape-quote-dropped | runner/lib/report_json.c
--        rep = "&quot;";
-+        rep = "\"";
-@@ report-control-bytes-kept | runner/lib/report_json.c
--(k == 1 && *p < 0x20 && *p != '\t'
-+(k == 1 && *p < 0x10 && *p != '\t'
+@@ cases-range-above-is-max | runner/lib/cases_limit.c
+-{"above", x->max + 1, above
++{"above", x->max, above
+@@ cases-length-above-is-at | runner/lib/cases_limit.c
+-  vs[nv++] = variant_of("above", (size_t)max + 1, 1, 0);
++  vs[nv++] = variant_of("above", (size_t)max, 1, 0);
+@@ cases-items-one-short | runner/lib/cases_limit.c
+-    size_t n = (size_t)x->max + k;
++    size_t n = (size_t)x->max + k - 1;
+@@ report-escape-lt-dropped | runner/lib/sanitize.c
+-    emits(o, "&lt;");
++    emits(o, "<");
+@@ report-escape-quote-dropped | runner/lib/sanitize.c
+-    emits(o, "&quot;");
++    emits(o, "\"");
+@@ report-control-bytes-kept | runner/lib/sanitize.c
+-  if (k == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
++  if (k == 0 || (cp < 0x10 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
 EOF
 )
 
@@ -187,10 +187,14 @@ PYEOF
 
 restore() { cp "$here/$1" "$src/$1"; }
 
+# Tests that exercise no mutated code path (packaging, the bench's process
+# clean-up, example configs) and cost most of a ctest run: left out.
+slow='^(test_bench|install_relocated|examples_dry_run)$'
+
 # Runs ctest and the main job; prints what failed ("" when nothing did).
 catchers() {
   local out failed=() rc
-  out=$(cd "$build" && timeout 600 ctest -j"$jobs" 2>&1) || true
+  out=$(cd "$build" && timeout 600 ctest -j"$jobs" -E "$slow" 2>&1) || true
   while read -r t; do failed+=("$t"); done < <(printf '%s\n' "$out" |
     sed -En 's/^[[:space:]]*[0-9]+ - ([^ ]+) \(.*/\1/p')
   if printf '%s\n' "$out" | grep -q "No tests were found"; then failed+=("ctest-found-no-tests"); fi
