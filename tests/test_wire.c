@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "conform/mock.h"
 #include "conform/runner.h"
 #include "helper_cli.h"
@@ -163,4 +165,34 @@ Test(wire, a_dry_run_fetches_no_token, .timeout = 120) {
   cr_assert(errno == EAGAIN || errno == EWOULDBLOCK);
   close(s);
   cfm_th_sh(out, sizeof(out), "rm -rf '%s'", dir);
+}
+
+/* conform specs --variables: every variable of every vendor, with the mock's
+ * default and the cases that need it. */
+Test(wire, specs_lists_every_variable) {
+  static char out[1 << 20];
+  json_t *root, *v;
+  json_error_t je;
+  size_t i, seen = 0;
+  int rc = cfm_th_sh(out, sizeof(out), "'%s' specs --variables --json", CONFORM_BIN);
+  cr_assert_eq(rc, 0, "%.300s", out);
+  root = json_loads(out, 0, &je);
+  cr_assert(json_is_array(root), "%s", je.text);
+  json_array_foreach(root, i, v) {
+    const char *vendor = json_string_value(json_object_get(v, "vendor"));
+    const char *name = json_string_value(json_object_get(v, "variable"));
+    cr_assert(vendor && name && json_object_get(v, "default"));
+    cr_assert_gt(json_array_size(json_object_get(v, "cases")), 0, "%s.%s needed by no case", vendor,
+                 name);
+    if ((!strcmp(vendor, "agora-chat") && (!strcmp(name, "owner4") || !strcmp(name, "stranger"))) ||
+        (!strcmp(vendor, "tencent-im") && !strcmp(name, "non_member")))
+      seen++;
+    if (!strcmp(vendor, "agora-chat") && !strcmp(name, "app_id"))
+      cr_assert(json_is_true(json_object_get(v, "in_base_url")));
+  }
+  cr_assert_eq(seen, 3);
+  json_decref(root);
+  rc = cfm_th_sh(out, sizeof(out), "'%s' specs --variables | grep -c 'tencent-im *non_member'",
+                 CONFORM_BIN);
+  cr_assert_str_eq(out, "1\n");
 }
