@@ -196,3 +196,43 @@ Test(wire, specs_lists_every_variable) {
                  CONFORM_BIN);
   cr_assert_str_eq(out, "1\n");
 }
+
+/* Counts provenance objects citing a seed doc under v, and those of them
+ * carrying the page's public https address and title. */
+static void count_citations(const json_t *v, size_t *docs, size_t *linked) {
+  const char *k;
+  json_t *c;
+  size_t i;
+  if (json_is_array(v)) {
+    json_array_foreach(v, i, c) count_citations(c, docs, linked);
+    return;
+  }
+  if (!json_is_object(v))
+    return;
+  if (json_is_string(json_object_get(v, "doc")) && json_object_get(v, "section")) {
+    const char *url = json_string_value(json_object_get(v, "url"));
+    const char *title = json_string_value(json_object_get(v, "title"));
+    (*docs)++;
+    if (url && !strncmp(url, "https://", 8) && title && *title)
+      (*linked)++;
+    return;
+  }
+  json_object_foreach((json_t *)v, k, c) count_citations(c, docs, linked);
+}
+
+/* Every provenance citing a seed carries the vendor page's address and
+ * title (specs/sources.json), and the loaded specs still pass their checks. */
+Test(wire, citations_carry_the_public_page) {
+  cfm_specset specs = {0};
+  cfm_error_t err;
+  size_t s, docs = 0, linked = 0;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_specset_add_path(&specs, spec_dir(), &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(specs.count, 3, "sources.json must not load as a spec");
+  cr_assert_eq(cfm_specset_check(&specs, &err), CFM_EOK, "%s", err.text);
+  for (s = 0; s < specs.count; s++)
+    count_citations(specs.items[s]->root, &docs, &linked);
+  cr_assert_gt(docs, 50);
+  cr_assert_eq(linked, docs, "%zu of %zu doc citations without a public page", docs - linked, docs);
+  cfm_specset_release(&specs);
+}
