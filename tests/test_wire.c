@@ -83,6 +83,9 @@ Test(wire, a_run_with_minted_and_fetched_tokens_passes_and_refreshes, .timeout =
   cr_assert_eq(res.counts[CFM_VERDICT_PASS], res.cases, "%zu fail, %zu warn, %zu error, %zu skip",
                res.counts[CFM_VERDICT_FAIL], res.counts[CFM_VERDICT_WARN],
                res.counts[CFM_VERDICT_ERROR], res.counts[CFM_VERDICT_SKIP]);
+  cr_log_info("token fetches: dingtalk %lu, agora %lu; %zu requests",
+              cfm_target_credential_fetches(cfm_config_target(&cfg, "dingtalk-rooms")),
+              cfm_target_credential_fetches(cfm_config_target(&cfg, "agora-chat")), res.requests);
   /* Each fetch is one hit of the mock's token endpoint. */
   cr_assert_gt(cfm_target_credential_fetches(cfm_config_target(&cfg, "dingtalk-rooms")), 1,
                "no DingTalk token refresh in the middle of the run");
@@ -90,6 +93,16 @@ Test(wire, a_run_with_minted_and_fetched_tokens_passes_and_refreshes, .timeout =
   cfm_config_release(&cfg);
   cfm_mock_stop(m);
   cfm_specset_release(&specs);
+}
+
+/* A new directory (dir, a mkdtemp template) with c.json open for writing. */
+static FILE *config_file(char *dir, char *cfgpath, size_t cap) {
+  FILE *f;
+  cr_assert(mkdtemp(dir));
+  snprintf(cfgpath, cap, "%s/c.json", dir);
+  f = fopen(cfgpath, "w");
+  cr_assert(f);
+  return f;
 }
 
 /* The binary, from a config file with only the provider keys: exit 0. */
@@ -103,10 +116,7 @@ Test(wire, the_cli_runs_from_provider_keys, .timeout = 120) {
   mc.agora_token = "static-agora-token-not-in-the-config";
   mc.dingtalk_token = "static-dingtalk-token-not-in-the-config";
   cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
-  cr_assert(mkdtemp(dir));
-  snprintf(cfgpath, sizeof(cfgpath), "%s/c.json", dir);
-  f = fopen(cfgpath, "w");
-  cr_assert(f);
+  f = config_file(dir, cfgpath, sizeof(cfgpath));
   fprintf(f,
           "{\"targets\": {"
           "\"agora-chat\": {\"base_url\": \"http://127.0.0.1:%u\", \"credentials\": "
@@ -146,10 +156,7 @@ Test(wire, a_dry_run_fetches_no_token, .timeout = 120) {
   cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
   cr_assert_eq(listen(s, 16), 0);
   cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &al), 0);
-  cr_assert(mkdtemp(dir));
-  snprintf(cfgpath, sizeof(cfgpath), "%s/c.json", dir);
-  f = fopen(cfgpath, "w");
-  cr_assert(f);
+  f = config_file(dir, cfgpath, sizeof(cfgpath));
   fprintf(f,
           "{\"timeout_ms\": 1000, \"targets\": {\"dingtalk-rooms\": {\"base_url\": "
           "\"http://127.0.0.1:%u\", \"token_url\": \"http://127.0.0.1:%u/tok\", "
