@@ -7,8 +7,9 @@ bin=${1:?usage: check.sh CONFORM_BINARY}
 dir=$(cd "$(dirname "$0")" && pwd)
 export TENCENT_IM_SDKAPPID=1400000000
 export TENCENT_IM_SECRET_KEY=placeholder-tencent-secret
-export AGORA_APP_TOKEN=placeholder-agora-token
-export DINGTALK_ACCESS_TOKEN=placeholder-dingtalk-token
+export AGORA_APP_CERTIFICATE=placeholder-agora-certificate
+export DINGTALK_APP_KEY=placeholder-dingtalk-app-key
+export DINGTALK_APP_SECRET=placeholder-dingtalk-app-secret
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 n=0
@@ -25,7 +26,8 @@ for cfg in "$dir"/*.json; do
     echo "examples: $name.json: only $lines requests in the dry run" >&2
     exit 1
   fi
-  if grep -q 'placeholder-' "$out"; then
+  # no secret, and no app token minted from one (AccessToken2 starts "007")
+  if grep -q -e 'placeholder-' -e 'Bearer 007' "$out"; then
     echo "examples: $name.json: a secret appears in the dry run" >&2
     exit 1
   fi

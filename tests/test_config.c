@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conform/target.h"
 #include "conform/usersig.h"
@@ -239,4 +241,248 @@ Test(config, credentials_in_a_url_are_refused) {
   /* an @ after the authority is not userinfo */
   cr_assert_eq(cfm_config_set_target_url(&cfg, "agora-chat=http://h/a@b", NULL), CFM_EOK);
   cfm_config_release(&cfg);
+}
+
+/* ---- issue 17 / 16.5: providers, regions, base URL templates, secrets ---- */
+
+/* Parses text (and checks it against the shipped specs when set); returns the
+ * first failing code. */
+static int parse_check(cfm_config *cfg, const char *text, cfm_specset *set, cfm_error_t *err) {
+  int rc;
+  cfm_config_init(cfg);
+  cfm_error_init(err);
+  rc = cfm_config_parse(cfg, "c.json", text, strlen(text), err);
+  if (rc == CFM_EOK && set)
+    rc = cfm_config_check(cfg, set, err);
+  return rc;
+}
+
+Test(config, a_secret_with_cr_lf_or_nul_is_an_error_that_shows_no_byte) {
+  static const char *const texts[] = {
+      "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": \"zq7x\\r\\nX-Evil: "
+      "1\"}}}}",
+      "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": \"zq7x\\u0000tail\"}}}}",
+      "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": {\"env\": "
+      "\"CFM_T_NL\"}}}}}",
+  };
+  size_t i;
+  setenv("CFM_T_NL", "zq7x\nsecond", 1);
+  for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+    cfm_config cfg;
+    cfm_error_t err;
+    cr_assert_eq(parse_check(&cfg, texts[i], NULL, &err), CFM_ECONFIG, "%zu", i);
+    cr_assert(strstr(err.text, "CR, LF or NUL") != NULL, "%s", err.text);
+    cr_assert(strstr(err.text, "zq7x") == NULL, "%s", err.text);
+    cr_assert_str_eq(err.pointer, "/targets/agora-chat/credentials/app_token");
+    cfm_config_release(&cfg);
+  }
+  {
+    /* A NUL inside a secret file. */
+    static const char bytes[] = "zq7x\0tail\n";
+    char path[] = "/tmp/conform-nul-XXXXXX", text[256];
+    int fd = mkstemp(path);
+    cfm_config cfg;
+    cfm_error_t err;
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, bytes, sizeof(bytes) - 1), (ssize_t)(sizeof(bytes) - 1));
+    close(fd);
+    snprintf(
+        text, sizeof(text),
+        "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": {\"file\": \"%s\"}}}}}",
+        path);
+    cr_assert_eq(parse_check(&cfg, text, NULL, &err), CFM_ECONFIG);
+    cr_assert(strstr(err.text, "CR, LF or NUL") && !strstr(err.text, "zq7x"), "%s", err.text);
+    cfm_config_release(&cfg);
+    unlink(path);
+  }
+}
+
+/* A FIFO nobody writes to: a bounded wait, then a message (it used to block
+ * in open(2) for ever). */
+Test(config, a_secret_pipe_without_writer_times_out, .timeout = 20) {
+  char dir[] = "/tmp/conform-fifo-XXXXXX", fifo[64], text[256];
+  cfm_config cfg;
+  cfm_error_t err;
+  cr_assert(mkdtemp(dir));
+  snprintf(fifo, sizeof(fifo), "%s/p", dir);
+  cr_assert_eq(mkfifo(fifo, 0600), 0);
+  snprintf(
+      text, sizeof(text),
+      "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": {\"file\": \"%s\"}}}}}",
+      fifo);
+  cr_assert_eq(parse_check(&cfg, text, NULL, &err), CFM_ECONFIG);
+  cr_assert(strstr(err.text, "pipe that gave no secret") != NULL, "%s", err.text);
+  cfm_config_release(&cfg);
+  unlink(fifo);
+  rmdir(dir);
+}
+
+/* jansson quotes the text where parsing stopped: never a secret's bytes. */
+Test(config, a_parse_error_echoes_no_secret_byte) {
+  static const char text[] =
+      "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": zq7xSECRET}}}}";
+  cfm_config cfg;
+  cfm_error_t err;
+  cr_assert_eq(parse_check(&cfg, text, NULL, &err), CFM_ECONFIG);
+  cr_assert(strstr(err.text, "invalid JSON") != NULL, "%s", err.text);
+  cr_assert(strstr(err.text, "zq7x") == NULL && strstr(err.text, "SECRET") == NULL, "%s", err.text);
+  cfm_config_release(&cfg);
+}
+
+Test(config, a_secret_from_a_command) {
+  static const char text[] =
+      "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": "
+      "{\"command\": [\"printf\", \"%s\\n\", \"from-command\"], \"timeout_ms\": 5000}}}}}";
+  cfm_config cfg;
+  cfm_error_t err;
+  cr_assert_eq(parse_check(&cfg, text, NULL, &err), CFM_EOK, "%s", err.text);
+  cr_assert_str_eq(json_string_value(json_object_get(
+                       cfm_config_target(&cfg, "agora-chat")->credentials, "app_token")),
+                   "from-command");
+  cfm_config_release(&cfg);
+  /* turned off (the fuzzer), a bad key, a failing program */
+  cfm_config_init(&cfg);
+  cfg.no_commands = 1;
+  cr_assert_eq(cfm_config_parse(&cfg, "c", text, strlen(text), &err), CFM_ECONFIG);
+  cfm_config_release(&cfg);
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"agora-chat\": {\"credentials\": {\"app_token\": "
+                           "{\"command\": [\"false\"]}}}}}",
+                           NULL, &err),
+               CFM_ECONFIG);
+  cr_assert(strstr(err.text, "false") != NULL, "%s", err.text);
+  cfm_config_release(&cfg);
+}
+
+Test(config, tencent_region_selects_the_documented_host) {
+  cfm_specset set = {0};
+  cfm_config cfg;
+  cfm_error_t err;
+  cr_assert_eq(cfm_specset_add_path(&set, CONFORM_SPECS_DIR, NULL), CFM_EOK);
+  cr_assert_eq(
+      parse_check(&cfg, "{\"targets\": {\"tencent-im\": {\"region\": \"frankfurt\"}}}", &set, &err),
+      CFM_EOK, "%s", err.text);
+  cr_assert_str_eq(cfm_config_target(&cfg, "tencent-im")->base_url,
+                   "https://adminapiger.im.qcloud.com");
+  cfm_config_release(&cfg);
+  cr_assert_eq(
+      parse_check(&cfg, "{\"targets\": {\"tencent-im\": {\"region\": \"mars\"}}}", &set, &err),
+      CFM_ECONFIG);
+  cr_assert(strstr(err.text, "singapore") && strstr(err.text, "seoul"), "%s", err.text);
+  cr_assert_str_eq(err.pointer, "/targets/tencent-im/region");
+  cfm_config_release(&cfg);
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"tencent-im\": {\"region\": \"seoul\", \"base_url\": "
+                           "\"https://x\"}}}",
+                           &set, &err),
+               CFM_ECONFIG);
+  cfm_config_release(&cfg);
+  cfm_specset_release(&set);
+}
+
+Test(config, base_url_templates_and_their_placeholders) {
+  cfm_specset set = {0};
+  cfm_config cfg;
+  cfm_error_t err;
+  char url[256];
+  size_t i;
+  cr_assert_eq(cfm_specset_add_path(&set, CONFORM_SPECS_DIR, NULL), CFM_EOK);
+  /* the documented layout, from the spec */
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"agora-chat\": {\"base_url\": \"https://a41.x\", "
+                           "\"variables\": {\"app_id\": \"abc 1\"}}}}",
+                           &set, &err),
+               CFM_EOK, "%s", err.text);
+  for (i = 0; i < set.count && strcmp(set.items[i]->vendor, "agora-chat"); i++)
+    ;
+  cr_assert_lt(i, set.count);
+  cr_assert_eq(cfm_target_base_url(cfm_config_target(&cfg, "agora-chat"), set.items[i], url,
+                                   sizeof(url), &err),
+               CFM_EOK, "%s", err.text);
+  cr_assert_str_eq(url, "https://a41.x/app-id/abc%201");
+  cfm_config_release(&cfg);
+  /* the older org/app layout */
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"agora-chat\": {\"base_url\": \"https://a41.x\", "
+                           "\"base_path\": \"/{org_name}/{app_name}\", \"credentials\": "
+                           "{\"app_token\": \"t\"}, \"variables\": {\"org_name\": \"org1\", "
+                           "\"app_name\": \"app1\"}}}}",
+                           &set, &err),
+               CFM_EOK, "%s", err.text);
+  cr_assert_eq(cfm_target_base_url(cfm_config_target(&cfg, "agora-chat"), set.items[i], url,
+                                   sizeof(url), &err),
+               CFM_EOK, "%s", err.text);
+  cr_assert_str_eq(url, "https://a41.x/org1/app1");
+  cfm_config_release(&cfg);
+  /* an empty app_id, an unresolved placeholder: errors naming it */
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"agora-chat\": {\"base_url\": \"https://a41.x\", "
+                           "\"variables\": {\"app_id\": \"\"}}}}",
+                           &set, &err),
+               CFM_ECONFIG);
+  cr_assert(strstr(err.text, "{app_id} is empty") != NULL, "%s", err.text);
+  cfm_config_release(&cfg);
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"agora-chat\": {\"base_url\": \"https://a41.x\", "
+                           "\"base_path\": \"/{org_name}/{app_name}\", "
+                           "\"variables\": {\"app_name\": \"a\"}}}}",
+                           &set, &err),
+               CFM_ECONFIG);
+  cr_assert(strstr(err.text, "{org_name} has no value") != NULL, "%s", err.text);
+  cfm_config_release(&cfg);
+  cfm_specset_release(&set);
+}
+
+Test(config, provider_keys_are_known_and_stand_for_the_token) {
+  cfm_specset set = {0};
+  cfm_config cfg;
+  cfm_error_t err;
+  cfm_target *t;
+  cr_assert_eq(cfm_specset_add_path(&set, CONFORM_SPECS_DIR, NULL), CFM_EOK);
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"agora-chat\": {\"base_url\": \"http://127.0.0.1:9\", "
+                           "\"credentials\": {\"app_certificate\": \"cert-0123456789\"}, "
+                           "\"variables\": {\"app_id\": \"app1\"}}, \"dingtalk-rooms\": "
+                           "{\"base_url\": \"http://127.0.0.1:9\", \"token_url\": "
+                           "\"http://127.0.0.1:9/tok\", \"credentials\": {\"app_key\": \"k\", "
+                           "\"app_secret\": \"secret-0123\"}}}}",
+                           &set, &err),
+               CFM_EOK, "%s", err.text);
+  t = cfm_config_target(&cfg, "agora-chat");
+  cr_assert(cfm_target_has_credential(t, "app_token"));
+  cr_assert(cfm_target_has_credential(cfm_config_target(&cfg, "dingtalk-rooms"), "access_token"));
+  {
+    /* Agora: minted locally, a 007 token, cached, registered for redaction. */
+    const json_t *auth = json_object_get(json_object_get(set.items[0]->root, "transport"), "auth");
+    size_t i;
+    cfm_auth_out out;
+    char red[2300];
+    for (i = 0; i < set.count && strcmp(set.items[i]->vendor, "agora-chat"); i++)
+      ;
+    auth = json_object_get(json_object_get(set.items[i]->root, "transport"), "auth");
+    cr_assert_eq(cfm_auth_render(t, auth, CFM_AUTH_VALID, 1700000000, 0, &out, &err), CFM_EOK, "%s",
+                 err.text);
+    cr_assert(!strncmp(out.header, "Authorization: Bearer 007", 25), "%s", out.header);
+    cr_assert_eq(cfm_target_credential_fetches(t), 1);
+    cr_assert_eq(cfm_auth_render(t, auth, CFM_AUTH_VALID, 1700000010, 0, &out, &err), CFM_EOK);
+    cr_assert_eq(cfm_target_credential_fetches(t), 1);
+    cfm_redact(NULL, out.header + 22, red, sizeof(red));
+    cr_assert_str_eq(red, "REDACTED");
+    cr_assert_eq(cfm_auth_render(t, auth, CFM_AUTH_VALID, 1700000000 + 3600, 0, &out, &err),
+                 CFM_EOK);
+    cr_assert_eq(cfm_target_credential_fetches(t), 2, "re-minted before expiry");
+    cfm_target_credential_invalidate(t);
+    cr_assert_eq(cfm_auth_render(t, auth, CFM_AUTH_VALID, 1700000000 + 3601, 0, &out, &err),
+                 CFM_EOK);
+    cr_assert_eq(cfm_target_credential_fetches(t), 3, "minted after invalidate");
+  }
+  cfm_config_release(&cfg);
+  /* app_key without app_secret */
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"dingtalk-rooms\": {\"credentials\": {\"app_key\": "
+                           "\"k\"}}}}",
+                           &set, &err),
+               CFM_ECONFIG);
+  cfm_config_release(&cfg);
+  cfm_specset_release(&set);
 }

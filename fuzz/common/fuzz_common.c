@@ -140,6 +140,7 @@ void cfm_fuzz_config(const uint8_t *data, size_t size) {
   if (!stdin_closed && freopen("/dev/null", "r", stdin))
     stdin_closed = 1;
   cfm_config_init(&cfg);
+  cfg.offline = cfg.no_commands = 1; /* fuzz input runs nothing, fetches nothing */
   if (cfm_config_parse(&cfg, "fuzz.json", (const char *)data, size, NULL) == CFM_EOK) {
     for (i = 0; i < cfg.count; i++) {
       const cfm_spec *spec = cfm_fuzz_spec(cfg.targets[i].vendor);

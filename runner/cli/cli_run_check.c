@@ -187,8 +187,7 @@ static void check_vendor(const cfm_spec *spec, const cfm_target *t, json_t *need
   size_t i;
   json_array_foreach(json_object_get(auth, "credentials"), i, v) {
     const char *c = json_string_value(v);
-    const char *have = c ? json_string_value(json_object_get(t->credentials, c)) : NULL;
-    if (c && (!have || !*have))
+    if (c && !cfm_target_has_credential(t, c))
       note(missing, cap, spec->vendor, "credential", c);
   }
   if (!mock) {
@@ -224,6 +223,7 @@ int cfm_cli_run_preflight(const cfm_specset *set, cfm_config *cfg, const cfm_run
   size_t i, s, used_vendors = 0;
   int rc = CFM_EXIT_OK;
   missing[0] = '\0';
+  cfm_config_set_offline(cfg, opt->dry_run); /* a dry run fetches no token */
   if (!need || count_selected(set, opt, &list) < 0) {
     rc = need ? CFM_EXIT_SPEC : CFM_EXIT_INTERNAL;
     goto out;

@@ -3,14 +3,19 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "conform/runner.h"
 #include "conform/spec.h"
 
 static void usage(FILE *f) {
-  fputs("usage: conform specs [--json] [--specs-dir DIR] [SPEC|DIR...]\n\n"
+  fputs("usage: conform specs [--json] [--variables] [--specs-dir DIR] [SPEC|DIR...]\n\n"
         "Lists each vendor's operations (seed or fixture) with their parameters,\n"
-        "limits, error rows and examples, then the totals. Default: the shipped specs.\n",
+        "limits, error rows and examples, then the totals. Default: the shipped specs.\n"
+        "--variables lists every variable of each vendor instead: what it is, the\n"
+        "mock's default and the cases that need it (set them under\n"
+        "targets.VENDOR.variables in the config).\n",
         f);
 }
 
@@ -22,11 +27,75 @@ static size_t limits_of(const json_t *op) {
   return n;
 }
 
+/* --variables: every variable of every spec, with its description, its
+ * default (which fits the embedded mock) and the cases that use it. */
+static int print_variables(const cfm_specset *set, int as_json) {
+  cfm_caselist list = {0};
+  json_t *out = json_array();
+  size_t s, i;
+  if (!out || cfm_cases_generate(set, &list) != CFM_EOK) {
+    json_decref(out);
+    cfm_caselist_release(&list);
+    cfm_cli_error("specs: cannot generate the cases");
+    return CFM_EXIT_SPEC;
+  }
+  for (s = 0; s < set->count; s++) {
+    const cfm_spec *spec = set->items[s];
+    const char *base =
+        json_string_value(json_object_get(json_object_get(spec->root, "transport"), "base_url"));
+    const char *name;
+    json_t *decl;
+    json_object_foreach(json_object_get(spec->root, "variables"), name, decl) {
+      char ref[80], ph[80];
+      json_t *ids = json_array();
+      int in_base;
+      snprintf(ref, sizeof(ref), "${var.%s}", name);
+      snprintf(ph, sizeof(ph), "{%s}", name);
+      in_base = base && strstr(base, ph) != NULL;
+      for (i = 0; i < list.count; i++)
+        if (list.items[i].spec == spec && (in_base || strstr(list.items[i].steps_json, ref)))
+          json_array_append_new(ids, json_string(list.items[i].id));
+      json_array_append_new(out,
+                            json_pack("{s:s, s:s, s:s, s:O*, s:b, s:o}", "vendor", spec->vendor,
+                                      "variable", name, "description",
+                                      json_string_value(json_object_get(decl, "description"))
+                                          ? json_string_value(json_object_get(decl, "description"))
+                                          : "",
+                                      "default", json_object_get(decl, "default"), "in_base_url",
+                                      in_base, "cases", ids));
+    }
+  }
+  if (as_json) {
+    json_dumpf(out, stdout, JSON_INDENT(1));
+    putchar('\n');
+  } else {
+    json_t *v;
+    printf("%-16s %-16s %-20s %6s  %s\n", "vendor", "variable", "mock default", "cases",
+           "what it is (first case that needs it)");
+    json_array_foreach(out, i, v) {
+      char *def = json_dumps(json_object_get(v, "default"), JSON_ENCODE_ANY);
+      const json_t *ids = json_object_get(v, "cases");
+      printf("%-16s %-16s %-20s %6zu  %s%s%s%s%s\n",
+             json_string_value(json_object_get(v, "vendor")),
+             json_string_value(json_object_get(v, "variable")), def ? def : "-",
+             json_array_size(ids), json_string_value(json_object_get(v, "description")),
+             json_is_true(json_object_get(v, "in_base_url")) ? " [base URL: every case]" : "",
+             json_array_size(ids) ? " (" : "",
+             json_array_size(ids) ? json_string_value(json_array_get(ids, 0)) : "",
+             json_array_size(ids) ? ")" : "");
+      free(def);
+    }
+  }
+  json_decref(out);
+  cfm_caselist_release(&list);
+  return CFM_EXIT_OK;
+}
+
 int cmd_specs(int argc, char **argv) {
   cfm_specset set = {0};
   cfm_error_t err;
   json_t *out = json_array();
-  int i, as_json = 0, paths = 0, rc = CFM_EXIT_OK;
+  int i, as_json = 0, paths = 0, rc = CFM_EXIT_OK, variables = 0;
   size_t s, k, tot[6] = {0, 0, 0, 0, 0, 0};
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -35,6 +104,8 @@ int cmd_specs(int argc, char **argv) {
       return CFM_EXIT_OK;
     } else if (!strcmp(argv[i], "--json")) {
       as_json = 1;
+    } else if (!strcmp(argv[i], "--variables")) {
+      variables = 1;
     } else if (!strcmp(argv[i], "--specs-dir") && i + 1 < argc) {
       cfm_cli_set_specs_dir(argv[++i]);
     } else if (argv[i][0] == '-') {
@@ -59,6 +130,10 @@ int cmd_specs(int argc, char **argv) {
   }
   if (cfm_specset_check(&set, &err) != CFM_EOK) {
     rc = cfm_cli_input_failure(&err);
+    goto done;
+  }
+  if (variables) {
+    rc = print_variables(&set, as_json);
     goto done;
   }
   if (!as_json)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef CONFORM_DEFAULT_SPECS
 #define CONFORM_DEFAULT_SPECS "specs"
@@ -57,8 +58,33 @@ int cfm_spec_parse(const char *name, const char *data, size_t len, cfm_spec **ou
   return CFM_EOK;
 }
 
+/* Adds "url" and "title" from sources (sources.json's "sources", borrowed)
+ * to every provenance object under v that cites a listed seed "doc". */
+static void add_citations(json_t *v, const json_t *sources) {
+  const char *k;
+  json_t *c;
+  size_t i;
+  if (json_is_array(v)) {
+    json_array_foreach(v, i, c) add_citations(c, sources);
+    return;
+  }
+  if (!json_is_object(v))
+    return;
+  if (json_is_string(json_object_get(v, "doc")) && json_is_string(json_object_get(v, "section"))) {
+    const json_t *src = json_object_get(sources, json_string_value(json_object_get(v, "doc")));
+    const json_t *url = json_object_get(src, "url"), *title = json_object_get(src, "title");
+    if (json_is_string(url) && json_is_string(title)) {
+      json_object_set(v, "url", (json_t *)url);
+      json_object_set(v, "title", (json_t *)title);
+    }
+    return;
+  }
+  json_object_foreach(v, k, c) add_citations(c, sources);
+}
+
 int cfm_spec_load(const char *path, cfm_spec **out, cfm_error_t *err) {
-  char *data;
+  char *data, src[4096];
+  const char *slash = strrchr(path, '/');
   size_t n;
   int rc;
   *out = NULL;
@@ -67,6 +93,14 @@ int cfm_spec_load(const char *path, cfm_spec **out, cfm_error_t *err) {
     return rc;
   rc = cfm_spec_parse(path, data, n, out, err);
   free(data);
+  /* The seeds' public pages, from sources.json beside the spec (optional). */
+  snprintf(src, sizeof(src), "%.*s%ssources.json", slash ? (int)(slash - path) : 0, path,
+           slash ? "/" : "");
+  if (rc == CFM_EOK && access(src, R_OK) == 0) {
+    json_t *sources = cfm_json_load_file(src, CFM_SPEC_MAX_BYTES, NULL);
+    add_citations((*out)->root, json_object_get(sources, "sources"));
+    json_decref(sources);
+  }
   return rc;
 }
 
@@ -116,7 +150,8 @@ int cfm_specset_add_path(cfm_specset *set, const char *path, cfm_error_t *err) {
     size_t len = strlen(e->d_name);
     char **nn;
     if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 ||
-        strcmp(e->d_name, "spec.schema.json") == 0 || e->d_name[0] == '.')
+        strcmp(e->d_name, "spec.schema.json") == 0 || strcmp(e->d_name, "sources.json") == 0 ||
+        e->d_name[0] == '.')
       continue;
     nn = realloc(names, (n + 1) * sizeof(*nn));
     if (!nn || !(nn[n] = malloc(strlen(path) + len + 2))) {

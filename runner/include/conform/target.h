@@ -10,6 +10,9 @@
 #include "conform/error.h"
 #include "conform/spec.h"
 
+/* Minted and fetched tokens of one target (config.c). */
+struct cfm_cred_state;
+
 /* One vendor's target. */
 typedef struct cfm_target {
   char *vendor;        /* "tencent-im", "agora-chat", "dingtalk-rooms" */
@@ -24,6 +27,10 @@ typedef struct cfm_target {
   int in_config;       /* 1 when the config file names this vendor */
   int url_from_cli;    /* 1 when base_url came from --target */
   char *config_url;    /* the config's base_url that --target replaced, or NULL */
+  char *region;        /* "region" of the config; cfm_config_check turns it into base_url */
+  char *token_url;     /* DingTalk token endpoint; NULL = base_url + /v1.0/oauth2/accessToken */
+  char *base_path;     /* "base_path" template replacing the spec's path after {host}, or NULL */
+  struct cfm_cred_state *cred; /* owned: the token cache of app_certificate / app_key */
 } cfm_target;
 
 /* Largest "max_rps" / --max-rps accepted (requests per second). */
@@ -38,6 +45,10 @@ typedef struct cfm_config {
   double global_rate_per_s; /* "max_rps": cap over the whole run; <= 0 = none */
   char *run_prefix;         /* names of created resources start with it; default "cfm-<random>" */
   char *source;             /* the config file's name (errors), or NULL */
+  int offline;              /* cfm_config_set_offline: fetch no token */
+  int no_commands;          /* 1: a {"command": ...} secret is an error (fuzzing) */
+  int64_t (*clock)(void *arg); /* cfm_config_set_clock */
+  void *clock_arg;
 } cfm_config;
 
 void cfm_config_init(cfm_config *cfg);
@@ -67,7 +78,39 @@ int cfm_config_set_target_url(cfm_config *cfg, const char *vendor_eq_url, cfm_er
  * Returns CFM_EOK, or CFM_ECONFIG (a name in the config file) or CFM_EUSAGE
  * (a vendor only named by --target) with the JSON pointer and a "did you
  * mean" suggestion in err. */
-int cfm_config_check(const cfm_config *cfg, const cfm_specset *set, cfm_error_t *err);
+int cfm_config_check(cfm_config *cfg, const cfm_specset *set, cfm_error_t *err);
+/* cfm_config_check also resolves "region" into base_url (the spec's
+ * transport.hosts), checks every {placeholder} of the base URL template
+ * (the spec's or the target's base_path) has a non-empty value, and that
+ * app_certificate comes with an app_id. */
+
+/* 1 when t can present credential name: given in the config, or produced by
+ * a provider (app_token from app_certificate, access_token from app_key and
+ * app_secret). */
+int cfm_target_has_credential(const cfm_target *t, const char *name);
+
+/* Offline (a dry run): a DingTalk token is never fetched; requests carry a
+ * placeholder.  Agora tokens are still minted (no request). */
+void cfm_config_set_offline(cfm_config *cfg, int offline);
+
+/* The clock of token expiry for every target (tests); NULL = time(NULL). */
+void cfm_config_set_clock(cfm_config *cfg, int64_t (*clock)(void *arg), void *arg);
+
+/* Forgets the minted or fetched token of t, so that the next request gets a
+ * new one.  For the flow: call it once after the vendor refuses a valid
+ * token (DingTalk 400 InvalidAuthentication, Agora 401) and retry once. */
+void cfm_target_credential_invalidate(const cfm_target *t);
+
+/* Tokens minted or fetched for t so far (0 without a provider). */
+unsigned long cfm_target_credential_fetches(const cfm_target *t);
+
+/* The full base URL of t for spec: t->base_url, then the path template
+ * (t->base_path or the spec's base_url after "https://{host}") with every
+ * {name} replaced by the URL-escaped variable (config, else the spec's
+ * default).  Returns CFM_EOK, CFM_ECONFIG (no target URL, a placeholder
+ * without a value or with an empty one; err names it) or CFM_ETOOBIG. */
+int cfm_target_base_url(const cfm_target *t, const cfm_spec *spec, char *out, size_t cap,
+                        cfm_error_t *err);
 
 /* The known name closest to word (edit distance, or one containing the
  * other), or NULL when none is close.  names is NULL-terminated. */
