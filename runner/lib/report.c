@@ -455,7 +455,7 @@ static double now_ms(void) {
 static void progress(cfm_report *r, int force) {
   static const double every_ms = 100.0;
   double t;
-  if (!r->term || !r->tty)
+  if (!r->term || !(r->tty & CFM_TERM_PROGRESS))
     return;
   t = now_ms();
   if (!force &&
@@ -783,13 +783,14 @@ static void update_latest(cfm_report *r) {
 }
 
 static void term_summary(cfm_report *r, double wall_ms) {
-  const char *red = r->tty ? "\033[31m" : "", *green = r->tty ? "\033[32m" : "",
-             *bold = r->tty ? "\033[1m" : "", *off = r->tty ? "\033[0m" : "";
+  int col = (r->tty & CFM_TERM_COLOUR) != 0;
+  const char *red = col ? "\033[31m" : "", *green = col ? "\033[32m" : "",
+             *bold = col ? "\033[1m" : "", *off = col ? "\033[0m" : "";
   size_t bad = r->counts[CFM_VERDICT_FAIL] + r->counts[CFM_VERDICT_ERROR] - r->baselined;
   size_t i;
   if (!r->term)
     return;
-  if (r->tty)
+  if (r->tty & CFM_TERM_PROGRESS)
     fputs("\r\033[K", r->term);
   for (i = 0; i < r->nterm; i++)
     fprintf(r->term, "  %s%s%s\n", red, r->term_failures[i], off);
@@ -817,6 +818,8 @@ static void term_summary(cfm_report *r, double wall_ms) {
     fputs("conform: error: the reports are incomplete; 'latest' is unchanged\n", r->term);
     return;
   }
+  if (r->tty & CFM_TERM_NO_PATHS)
+    return;
   fputs("reports: ", r->term);
   term_field(r->term, r->run_dir);
   fputs("/{report.json,junit.xml,report.html}\n", r->term);
