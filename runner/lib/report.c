@@ -24,7 +24,9 @@
 #define CONFORM_VERSION "0"
 #endif
 
-#define TERM_FAILURES 20    /* failures listed in the terminal summary */
+#define TERM_LINES 20       /* causes listed in the terminal summary, over all vendors */
+#define TERM_GROUPS 256     /* distinct causes kept for it (memory bound) */
+#define TERM_IDS 3          /* example case ids kept per cause */
 #define COV_CASE_IDS 5      /* case ids kept per coverage item */
 #define TERM_REASON_MAX 400 /* bytes of a reason on a terminal line */
 
@@ -33,6 +35,29 @@ typedef struct op_stat {
   char *operation;
   size_t counts[CFM_VERDICT__COUNT];
 } op_stat;
+
+/* One cause of failures for the terminal: same vendor, same verdict and
+ * same reason (an unreachable target is one cause, not one per case); the
+ * check (the case kind) when they all share one. */
+typedef struct fail_group {
+  char *vendor;
+  char *kind;
+  char *reason; /* sanitised for the terminal */
+  cfm_verdict verdict;
+  size_t count;
+  char *ids[TERM_IDS]; /* sanitised */
+  size_t nids;
+} fail_group;
+
+/* One JUnit testsuite: a vendor's cases, kept in a temporary file of the
+ * run directory until close() writes junit.xml. */
+#define JUNIT_SUITES 32 /* vendors; past it, the last suite takes the rest */
+typedef struct junit_suite {
+  char *name;
+  FILE *f;
+  size_t tests, failures, errors, skipped;
+  double ms;
+} junit_suite;
 
 typedef struct cov_item {
   char *key;    /* "spec#pointer" */
@@ -48,7 +73,8 @@ struct cfm_report {
   char run_id[96];
   char run_dir[512];
   FILE *json;
-  FILE *junit_tmp;
+  junit_suite suites[JUNIT_SUITES];
+  size_t nsuites;
   FILE *html_fail_tmp;
   FILE *html_rest_tmp;
   FILE *term;
@@ -63,8 +89,9 @@ struct cfm_report {
   size_t capops;
   cov_item *cov; /* sorted by key */
   size_t ncov;
-  char *term_failures[TERM_FAILURES];
-  size_t nterm;
+  fail_group groups[TERM_GROUPS];
+  size_t ngroups;
+  size_t ungrouped; /* failures past TERM_GROUPS causes */
   char *shard;
   json_t *targets;
   char started[32];
@@ -265,10 +292,9 @@ int cfm_report_open(const cfm_report_options *opt, cfm_report **out, cfm_error_t
     return cfm_error_set(err, CFM_ENOMEM, "report", "", "out of memory");
   }
   r->json = open_in_run(r, TMP_PREFIX "report.json", "w");
-  r->junit_tmp = open_in_run(r, ".junit-cases.tmp", "w+");
   r->html_fail_tmp = open_in_run(r, ".html-failures.tmp", "w+");
   r->html_rest_tmp = open_in_run(r, ".html-cases.tmp", "w+");
-  if (!r->json || !r->junit_tmp || !r->html_fail_tmp || !r->html_rest_tmp) {
+  if (!r->json || !r->html_fail_tmp || !r->html_rest_tmp) {
     cfm_error_set(err, CFM_EIO, r->run_dir, "", "cannot write report files: %s", strerror(errno));
     r->aborted = 1;
     cfm_report_close(r, 0, NULL);
@@ -375,22 +401,95 @@ static void write_provenance_text(FILE *f, const json_t *prov) {
   }
 }
 
+/* The suite of a vendor, its file opened on first use; NULL when it
+ * cannot be opened (noted as a junit.xml failure). */
+static junit_suite *suite_of(cfm_report *r, const char *vendor) {
+  junit_suite *s;
+  char name[64];
+  size_t i;
+  for (i = 0; i < r->nsuites; i++)
+    if (!strcmp(r->suites[i].name, vendor))
+      return &r->suites[i];
+  if (r->nsuites == JUNIT_SUITES) {
+    s = &r->suites[JUNIT_SUITES - 1];
+    if (strcmp(s->name, "(other vendors)")) {
+      char *n = strdup("(other vendors)");
+      if (n) {
+        free(s->name);
+        s->name = n;
+      }
+    }
+    return s;
+  }
+  s = &r->suites[r->nsuites];
+  memset(s, 0, sizeof(*s));
+  snprintf(name, sizeof(name), ".junit-suite-%zu.tmp", r->nsuites);
+  s->name = strdup(vendor);
+  s->f = s->name ? open_in_run(r, name, "w+") : NULL;
+  if (!s->f) {
+    free(s->name);
+    if (!r->junit_failed)
+      note_failure(r, "junit.xml", errno ? errno : ENOMEM);
+    r->junit_failed = 1;
+    return NULL;
+  }
+  r->nsuites++;
+  return s;
+}
+
+static void junit_property(FILE *f, const char *name, const char *value) {
+  if (!value || !*value)
+    return;
+  fprintf(f, "<property name=\"%s\" value=\"", name);
+  cfm__xml_escape(f, value);
+  fputs("\"/>", f);
+}
+
+/* A testcase: classname "<vendor>.<operation>", name the rest of the case
+ * id (no repeated prefix), properties the kind and the provenance. */
 static void write_junit_case(cfm_report *r, const cfm_case_result *res) {
-  FILE *f = r->junit_tmp;
+  const char *vendor = s_or(res->vendor, "?"), *id = s_or(res->id, "?"), *name = id;
+  const json_t *prov = res->provenance;
+  junit_suite *s = suite_of(r, vendor);
+  size_t vl = strlen(vendor), ol = strlen(s_or(res->operation, ""));
+  FILE *f;
+  if (!s)
+    return;
+  f = s->f;
+  if (!strncmp(id, vendor, vl) && id[vl] == '.' && res->operation &&
+      !strncmp(id + vl + 1, res->operation, ol) && id[vl + 1 + ol] == '.' && id[vl + 2 + ol])
+    name = id + vl + 2 + ol;
+  s->tests++;
+  s->ms += res->duration_ms;
   fputs("    <testcase classname=\"", f);
-  cfm__xml_escape(f, res->vendor);
+  cfm__xml_escape(f, vendor);
   fputc('.', f);
-  cfm__xml_escape(f, res->operation);
+  cfm__xml_escape(f, s_or(res->operation, "?"));
   fputs("\" name=\"", f);
-  cfm__xml_escape(f, res->id);
-  fprintf(f, "\" time=\"%.6f\">", res->duration_ms / 1000.0);
+  cfm__xml_escape(f, name);
+  fprintf(f, "\" time=\"%.6f\">\n      <properties>", res->duration_ms / 1000.0);
+  junit_property(f, "id", id);
+  junit_property(f, "kind", res->kind);
+  fputs("<property name=\"provenance\" value=\"", f);
+  write_provenance_text(f, prov);
+  fputs("\"/>", f);
+  junit_property(f, "provenance.doc", json_string_value(json_object_get(prov, "doc")));
+  junit_property(f, "provenance.section", json_string_value(json_object_get(prov, "section")));
+  junit_property(f, "provenance.url", json_string_value(json_object_get(prov, "url")));
+  junit_property(f, "provenance.title", json_string_value(json_object_get(prov, "title")));
+  fputs("</properties>\n      ", f);
   if (res->baselined) {
+    s->skipped++;
     fputs("<skipped message=\"accepted by baseline: ", f);
     cfm__xml_escape(f, res->reason);
     fputs("\"/>", f);
   } else if (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR) {
     const char *tag = res->verdict == CFM_VERDICT_FAIL ? "failure" : "error";
-    fprintf(f, "\n      <%s type=\"%s\" message=\"", tag, cfm_verdict_name(res->verdict));
+    if (res->verdict == CFM_VERDICT_FAIL)
+      s->failures++;
+    else
+      s->errors++;
+    fprintf(f, "<%s type=\"%s\" message=\"", tag, cfm_verdict_name(res->verdict));
     cfm__xml_escape(f, res->reason);
     fputs("\">", f);
     cfm__xml_escape(f, res->reason);
@@ -404,8 +503,9 @@ static void write_junit_case(cfm_report *r, const cfm_case_result *res) {
     cfm__xml_escape(f, res->observed_class);
     fputs("\nrepro: ", f);
     cfm__xml_escape(f, res->repro);
-    fprintf(f, "</%s>\n    ", tag);
+    fprintf(f, "</%s>", tag);
   } else if (res->verdict == CFM_VERDICT_SKIP) {
+    s->skipped++;
     fputs("<skipped message=\"", f);
     cfm__xml_escape(f, res->reason);
     fputs("\"/>", f);
@@ -414,7 +514,11 @@ static void write_junit_case(cfm_report *r, const cfm_case_result *res) {
     cfm__xml_escape(f, res->reason);
     fputs("</system-out>", f);
   }
-  fputs("</testcase>\n", f);
+  fputs("\n    </testcase>\n", f);
+  if (ferror(f) && !r->junit_failed) {
+    note_failure(r, "junit.xml", errno);
+    r->junit_failed = 1;
+  }
 }
 
 static void write_html_case(cfm_report *r, const cfm_case_result *res) {
@@ -473,6 +577,55 @@ static void progress(cfm_report *r, int force) {
   fflush(r->term);
 }
 
+/* Counts a failure under its cause; a target's words reach the terminal
+ * only as sanitised fields. */
+static void note_failure_cause(cfm_report *r, const cfm_case_result *res) {
+  const char *vendor = s_or(res->vendor, "?"), *kind = s_or(res->kind, ""),
+             *reason = s_or(res->reason, "");
+  char *treason = cfm_sanitize(NULL, reason, strlen(reason), TERM_REASON_MAX, CFM_SINK_TERM, NULL);
+  fail_group *g = NULL;
+  size_t i;
+  if (!treason) {
+    r->ungrouped++;
+    return;
+  }
+  for (i = 0; i < r->ngroups && !g; i++)
+    if (r->groups[i].verdict == res->verdict && !strcmp(r->groups[i].vendor, vendor) &&
+        !strcmp(r->groups[i].reason, treason))
+      g = &r->groups[i];
+  if (g && strcmp(g->kind, kind))
+    g->kind[0] = '\0'; /* checks of several kinds */
+  if (!g && r->ngroups < TERM_GROUPS) {
+    g = &r->groups[r->ngroups];
+    memset(g, 0, sizeof(*g));
+    g->vendor = cfm_sanitize(NULL, vendor, strlen(vendor), 100, CFM_SINK_TERM, NULL);
+    g->kind = strdup(kind);
+    g->reason = treason;
+    g->verdict = res->verdict;
+    treason = NULL;
+    if (!g->vendor || !g->kind) {
+      free(g->vendor);
+      free(g->kind);
+      free(g->reason);
+      g = NULL;
+    } else {
+      r->ngroups++;
+    }
+  }
+  free(treason);
+  if (!g) {
+    r->ungrouped++;
+    return;
+  }
+  g->count++;
+  if (g->nids < TERM_IDS) {
+    const char *id = s_or(res->id, "?");
+    g->ids[g->nids] = cfm_sanitize(NULL, id, strlen(id), 300, CFM_SINK_TERM, NULL);
+    if (g->ids[g->nids])
+      g->nids++;
+  }
+}
+
 int cfm_report_add(cfm_report *r, const cfm_case_result *res) {
   json_t *obj;
   op_stat *op;
@@ -503,30 +656,11 @@ int cfm_report_add(cfm_report *r, const cfm_case_result *res) {
     return CFM_ENOMEM;
   op->counts[res->verdict]++;
   note_coverage(r, res);
-  if (!res->baselined && (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR) &&
-      r->nterm < TERM_FAILURES) {
-    /* A target's words reach the terminal only as one sanitised field. */
-    const char *id = s_or(res->id, "?"), *reason = s_or(res->reason, "");
-    char *tid = cfm_sanitize(NULL, id, strlen(id), 300, CFM_SINK_TERM, NULL);
-    char *treason =
-        cfm_sanitize(NULL, reason, strlen(reason), TERM_REASON_MAX, CFM_SINK_TERM, NULL);
-    size_t need = (tid ? strlen(tid) : 0) + (treason ? strlen(treason) : 0) + 16;
-    char *line = tid && treason ? malloc(need) : NULL;
-    if (line) {
-      snprintf(line, need, "%s %s \xE2\x80\x94 %s",
-               res->verdict == CFM_VERDICT_FAIL ? "FAIL " : "ERROR", tid, treason);
-      r->term_failures[r->nterm++] = line;
-    }
-    free(tid);
-    free(treason);
-  }
+  if (!res->baselined && (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR))
+    note_failure_cause(r, res);
   if (ferror(r->json) && !r->json_failed) {
     note_failure(r, "report.json", errno);
     r->json_failed = 1;
-  }
-  if (ferror(r->junit_tmp) && !r->junit_failed) {
-    note_failure(r, "junit.xml", errno);
-    r->junit_failed = 1;
   }
   if ((ferror(r->html_fail_tmp) || ferror(r->html_rest_tmp)) && !r->html_failed) {
     note_failure(r, "report.html", errno);
@@ -598,41 +732,55 @@ static int splice(FILE *dst, FILE *src) {
   return ferror(src) ? -1 : 0;
 }
 
+static void junit_suite_head(FILE *f, const char *tag, const char *name, size_t tests,
+                             size_t failures, size_t errors, size_t skipped, double ms) {
+  fprintf(f, "<%s name=\"", tag);
+  cfm__xml_escape(f, name);
+  fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\"",
+          tests, failures, errors, skipped, ms / 1000.0);
+}
+
+/* junit.xml: one testsuite per vendor (the shape Jenkins, GitLab and
+ * Surefire read; tests/data/junit.xsd). */
 static int write_junit(cfm_report *r, double wall_ms) {
   FILE *f = open_in_run(r, TMP_PREFIX "junit.xml", "w");
-  size_t failures, errors, skipped;
+  size_t i, t[4] = {0, 0, 0, 0};
   int rc = 0;
   if (!f) {
     note_failure(r, "junit.xml", errno);
     return -1;
   }
-  failures = r->counts[CFM_VERDICT_FAIL];
-  errors = r->counts[CFM_VERDICT_ERROR];
-  skipped = r->counts[CFM_VERDICT_SKIP] + r->baselined;
-  /* Baselined results are reported as skipped, not failed. */
-  fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-  fprintf(f,
-          "<testsuites name=\"conform\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-          "skipped=\"%zu\" time=\"%.3f\">\n",
-          r->n, failures, errors, skipped, wall_ms / 1000.0);
-  fprintf(f,
-          "  <testsuite name=\"conform\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-          "skipped=\"%zu\" time=\"%.3f\" timestamp=\"%s\">\n",
-          r->n, failures, errors, skipped, wall_ms / 1000.0, r->started);
-  fputs("    <properties><property name=\"run_id\" value=\"", f);
-  cfm__xml_escape(f, r->run_id);
-  fputs("\"/>", f);
-  if (r->shard) {
-    fputs("<property name=\"shard\" value=\"", f);
-    cfm__xml_escape(f, r->shard);
-    fputs("\"/>", f);
+  for (i = 0; i < r->nsuites; i++) {
+    t[0] += r->suites[i].tests;
+    t[1] += r->suites[i].failures;
+    t[2] += r->suites[i].errors;
+    t[3] += r->suites[i].skipped;
   }
-  fputs("</properties>\n", f);
-  if (splice(f, r->junit_tmp) != 0 || r->junit_failed) {
+  fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+  junit_suite_head(f, "testsuites", "conform", t[0], t[1], t[2], t[3], wall_ms);
+  fputs(">\n", f);
+  for (i = 0; i < r->nsuites; i++) {
+    junit_suite *s = &r->suites[i];
+    fputs("  ", f);
+    junit_suite_head(f, "testsuite", s->name, s->tests, s->failures, s->errors, s->skipped, s->ms);
+    fprintf(f, " timestamp=\"%s\">\n    <properties><property name=\"run_id\" value=\"",
+            r->started);
+    cfm__xml_escape(f, r->run_id);
+    fputs("\"/>", f);
+    if (r->shard)
+      junit_property(f, "shard", r->shard);
+    if (json_is_string(json_object_get(r->targets, s->name)))
+      junit_property(f, "target", json_string_value(json_object_get(r->targets, s->name)));
+    fputs("</properties>\n", f);
+    if (splice(f, s->f) != 0)
+      rc = -1;
+    fputs("  </testsuite>\n", f);
+  }
+  fputs("</testsuites>\n", f);
+  if (rc != 0 || r->junit_failed) {
     note_failure(r, "junit.xml", errno);
     rc = -1;
   }
-  fputs("  </testsuite>\n</testsuites>\n", f);
   if (commit_file(r, f, "junit.xml", rc != 0) != 0)
     rc = -1;
   return rc;
@@ -782,20 +930,85 @@ static void update_latest(cfm_report *r) {
   }
 }
 
+static int group_by_count(const void *a, const void *b) {
+  const fail_group *x = *(const fail_group *const *)a, *y = *(const fail_group *const *)b;
+  return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+/* The failures by vendor and cause, most frequent cause first, TERM_LINES
+ * causes in all shared round-robin between the vendors (so one vendor's
+ * many failures cannot hide another's). */
+static void term_causes(cfm_report *r, const char *red, const char *off) {
+  const char *vendors[TERM_GROUPS];
+  size_t nv = 0, quota[TERM_GROUPS], have[TERM_GROUPS], i, v, lines = 0;
+  fail_group *list[TERM_GROUPS];
+  int more = 1;
+  if (!r->ngroups && !r->ungrouped)
+    return;
+  for (i = 0; i < r->ngroups; i++) {
+    for (v = 0; v < nv && strcmp(vendors[v], r->groups[i].vendor); v++)
+      ;
+    if (v == nv) {
+      vendors[nv] = r->groups[i].vendor;
+      have[nv] = 0;
+      quota[nv++] = 0;
+    }
+    have[v]++;
+  }
+  while (more && lines < TERM_LINES) {
+    more = 0;
+    for (v = 0; v < nv && lines < TERM_LINES; v++)
+      if (quota[v] < have[v]) {
+        quota[v]++;
+        lines++;
+        more = 1;
+      }
+  }
+  fputs("failures by vendor and cause:\n", r->term);
+  for (v = 0; v < nv; v++) {
+    size_t n = 0, cases = 0, rest = 0;
+    for (i = 0; i < r->ngroups; i++)
+      if (!strcmp(r->groups[i].vendor, vendors[v])) {
+        list[n++] = &r->groups[i];
+        cases += r->groups[i].count;
+      }
+    qsort(list, n, sizeof(*list), group_by_count);
+    fprintf(r->term, "  %s: %zu case%s, %zu cause%s\n", vendors[v], cases, cases == 1 ? "" : "s", n,
+            n == 1 ? "" : "s");
+    for (i = 0; i < n; i++) {
+      const fail_group *g = list[i];
+      size_t k;
+      if (i >= quota[v]) {
+        rest += g->count;
+        continue;
+      }
+      fprintf(r->term, "    %s%-5s%s %4zu x %s%s%s%s\n", red,
+              g->verdict == CFM_VERDICT_FAIL ? "FAIL" : "ERROR", off, g->count, *g->kind ? "[" : "",
+              g->kind, *g->kind ? "] " : "", g->reason);
+      fputs("               e.g.", r->term);
+      for (k = 0; k < g->nids; k++)
+        fprintf(r->term, "%s %s", k ? "," : "", g->ids[k]);
+      fputc('\n', r->term);
+    }
+    if (n > quota[v])
+      fprintf(r->term, "    ... %zu more cause%s (%zu case%s): see report.html\n", n - quota[v],
+              n - quota[v] == 1 ? "" : "s", rest, rest == 1 ? "" : "s");
+  }
+  if (r->ungrouped)
+    fprintf(r->term, "  ... and %zu more failures of other causes: see report.html\n",
+            r->ungrouped);
+}
+
 static void term_summary(cfm_report *r, double wall_ms) {
   int col = (r->tty & CFM_TERM_COLOUR) != 0;
   const char *red = col ? "\033[31m" : "", *green = col ? "\033[32m" : "",
              *bold = col ? "\033[1m" : "", *off = col ? "\033[0m" : "";
-  size_t bad = r->counts[CFM_VERDICT_FAIL] + r->counts[CFM_VERDICT_ERROR] - r->baselined;
   size_t i;
   if (!r->term)
     return;
   if (r->tty & CFM_TERM_PROGRESS)
     fputs("\r\033[K", r->term);
-  for (i = 0; i < r->nterm; i++)
-    fprintf(r->term, "  %s%s%s\n", red, r->term_failures[i], off);
-  if (bad > r->nterm)
-    fprintf(r->term, "  ... and %zu more (see report.html)\n", bad - r->nterm);
+  term_causes(r, red, off);
   fprintf(r->term,
           "%sconform:%s %zu cases in %.3f s: %s%zu pass%s, %zu warn, %zu skip, %s%zu fail%s, "
           "%s%zu error%s",
@@ -870,13 +1083,17 @@ int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary)
     for (i = 0; i < 3 && !summary->error[0]; i++)
       snprintf(summary->error, sizeof(summary->error), "%s", r->failure[i]);
   }
-  if (r->junit_tmp)
-    fclose(r->junit_tmp);
+  for (i = 0; i < r->nsuites; i++) {
+    char name[64];
+    fclose(r->suites[i].f);
+    free(r->suites[i].name);
+    snprintf(name, sizeof(name), ".junit-suite-%zu.tmp", i);
+    remove_in_run(r, name);
+  }
   if (r->html_fail_tmp)
     fclose(r->html_fail_tmp);
   if (r->html_rest_tmp)
     fclose(r->html_rest_tmp);
-  remove_in_run(r, ".junit-cases.tmp");
   remove_in_run(r, ".html-failures.tmp");
   remove_in_run(r, ".html-cases.tmp");
   for (i = 0; i < r->nops; i++) {
@@ -890,8 +1107,14 @@ int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary)
     json_decref(r->cov[i].case_ids);
   }
   free(r->cov);
-  for (i = 0; i < r->nterm; i++)
-    free(r->term_failures[i]);
+  for (i = 0; i < r->ngroups; i++) {
+    size_t k;
+    free(r->groups[i].vendor);
+    free(r->groups[i].kind);
+    free(r->groups[i].reason);
+    for (k = 0; k < r->groups[i].nids; k++)
+      free(r->groups[i].ids[k]);
+  }
   free(r->shard);
   json_decref(r->targets);
   free(r);
