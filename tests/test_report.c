@@ -566,3 +566,47 @@ Test(report, junit_has_a_suite_per_vendor_and_validates) {
            CONFORM_TESTDATA_DIR, path);
   cr_assert_eq(system(cmd), 0, "junit.xml does not validate against tests/data/junit.xsd");
 }
+
+/* ---- report.html: banner, filter data, causes, provenance links ---------------------- */
+
+Test(report, html_has_banner_filters_causes_and_links) {
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_case_result r;
+  char path[512], *html;
+  make_tmp();
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = "w-run";
+  cr_assert_eq(cfm_report_open(&opt, &rep, NULL), CFM_EOK);
+  fill(&r, "agora-chat.create_group.limit.a", "create_group", CFM_VERDICT_FAIL, "x", "too long");
+  json_object_set_new(r.provenance, "url", json_string("https://docs.example.com/create#body"));
+  json_object_set_new(r.provenance, "title", json_string("Create a group"));
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  fill(&r, "agora-chat.create_group.limit.b", "create_group", CFM_VERDICT_FAIL, "x", "too long");
+  json_object_set_new(r.provenance, "url", json_string("javascript:alert(1)"));
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  fill(&r, "agora-chat.get_group.example.doc", "get_group", CFM_VERDICT_PASS, "", "ok");
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+  snprintf(path, sizeof(path), "%s/w-run/report.html", tmpdir);
+  html = read_all(path);
+  cr_assert(strstr(html, "<div class=\"banner FAIL\" id=\"banner\">FAIL"), "no FAIL banner");
+  cr_assert(strstr(html, "Content-Security-Policy\" content=\"default-src 'none'"));
+  cr_assert(strstr(html, "<details class=\"case\" open data-vendor=\"agora-chat\" "
+                         "data-operation=\"create_group\" data-kind=\"limit\" "
+                         "data-verdict=\"fail\" data-cause=\"0\">"));
+  cr_assert(strstr(html, "<h2>Failures by cause (1 causes)</h2>"));
+  cr_assert(strstr(html, "<td class=\"n\">2</td>"), "the cause counts both cases");
+  cr_assert(strstr(html, "<button type=\"button\" data-cause=\"0\">show cases</button>"));
+  cr_assert(strstr(html, "<a href=\"https://docs.example.com/create#body\" "
+                         "rel=\"noreferrer noopener\" target=\"_blank\">Create a group \xC2\xA7 "));
+  cr_assert_null(strstr(html, "href=\"javascript:"), "only http(s) links");
+  cr_assert(strstr(html, "<select name=\"verdict\">"));
+  cr_assert(strstr(html, "<input id=\"q\" type=\"search\""));
+  cr_assert_null(strstr(html, " src=\"http"), "no external resource");
+  free(html);
+}
