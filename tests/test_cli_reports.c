@@ -23,8 +23,9 @@ __attribute__((format(printf, 1, 2))) static int run(const char *fmt, ...) {
   return WEXITSTATUS(st);
 }
 
-/* A run with one fail (code "bad") and one pass, written by the library. */
-static void write_report(const char *run_id) {
+/* A run with one fail (code "bad"; accepted by a baseline when baselined)
+ * and one pass, written by the library. */
+static void write_report_as(const char *run_id, int baselined) {
   cfm_report_options opt;
   cfm_report *rep;
   cfm_case_result r;
@@ -40,12 +41,18 @@ static void write_report(const char *run_id) {
   r.verdict = CFM_VERDICT_FAIL;
   r.reason = "accepted one too many";
   r.vendor_code = "bad";
+  r.baselined = baselined;
   cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
   r.id = "v.op.example.doc";
   r.verdict = CFM_VERDICT_PASS;
   r.vendor_code = "";
+  r.baselined = 0;
   cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
   cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+}
+
+static void write_report(const char *run_id) {
+  write_report_as(run_id, 0);
 }
 
 Test(cli_reports, baseline_write_check_and_merge) {
@@ -167,31 +174,10 @@ __attribute__((format(printf, 1, 2))) static int capture(const char *fmt, ...) {
 
 Test(cli_reports, baseline_reports_unused_entries_and_prunes_them) {
   char report[600], bl[600];
-  cfm_report_options opt;
-  cfm_report *rep;
-  cfm_case_result r;
   FILE *f;
   snprintf(dir, sizeof(dir), "/tmp/conform-cli-reports-XXXXXX");
   cr_assert_not_null(mkdtemp(dir));
-  memset(&opt, 0, sizeof(opt));
-  opt.dir = dir;
-  opt.run_id = "run";
-  cr_assert_eq(cfm_report_open(&opt, &rep, NULL), CFM_EOK);
-  memset(&r, 0, sizeof(r));
-  r.id = "v.op.limit.x";
-  r.vendor = "v";
-  r.operation = "op";
-  r.verdict = CFM_VERDICT_FAIL;
-  r.reason = "accepted one too many";
-  r.vendor_code = "bad";
-  r.baselined = 1;
-  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
-  r.id = "v.op.example.doc";
-  r.verdict = CFM_VERDICT_PASS;
-  r.vendor_code = "";
-  r.baselined = 0;
-  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
-  cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+  write_report_as("run", 1);
   snprintf(report, sizeof(report), "%s/run/report.json", dir);
   snprintf(bl, sizeof(bl), "%s/bl.json", dir);
   f = fopen(bl, "w");
