@@ -29,6 +29,7 @@ total=$(python3 -c 'import json; print(json.load(open("merged/report.json"))["su
 all=$("$CONFORM" run --list | wc -l)
 [ "$total" = "$all" ] || { echo "FAIL: merged $total cases, the suite has $all"; exit 1; }
 grep -q '<testsuites name="conform" tests="'"$all"'"' merged/junit.xml
+grep -q "merged $n reports: $all pass, 0 warn, 0 skip, 0 fail, 0 error" merge.out || { echo "FAIL: no merged summary"; cat merge.out; exit 1; }
 # A shard missing: the merge refuses (exit 3) and the job fails.
 set +e
 bash "$src/examples/ci/merge.sh" partial shard-1 shard-2 >partial.out 2>&1

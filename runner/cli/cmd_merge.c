@@ -58,7 +58,13 @@ int cmd_merge(int argc, char **argv) {
     cfm_cli_report_error(&err);
     return rc == CFM_ENOMEM || rc == CFM_EIO ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
   }
-  fprintf(stderr, "conform: merged %zu reports into '%s'\n", n, sum.run_dir);
+  fprintf(stderr, "conform: merged %zu reports: %zu pass, %zu warn, %zu skip, %zu fail, %zu error",
+          n, sum.counts[CFM_VERDICT_PASS], sum.counts[CFM_VERDICT_WARN],
+          sum.counts[CFM_VERDICT_SKIP], sum.counts[CFM_VERDICT_FAIL],
+          sum.counts[CFM_VERDICT_ERROR]);
+  if (sum.baselined)
+    fprintf(stderr, " (%zu accepted by the baseline)", sum.baselined);
+  fprintf(stderr, "\nreports: %s/{report.json,junit.xml,report.html}\n", sum.run_dir);
   if (sum.counts[CFM_VERDICT_FAIL] > sum.baselined)
     return CFM_EXIT_FAIL;
   return sum.counts[CFM_VERDICT_ERROR] ? CFM_EXIT_INCOMPLETE : CFM_EXIT_OK;
