@@ -23,8 +23,9 @@ __attribute__((format(printf, 1, 2))) static int run(const char *fmt, ...) {
   return WEXITSTATUS(st);
 }
 
-/* A run with one fail (code "bad") and one pass, written by the library. */
-static void write_report(const char *run_id) {
+/* A run with one fail (code "bad"; accepted by a baseline when baselined)
+ * and one pass, written by the library. */
+static void write_report_as(const char *run_id, int baselined) {
   cfm_report_options opt;
   cfm_report *rep;
   cfm_case_result r;
@@ -40,12 +41,18 @@ static void write_report(const char *run_id) {
   r.verdict = CFM_VERDICT_FAIL;
   r.reason = "accepted one too many";
   r.vendor_code = "bad";
+  r.baselined = baselined;
   cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
   r.id = "v.op.example.doc";
   r.verdict = CFM_VERDICT_PASS;
   r.vendor_code = "";
+  r.baselined = 0;
   cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
   cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+}
+
+static void write_report(const char *run_id) {
+  write_report_as(run_id, 0);
 }
 
 Test(cli_reports, baseline_write_check_and_merge) {
@@ -139,4 +146,68 @@ Test(cli_reports, merge_refuses_sets_that_would_lie) {
   /* a clean complete set */
   shard("p2", 2, 2, "http://t", "h", ids2, pass, 1, -1);
   cr_assert_eq(merge2("p2", "s1"), 0);
+}
+
+/* ---- baselines: counts, unused entries, prune ---------------------------------------- */
+
+static char text[8192];
+
+/* Runs a command; its stdout and stderr are in text. */
+__attribute__((format(printf, 1, 2))) static int capture(const char *fmt, ...) {
+  char cmd[1024];
+  FILE *p;
+  size_t n;
+  int st;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof(cmd), fmt, ap);
+  va_end(ap);
+  strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
+  p = popen(cmd, "r");
+  cr_assert_not_null(p);
+  n = fread(text, 1, sizeof(text) - 1, p);
+  text[n] = '\0';
+  st = pclose(p);
+  cr_assert(WIFEXITED(st), "%s did not exit", cmd);
+  return WEXITSTATUS(st);
+}
+
+Test(cli_reports, baseline_reports_unused_entries_and_prunes_them) {
+  char report[600], bl[600];
+  FILE *f;
+  snprintf(dir, sizeof(dir), "/tmp/conform-cli-reports-XXXXXX");
+  cr_assert_not_null(mkdtemp(dir));
+  write_report_as("run", 1);
+  snprintf(report, sizeof(report), "%s/run/report.json", dir);
+  snprintf(bl, sizeof(bl), "%s/bl.json", dir);
+  f = fopen(bl, "w");
+  cr_assert_not_null(f);
+  /* used; unused (the case passed); unused (another code); not run */
+  fputs("{\"format\": \"conform-baseline/1\", \"entries\": ["
+        "{\"id\": \"v.op.limit.x\", \"vendor_code\": \"bad\"},"
+        "{\"id\": \"v.op.example.doc\"},"
+        "{\"id\": \"v.op.limit.x\", \"vendor_code\": 7},"
+        "{\"id\": \"v.other.x\", \"vendor_code\": \"1\"}]}",
+        f);
+  fclose(f);
+  cr_assert_eq(capture(CONFORM_BIN " baseline check %s --report=%s", bl, report), 0, "%s", text);
+  cr_assert(strstr(text, "4 entries; against"), "%s", text);
+  cr_assert(strstr(text, "1 used, 2 unused, 1 not run"), "%s", text);
+  cr_assert(strstr(text, "unused: v.op.example.doc (vendor_code *)"), "%s", text);
+  cr_assert(strstr(text, "unused: v.op.limit.x (vendor_code 7)"), "%s", text);
+  cr_assert(strstr(text, "'conform baseline prune"), "%s", text);
+  /* Without a report: the count. */
+  cr_assert_eq(capture("cd %s && " CONFORM_BIN " baseline check bl.json", dir), 0, "%s", text);
+  cr_assert(strstr(text, "bl.json: valid baseline, 4 entries"), "%s", text);
+  cr_assert_eq(capture("cd %s && " CONFORM_BIN " baseline prune bl.json", dir), 2,
+               "nothing to prune against: %s", text);
+  cr_assert_eq(capture(CONFORM_BIN " baseline prune --report %s %s", report, bl), 0, "%s", text);
+  cr_assert(strstr(text, "pruned 2 unused entries"), "%s", text);
+  cr_assert_eq(capture(CONFORM_BIN " baseline check --report %s %s", report, bl), 0, "%s", text);
+  cr_assert(strstr(text, "2 entries; against"), "%s", text);
+  cr_assert(strstr(text, "1 used, 0 unused, 1 not run"), "%s", text);
+  /* write prints how many entries it wrote. */
+  cr_assert_eq(capture(CONFORM_BIN " baseline write --from=%s -o %s/w.json", report, dir), 0, "%s",
+               text);
+  cr_assert(strstr(text, "(1 entries)"), "%s", text);
 }

@@ -463,3 +463,150 @@ Test(report, write_failure_keeps_latest_and_names_the_file) {
   cr_assert_null(strstr(term_text, "reports: "), "%s", term_text);
   fclose(term);
 }
+
+/* ---- the terminal: failures by vendor and cause, balanced ---------------------------- */
+
+/* 40 failures of one vendor (30 causes, one of them 11 times) and 2 of
+ * another: the second vendor's causes are listed although the first came
+ * first, identical reasons are one line with a count, and the list stays
+ * short. */
+Test(report, terminal_groups_failures_by_vendor_and_cause) {
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_case_result r;
+  FILE *term = tmpfile();
+  char id[64], reason[64], text[16384];
+  const char *p;
+  int i, lines = 0;
+  make_tmp();
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = "t-run";
+  opt.term = term;
+  cr_assert_eq(cfm_report_open(&opt, &rep, NULL), CFM_EOK);
+  for (i = 0; i < 40; i++) {
+    snprintf(id, sizeof(id), "agora-chat.op.limit.n%d", i);
+    snprintf(reason, sizeof(reason), "cause %d", i < 11 ? 0 : i - 10);
+    fill(&r, id, "op", CFM_VERDICT_FAIL, "x", reason);
+    cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+    cfm_case_result_release(&r);
+  }
+  for (i = 0; i < 2; i++) {
+    snprintf(id, sizeof(id), "tencent-im.op.auth.n%d", i);
+    fill(&r, id, "op", CFM_VERDICT_ERROR, "x", "NETWORK: Couldn't connect to server");
+    free(r.vendor);
+    r.vendor = strdup("tencent-im");
+    cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+    cfm_case_result_release(&r);
+  }
+  cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+  read_stream(term, text, sizeof(text));
+  fclose(term);
+  cr_assert(strstr(text, "agora-chat: 40 cases, 30 causes\n"), "%s", text);
+  cr_assert(strstr(text, "FAIL    11 x [limit] cause 0\n"), "most frequent first: %s", text);
+  cr_assert(strstr(text, "tencent-im: 2 cases, 1 cause\n"), "%s", text);
+  cr_assert(strstr(text, "ERROR    2 x [limit] NETWORK: Couldn't connect to server\n"), "%s", text);
+  cr_assert(strstr(text, "e.g. tencent-im.op.auth.n0, tencent-im.op.auth.n1\n"), "%s", text);
+  cr_assert(strstr(text, "... 11 more causes (11 cases): see report.html"), "%s", text);
+  for (p = text; (p = strstr(p, " x ")) != NULL; p++)
+    lines++;
+  cr_assert_eq(lines, 20, "20 causes listed: %s", text);
+}
+
+/* ---- junit.xml: a suite per vendor, readable names, provenance, valid ---------------- */
+
+Test(report, junit_has_a_suite_per_vendor_and_validates) {
+  static const cfm_verdict verdicts[] = {CFM_VERDICT_PASS, CFM_VERDICT_FAIL, CFM_VERDICT_ERROR,
+                                         CFM_VERDICT_SKIP, CFM_VERDICT_WARN, CFM_VERDICT_FAIL};
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_case_result r;
+  char path[512], cmd[1200], *xml;
+  size_t i;
+  make_tmp();
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = "j-run";
+  cr_assert_eq(cfm_report_open(&opt, &rep, NULL), CFM_EOK);
+  for (i = 0; i < 12; i++) {
+    char id[64];
+    snprintf(id, sizeof(id), "%s.create_group.limit.n%zu", i % 2 ? "tencent-im" : "agora-chat", i);
+    fill(&r, id, "create_group", verdicts[i % 6], "x", "a reason <&>");
+    free(r.vendor);
+    r.vendor = strdup(i % 2 ? "tencent-im" : "agora-chat");
+    r.baselined = i == 5;
+    if (i == 2) {
+      json_object_set_new(r.provenance, "url", json_string("https://example.com/doc#a"));
+      json_object_set_new(r.provenance, "title", json_string("Create a group"));
+    }
+    cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+    cfm_case_result_release(&r);
+  }
+  cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+  snprintf(path, sizeof(path), "%s/j-run/junit.xml", tmpdir);
+  xml = read_all(path);
+  /* even i: agora-chat pass, error, warn (twice); odd: tencent-im fail,
+   * skip, fail accepted by the baseline (a skip), fail, skip, fail */
+  cr_assert(strstr(xml, "<testsuite name=\"agora-chat\" tests=\"6\" failures=\"0\" errors=\"2\" "
+                        "skipped=\"0\""),
+            "%s", xml);
+  cr_assert(strstr(xml, "<testsuite name=\"tencent-im\" tests=\"6\" failures=\"3\" errors=\"0\" "
+                        "skipped=\"3\""),
+            "%s", xml);
+  cr_assert(strstr(xml, "<testsuites name=\"conform\" tests=\"12\" failures=\"3\" errors=\"2\" "
+                        "skipped=\"3\""),
+            "%s", xml);
+  cr_assert(strstr(xml, "classname=\"agora-chat.create_group\" name=\"limit.n0\""), "%s", xml);
+  cr_assert(strstr(xml, "<property name=\"provenance.url\" value=\"https://example.com/doc#a\"/>"),
+            "%s", xml);
+  cr_assert(strstr(xml, "<property name=\"provenance.section\" value=\"创建群组 &gt; 请求体\"/>"),
+            "%s", xml);
+  free(xml);
+  snprintf(cmd, sizeof(cmd), "xmllint --noout --schema '%s/junit.xsd' '%s' 2>&1",
+           CONFORM_TESTDATA_DIR, path);
+  cr_assert_eq(system(cmd), 0, "junit.xml does not validate against tests/data/junit.xsd");
+}
+
+/* ---- report.html: banner, filter data, causes, provenance links ---------------------- */
+
+Test(report, html_has_banner_filters_causes_and_links) {
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_case_result r;
+  char path[512], *html;
+  make_tmp();
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = "w-run";
+  cr_assert_eq(cfm_report_open(&opt, &rep, NULL), CFM_EOK);
+  fill(&r, "agora-chat.create_group.limit.a", "create_group", CFM_VERDICT_FAIL, "x", "too long");
+  json_object_set_new(r.provenance, "url", json_string("https://docs.example.com/create#body"));
+  json_object_set_new(r.provenance, "title", json_string("Create a group"));
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  fill(&r, "agora-chat.create_group.limit.b", "create_group", CFM_VERDICT_FAIL, "x", "too long");
+  json_object_set_new(r.provenance, "url", json_string("javascript:alert(1)"));
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  fill(&r, "agora-chat.get_group.example.doc", "get_group", CFM_VERDICT_PASS, "", "ok");
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+  snprintf(path, sizeof(path), "%s/w-run/report.html", tmpdir);
+  html = read_all(path);
+  cr_assert(strstr(html, "<div class=\"banner FAIL\" id=\"banner\">FAIL"), "no FAIL banner");
+  cr_assert(strstr(html, "Content-Security-Policy\" content=\"default-src 'none'"));
+  cr_assert(strstr(html, "<details class=\"case\" open data-vendor=\"agora-chat\" "
+                         "data-operation=\"create_group\" data-kind=\"limit\" "
+                         "data-verdict=\"fail\" data-cause=\"0\">"));
+  cr_assert(strstr(html, "<h2>Failures by cause (1 causes)</h2>"));
+  cr_assert(strstr(html, "<td class=\"n\">2</td>"), "the cause counts both cases");
+  cr_assert(strstr(html, "<button type=\"button\" data-cause=\"0\">show cases</button>"));
+  cr_assert(strstr(html, "<a href=\"https://docs.example.com/create#body\" "
+                         "rel=\"noreferrer noopener\" target=\"_blank\">Create a group \xC2\xA7 "));
+  cr_assert_null(strstr(html, "href=\"javascript:"), "only http(s) links");
+  cr_assert(strstr(html, "<select name=\"verdict\">"));
+  cr_assert(strstr(html, "<input id=\"q\" type=\"search\""));
+  cr_assert_null(strstr(html, " src=\"http"), "no external resource");
+  free(html);
+}

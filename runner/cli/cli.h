@@ -6,6 +6,7 @@
 #ifndef CONFORM_CLI_H
 #define CONFORM_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "conform/error.h"
@@ -54,6 +55,37 @@ void cfm_cli_warn(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+
+/* ---- GNU-style options (cli_opt.c) ---- */
+
+typedef struct cfm_cli_opt {
+  const char *cmd;               /* for the Try line: "run", "baseline write" */
+  const char *shortopts;         /* getopt's, without the leading ':' */
+  const struct option *longopts; /* terminated by a NULL name */
+  int started;
+  char sopts[64];
+} cfm_cli_opt;
+/* getopt_long over argv (argv[0] = the command).  Returns the option's
+ * val, -1 after the last option (optind is then the first operand), or
+ * '?' after printing one error line ("option '--filter' requires an
+ * argument", "unrecognized option '--fitler'; did you mean '--filter'?")
+ * and the Try line: the caller returns CFM_EXIT_USAGE. */
+int cfm_cli_getopt(cfm_cli_opt *p, int argc, char **argv);
+/* Prints "Try 'conform CMD --help' for more information." to stderr. */
+void cfm_cli_try(const char *cmd);
+/* Prints "conform: error: <fmt>" and the Try line; returns CFM_EXIT_USAGE. */
+int cfm_cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+enum { CFM_CLI_COLOUR_AUTO, CFM_CLI_COLOUR_ALWAYS, CFM_CLI_COLOUR_NEVER };
+/* Parses a --color value (auto|always|never).  Returns 0, or -1. */
+int cfm_cli_colour_parse(const char *when, int *mode);
+/* 1 when output to fd is coloured: always, never, or (auto) when fd is
+ * a terminal and NO_COLOR is unset or empty (https://no-color.org). */
+int cfm_cli_colour_on(int mode, int fd);
 
 /* The directory of the shipped specs and the meta-schema: --specs-dir,
  * $CONFORM_SPECS_DIR, or <dir of the executable>/../share/conform/specs

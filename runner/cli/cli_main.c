@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conform/spec.h"
+#include "conform/target.h"
 
 /* Sorted by name; cfm_cli_main relies on it only for the help listing. */
 const struct cfm_cmd cfm_commands[] = {
@@ -127,7 +128,7 @@ const char *cfm_cli_specs_dir(void) {
 static void usage(FILE *f) {
   const struct cfm_cmd *c;
   fputs("usage: conform [--specs-dir DIR] <command> [options]\n"
-        "       conform --help | --version\n\ncommands:\n",
+        "       conform -h|--help | -V|--version\n\ncommands:\n",
         f);
   for (c = cfm_commands; c->name; c++)
     fprintf(f, "  %-10s %s\n", c->name, c->summary);
@@ -152,8 +153,7 @@ int cmd_help(int argc, char **argv) {
       return c->fn(2, hargv);
     }
   }
-  cfm_cli_error("unknown command '%s'", argv[1]);
-  return CFM_EXIT_USAGE;
+  return cfm_cli_usage_error("", "unknown command '%s'", argv[1]);
 }
 
 int cmd_version(int argc, char **argv) {
@@ -162,26 +162,40 @@ int cmd_version(int argc, char **argv) {
 }
 
 int cfm_cli_main(int argc, char **argv) {
+  static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                     {"version", no_argument, NULL, 'V'},
+                                     {"specs-dir", required_argument, NULL, 'S'},
+                                     {NULL, 0, NULL, 0}};
+  /* '+': stop at the command; its options are its own. */
+  cfm_cli_opt p = {"", "+hV", lo, 0, ""};
   const struct cfm_cmd *c;
+  const char *names[32], *hint;
+  size_t n = 0;
+  int o;
   specs_dir[0] = '\0';
   find_specs_dir();
-  if (argc >= 3 && !strcmp(argv[1], "--specs-dir")) {
-    cfm_cli_set_specs_dir(argv[2]);
-    argv[2] = argv[0];
-    argv += 2;
-    argc -= 2;
+  while ((o = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if (o == 'h')
+      return cmd_help(1, argv);
+    if (o == 'V')
+      return cmd_version(1, argv);
+    if (o == 'S')
+      cfm_cli_set_specs_dir(optarg);
+    else
+      return CFM_EXIT_USAGE;
   }
-  if (argc < 2) {
-    usage(stderr);
-    return CFM_EXIT_USAGE;
-  }
-  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-    return cmd_help(1, argv);
-  if (!strcmp(argv[1], "--version"))
-    return cmd_version(1, argv);
+  if (optind >= argc)
+    return cfm_cli_usage_error("", "no command given");
+  argv += optind - 1;
+  argc -= optind - 1;
   for (c = cfm_commands; c->name; c++)
     if (strcmp(c->name, argv[1]) == 0)
       return c->fn(argc - 1, argv + 1);
-  cfm_cli_error("unknown command '%s' (see 'conform --help')", argv[1]);
-  return CFM_EXIT_USAGE;
+  for (c = cfm_commands; c->name && n < 31; c++)
+    names[n++] = c->name;
+  names[n] = NULL;
+  hint = cfm_did_you_mean(argv[1], names);
+  if (hint)
+    return cfm_cli_usage_error("", "unknown command '%s'; did you mean '%s'?", argv[1], hint);
+  return cfm_cli_usage_error("", "unknown command '%s'", argv[1]);
 }

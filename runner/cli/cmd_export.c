@@ -222,28 +222,30 @@ int cmd_export(int argc, char **argv) {
   cfm_spec *spec;
   cfm_error_t err;
   json_t *doc;
-  int i, rc;
-  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    usage(stdout);
-    return CFM_EXIT_OK;
-  }
-  if (argc < 2 || strcmp(argv[1], "openapi")) {
-    usage(stderr);
-    return CFM_EXIT_USAGE;
-  }
-  for (i = 2; i < argc; i++) {
-    if (!strcmp(argv[i], "-o") && i + 1 < argc)
-      out = argv[++i];
-    else if (argv[i][0] == '-' || path) {
-      cfm_cli_error("export: unexpected argument '%s'", argv[i]);
+  static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                     {"output", required_argument, NULL, 'o'},
+                                     {NULL, 0, NULL, 0}};
+  cfm_cli_opt p = {"export", "ho:", lo, 0, ""};
+  int rc, c;
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if (c == 'h') {
+      usage(stdout);
+      return CFM_EXIT_OK;
+    } else if (c == 'o') {
+      out = optarg;
+    } else {
       return CFM_EXIT_USAGE;
-    } else
-      path = argv[i];
+    }
   }
-  if (!path) {
-    usage(stderr);
-    return CFM_EXIT_USAGE;
-  }
+  if (optind >= argc)
+    return cfm_cli_usage_error("export", "no format given (openapi)");
+  if (strcmp(argv[optind], "openapi"))
+    return cfm_cli_usage_error("export", "unknown format '%s' (openapi)", argv[optind]);
+  if (optind + 1 >= argc)
+    return cfm_cli_usage_error("export", "no spec given (SPEC)");
+  if (optind + 2 < argc)
+    return cfm_cli_usage_error("export", "unexpected argument '%s'", argv[optind + 2]);
+  path = argv[optind + 1];
   cfm_error_init(&err);
   if (cfm_spec_load(path, &spec, &err) != CFM_EOK || cfm_spec_check(spec, &err) != CFM_EOK) {
     cfm_spec_free(spec);

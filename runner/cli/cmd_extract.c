@@ -113,33 +113,37 @@ static void print_drift(const json_t *drift, int as_json) {
 
 int cmd_extract(int argc, char **argv) {
   const char *out = NULL, *against = NULL, *doc = NULL;
-  int as_json = 0, i, rc = CFM_EXIT_OK;
+  int as_json = 0, rc = CFM_EXIT_OK;
   char *text;
   size_t len = 0;
   json_t *draft;
   cfm_error_t err;
-  for (i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+  static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                     {"output", required_argument, NULL, 'o'},
+                                     {"against", required_argument, NULL, 'a'},
+                                     {"json", no_argument, NULL, 'j'},
+                                     {NULL, 0, NULL, 0}};
+  cfm_cli_opt p = {"extract", "ho:", lo, 0, ""};
+  int c;
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if (c == 'h') {
       usage(stdout);
       return CFM_EXIT_OK;
-    } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-      out = argv[++i];
-    } else if (!strcmp(argv[i], "--against") && i + 1 < argc) {
-      against = argv[++i];
-    } else if (!strcmp(argv[i], "--json")) {
+    } else if (c == 'o') {
+      out = optarg;
+    } else if (c == 'a') {
+      against = optarg;
+    } else if (c == 'j') {
       as_json = 1;
-    } else if (argv[i][0] == '-' || doc) {
-      cfm_cli_error("extract: unexpected argument '%s'", argv[i]);
-      usage(stderr);
-      return CFM_EXIT_USAGE;
     } else {
-      doc = argv[i];
+      return CFM_EXIT_USAGE;
     }
   }
-  if (!doc) {
-    usage(stderr);
-    return CFM_EXIT_USAGE;
-  }
+  if (optind >= argc)
+    return cfm_cli_usage_error("extract", "no document given (DOC)");
+  if (optind + 1 < argc)
+    return cfm_cli_usage_error("extract", "unexpected argument '%s'", argv[optind + 1]);
+  doc = argv[optind];
   text = read_doc(doc, &len);
   if (!text) {
     cfm_cli_error("cannot read '%s': %s", doc, strerror(errno));

@@ -23,18 +23,26 @@ int cmd_lint(int argc, char **argv) {
   cfm_error_t err;
   int i, json = 0, paths = 0, rc = CFM_EXIT_OK;
   size_t k;
-  for (i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+  static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                     {"json", no_argument, NULL, 'j'},
+                                     {"specs-dir", required_argument, NULL, 'S'},
+                                     {NULL, 0, NULL, 0}};
+  cfm_cli_opt p = {"lint", "h", lo, 0, ""};
+  int c;
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if (c == 'h') {
       usage(stdout);
       return CFM_EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) {
+    } else if (c == 'j') {
       json = 1;
-    } else if (!strcmp(argv[i], "--specs-dir") && i + 1 < argc) {
-      cfm_cli_set_specs_dir(argv[++i]);
-    } else if (argv[i][0] == '-') {
-      cfm_cli_error("lint: unknown option '%s'", argv[i]);
-      return CFM_EXIT_USAGE;
+    } else if (c == 'S') {
+      cfm_cli_set_specs_dir(optarg);
     } else {
+      return CFM_EXIT_USAGE;
+    }
+  }
+  for (i = optind; i < argc; i++) {
+    {
       cfm_error_init(&err);
       if (cfm_specset_add_path(&set, argv[i], &err) != CFM_EOK) {
         cfm_cli_report_error(&err);

@@ -24,29 +24,31 @@ int cmd_merge(int argc, char **argv) {
   size_t n = 0;
   cfm_report_summary sum;
   cfm_error_t err;
-  int i, rc;
+  static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                     {"reports", required_argument, NULL, 'r'},
+                                     {NULL, 0, NULL, 0}};
+  cfm_cli_opt p = {"merge", "h", lo, 0, ""};
+  int i, rc, c;
   inputs = calloc((size_t)argc + 1, sizeof(*inputs));
   if (!inputs)
     return CFM_EXIT_INTERNAL;
-  for (i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if (c == 'h') {
       usage(stdout);
       free(inputs);
       return CFM_EXIT_OK;
-    } else if (!strcmp(argv[i], "--reports") && i + 1 < argc) {
-      dir = argv[++i];
-    } else if (argv[i][0] == '-') {
-      cfm_cli_error("merge: unknown option '%s'", argv[i]);
+    } else if (c == 'r') {
+      dir = optarg;
+    } else {
       free(inputs);
       return CFM_EXIT_USAGE;
-    } else {
-      inputs[n++] = argv[i];
     }
   }
+  for (i = optind; i < argc; i++)
+    inputs[n++] = argv[i];
   if (n == 0) {
-    usage(stderr);
     free(inputs);
-    return CFM_EXIT_USAGE;
+    return cfm_cli_usage_error("merge", "no report given (REPORT.json...)");
   }
   cfm_error_init(&err);
   memset(&sum, 0, sizeof(sum));
@@ -56,7 +58,13 @@ int cmd_merge(int argc, char **argv) {
     cfm_cli_report_error(&err);
     return rc == CFM_ENOMEM || rc == CFM_EIO ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
   }
-  fprintf(stderr, "conform: merged %zu reports into '%s'\n", n, sum.run_dir);
+  fprintf(stderr, "conform: merged %zu reports: %zu pass, %zu warn, %zu skip, %zu fail, %zu error",
+          n, sum.counts[CFM_VERDICT_PASS], sum.counts[CFM_VERDICT_WARN],
+          sum.counts[CFM_VERDICT_SKIP], sum.counts[CFM_VERDICT_FAIL],
+          sum.counts[CFM_VERDICT_ERROR]);
+  if (sum.baselined)
+    fprintf(stderr, " (%zu accepted by the baseline)", sum.baselined);
+  fprintf(stderr, "\nreports: %s/{report.json,junit.xml,report.html}\n", sum.run_dir);
   if (sum.counts[CFM_VERDICT_FAIL] > sum.baselined)
     return CFM_EXIT_FAIL;
   return sum.counts[CFM_VERDICT_ERROR] ? CFM_EXIT_INCOMPLETE : CFM_EXIT_OK;

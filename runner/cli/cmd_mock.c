@@ -107,39 +107,40 @@ int cmd_mock(int argc, char **argv) {
   const char *faults[65];
   size_t nf = 0;
   char err[256], host[64];
-  int i;
+  static const struct option lo[] = {
+      {"help", no_argument, NULL, 'h'},         {"list-faults", no_argument, NULL, 'L'},
+      {"listen", required_argument, NULL, 'l'}, {"fault", required_argument, NULL, 'f'},
+      {"rate-limits", no_argument, NULL, 'R'},  {NULL, 0, NULL, 0}};
+  cfm_cli_opt p = {"mock", "h", lo, 0, ""};
+  int c;
   cfm_mock_config_init(&cfg);
-  for (i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if (c == 'h') {
       usage(stdout);
       return CFM_EXIT_OK;
-    } else if (!strcmp(argv[i], "--list-faults")) {
+    } else if (c == 'L') {
       const cfm_mock_fault *f;
       for (f = cfm_mock_faults(); f->name; f++)
         printf("%-36s %-15s %s\n", f->name, f->vendor, f->statement);
       return CFM_EXIT_OK;
-    } else if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
+    } else if (c == 'l') {
       unsigned port;
-      if (parse_listen(argv[++i], host, sizeof(host), &port, err, sizeof(err)) != 0) {
-        cfm_cli_error("%s", err);
-        return CFM_EXIT_USAGE;
-      }
+      if (parse_listen(optarg, host, sizeof(host), &port, err, sizeof(err)) != 0)
+        return cfm_cli_usage_error("mock", "%s", err);
       cfg.listen_host = host;
       cfg.port = (uint16_t)port;
-    } else if (!strcmp(argv[i], "--fault") && i + 1 < argc) {
-      if (nf == 64) {
-        cfm_cli_error("too many faults");
-        return CFM_EXIT_USAGE;
-      }
-      faults[nf++] = argv[++i];
-    } else if (!strcmp(argv[i], "--rate-limits")) {
+    } else if (c == 'f') {
+      if (nf == 64)
+        return cfm_cli_usage_error("mock", "too many faults (at most 64)");
+      faults[nf++] = optarg;
+    } else if (c == 'R') {
       cfg.enforce_rate_limits = 1;
     } else {
-      cfm_cli_error("mock: unknown argument '%s'", argv[i]);
-      usage(stderr);
       return CFM_EXIT_USAGE;
     }
   }
+  if (optind < argc)
+    return cfm_cli_usage_error("mock", "unexpected argument '%s'", argv[optind]);
   faults[nf] = NULL;
   cfg.faults = faults;
   if (getenv("CONFORM_MOCK_TENCENT_KEY"))

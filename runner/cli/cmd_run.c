@@ -36,13 +36,63 @@ static void usage(FILE *f) {
         "  --max-rps N           at most N requests/s over the whole run (paced targets)\n"
         "  --concurrency N       parallel requests (default 8)\n"
         "  --timeout MS          per request (default 10000)\n"
-        "  --repeat N            run the case set N times (benchmarks)\n\n"
+        "  --repeat N            run the case set N times (benchmarks)\n"
+        "  --color=WHEN          colour the summary: auto (default: on a terminal,\n"
+        "                        unless NO_COLOR is set), always, never\n"
+        "  -h, --help            this help; '--' ends the options\n\n"
         "Exit: 0 no failure, 1 failures, 2 usage (also: nothing selected), 3 bad\n"
         "      spec/config/baseline or a missing credential/variable, 4 a target\n"
         "      unreachable, 5 internal error, 6 incomplete (errors, or a vendor\n"
         "      entirely throttled). docs/cli.md has the details.\n",
         f);
 }
+
+enum {
+  O_TARGET = 256,
+  O_SPECS_DIR,
+  O_CONFIG,
+  O_FILTER,
+  O_EXCLUDE,
+  O_VENDOR,
+  O_LIST,
+  O_DRY_RUN,
+  O_SHARD,
+  O_RUN_ID,
+  O_BASELINE,
+  O_REPORTS,
+  O_NO_REPORTS,
+  O_NO_PACE,
+  O_MAX_RPS,
+  O_CONCURRENCY,
+  O_TIMEOUT,
+  O_REPEAT,
+  O_COLOR
+};
+
+static const struct option run_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"target", required_argument, NULL, O_TARGET},
+    {"specs-dir", required_argument, NULL, O_SPECS_DIR},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"filter", required_argument, NULL, O_FILTER},
+    {"exclude", required_argument, NULL, O_EXCLUDE},
+    {"vendor", required_argument, NULL, O_VENDOR},
+    {"list", no_argument, NULL, O_LIST},
+    {"dry-run", no_argument, NULL, O_DRY_RUN},
+    {"shard", required_argument, NULL, O_SHARD},
+    {"run-id", required_argument, NULL, O_RUN_ID},
+    {"baseline", required_argument, NULL, O_BASELINE},
+    {"reports", required_argument, NULL, O_REPORTS},
+    {"no-reports", no_argument, NULL, O_NO_REPORTS},
+    {"no-pace", no_argument, NULL, O_NO_PACE},
+    {"max-rps", required_argument, NULL, O_MAX_RPS},
+    {"concurrency", required_argument, NULL, O_CONCURRENCY},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"repeat", required_argument, NULL, O_REPEAT},
+    {"color", required_argument, NULL, O_COLOR},
+    {"colour", required_argument, NULL, O_COLOR},
+    {NULL, 0, NULL, 0},
+};
 
 static void on_signal(int sig) {
   (void)sig;
@@ -86,6 +136,8 @@ int cmd_run(int argc, char **argv) {
   const char *config = NULL, *baseline_path = NULL, *run_id = getenv("CONFORM_RUN_ID");
   const char **targets = NULL;
   char private_dir[512] = "";
+  cfm_cli_opt p = {"run", "h", run_options, 0, ""};
+  int c, colour = CFM_CLI_COLOUR_AUTO;
   int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0, no_pace = 0, ntargets = 0;
   double max_rps = 0;
   size_t t;
@@ -94,94 +146,120 @@ int cmd_run(int argc, char **argv) {
   opt.reports_dir = "reports";
   opt.out = stdout;
   opt.term = stderr;
-  opt.term_is_tty = isatty(2);
   cfm_error_init(&err);
   targets = calloc((size_t)argc + 1, sizeof(*targets));
   if (!targets) {
     rc = CFM_EXIT_INTERNAL;
     goto out;
   }
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int has_val = i + 1 < argc;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    const char *a = optarg;
+    switch (c) {
+    case 'h':
       usage(stdout);
       goto out;
-    } else if (!strcmp(a, "--target") && has_val) {
+    case O_TARGET:
       /* Applied after the config, which they override. */
-      targets[ntargets++] = argv[++i];
-    } else if (!strcmp(a, "--specs-dir") && has_val) {
-      cfm_cli_set_specs_dir(argv[++i]);
-    } else if (!strcmp(a, "--config") && has_val) {
-      config = argv[++i];
-    } else if (!strcmp(a, "--filter") && has_val) {
-      opt.filter = argv[++i];
-    } else if (!strcmp(a, "--exclude") && has_val) {
-      opt.exclude = argv[++i];
-    } else if (!strcmp(a, "--vendor") && has_val) {
-      opt.vendor = argv[++i];
-    } else if (!strcmp(a, "--list")) {
+      targets[ntargets++] = a;
+      break;
+    case O_SPECS_DIR:
+      cfm_cli_set_specs_dir(a);
+      break;
+    case O_CONFIG:
+      config = a;
+      break;
+    case O_FILTER:
+      opt.filter = a;
+      break;
+    case O_EXCLUDE:
+      opt.exclude = a;
+      break;
+    case O_VENDOR:
+      opt.vendor = a;
+      break;
+    case O_LIST:
       opt.list = 1;
-    } else if (!strcmp(a, "--dry-run")) {
+      break;
+    case O_DRY_RUN:
       opt.dry_run = 1;
-    } else if (!strcmp(a, "--shard") && has_val) {
-      if (cfm_shard_parse(argv[++i], &opt.shard_index, &opt.shard_count) != 0) {
-        cfm_cli_error("--shard wants I/N with 1 <= I <= N, got '%s'", argv[i]);
-        rc = CFM_EXIT_USAGE;
+      break;
+    case O_SHARD:
+      if (cfm_shard_parse(a, &opt.shard_index, &opt.shard_count) != 0) {
+        rc = cfm_cli_usage_error("run", "--shard wants I/N with 1 <= I <= N, got '%s'", a);
         goto out;
       }
-    } else if (!strcmp(a, "--run-id") && has_val) {
-      run_id = argv[++i];
+      break;
+    case O_RUN_ID:
+      run_id = a;
       if (!*run_id || strlen(run_id) > 128) {
-        cfm_cli_error("--run-id wants 1 to 128 characters");
-        rc = CFM_EXIT_USAGE;
+        rc = cfm_cli_usage_error("run", "--run-id wants 1 to 128 characters");
         goto out;
       }
-    } else if (!strcmp(a, "--baseline") && has_val) {
-      baseline_path = argv[++i];
-    } else if (!strcmp(a, "--reports") && has_val) {
-      opt.reports_dir = argv[++i];
-    } else if (!strcmp(a, "--no-pace")) {
+      break;
+    case O_BASELINE:
+      baseline_path = a;
+      break;
+    case O_REPORTS:
+      opt.reports_dir = a;
+      break;
+    case O_NO_PACE:
       no_pace = 1;
-    } else if (!strcmp(a, "--no-reports")) {
+      break;
+    case O_NO_REPORTS:
       opt.reports_dir = NULL;
-    } else if (!strcmp(a, "--max-rps") && has_val) {
-      char *end;
-      max_rps = strtod(argv[++i], &end);
-      if (*end || end == argv[i] || !(max_rps > 0 && max_rps <= CFM_MAX_RPS_LIMIT)) {
-        cfm_cli_error("--max-rps wants a number in (0,%d], got '%s'", CFM_MAX_RPS_LIMIT, argv[i]);
-        rc = CFM_EXIT_USAGE;
+      break;
+    case O_COLOR:
+      if (cfm_cli_colour_parse(a, &colour) != 0) {
+        rc = cfm_cli_usage_error("run", "--color wants auto, always or never, got '%s'", a);
         goto out;
       }
-    } else if ((!strcmp(a, "--concurrency") || !strcmp(a, "--timeout") || !strcmp(a, "--repeat")) &&
-               has_val) {
+      break;
+    case O_MAX_RPS: {
       char *end;
-      long v = strtol(argv[++i], &end, 10);
-      if (*end || v < 1 || v > (strcmp(a, "--timeout") ? 1000 : 600000)) {
-        cfm_cli_error("%s wants a positive number, got '%s'", a, argv[i]);
-        rc = CFM_EXIT_USAGE;
+      max_rps = strtod(a, &end);
+      if (*end || end == a || !(max_rps > 0 && max_rps <= CFM_MAX_RPS_LIMIT)) {
+        rc = cfm_cli_usage_error("run", "--max-rps wants a number in (0,%d], got '%s'",
+                                 CFM_MAX_RPS_LIMIT, a);
         goto out;
       }
-      if (!strcmp(a, "--concurrency"))
+      break;
+    }
+    case O_CONCURRENCY:
+    case O_TIMEOUT:
+    case O_REPEAT: {
+      char *end;
+      long v = strtol(a, &end, 10);
+      if (*end || end == a || v < 1 || v > (c != O_TIMEOUT ? 1000 : 600000)) {
+        rc = cfm_cli_usage_error("run", "--%s wants a positive number, got '%s'",
+                                 c == O_CONCURRENCY ? "concurrency"
+                                 : c == O_TIMEOUT   ? "timeout"
+                                                    : "repeat",
+                                 a);
+        goto out;
+      }
+      if (c == O_CONCURRENCY)
         opt.concurrency = (unsigned)v;
-      else if (!strcmp(a, "--timeout"))
+      else if (c == O_TIMEOUT)
         opt.timeout_ms = v;
       else
         opt.repeat = (unsigned)v;
-    } else if (a[0] == '-') {
-      cfm_cli_error("run: unknown option '%s'", a);
-      usage(stderr);
+      break;
+    }
+    default:
       rc = CFM_EXIT_USAGE;
       goto out;
-    } else {
-      if (cfm_specset_add_path(&set, a, &err) != CFM_EOK) {
-        cfm_cli_report_error(&err);
-        rc = CFM_EXIT_SPEC;
-        goto out;
-      }
-      nspecs++;
     }
   }
+  for (i = optind; i < argc; i++) {
+    if (cfm_specset_add_path(&set, argv[i], &err) != CFM_EOK) {
+      cfm_cli_report_error(&err);
+      rc = CFM_EXIT_SPEC;
+      goto out;
+    }
+    nspecs++;
+  }
+  opt.term_is_tty =
+      (isatty(2) ? CFM_TERM_PROGRESS : 0) | (cfm_cli_colour_on(colour, 2) ? CFM_TERM_COLOUR : 0);
   if (!nspecs && cfm_specset_add_path(&set, cfm_cli_specs_dir(), &err) != CFM_EOK) {
     cfm_cli_report_error(&err);
     rc = CFM_EXIT_SPEC;
@@ -266,7 +344,7 @@ int cmd_run(int argc, char **argv) {
       goto out;
     }
     opt.reports_dir = private_dir;
-    opt.term = NULL;
+    opt.term_is_tty |= CFM_TERM_NO_PATHS;
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -293,15 +371,24 @@ int cmd_run(int argc, char **argv) {
   }
   if (opt.list || opt.dry_run)
     goto out;
-  if (private_dir[0])
-    fprintf(stderr, "conform: %zu cases: %zu pass, %zu warn, %zu skip, %zu fail, %zu error\n",
-            res.cases, res.counts[CFM_VERDICT_PASS], res.counts[CFM_VERDICT_WARN],
-            res.counts[CFM_VERDICT_SKIP], res.counts[CFM_VERDICT_FAIL],
-            res.counts[CFM_VERDICT_ERROR]);
   fprintf(stderr, "conform: %zu requests in %.3f s (%.0f requests/s)\n", res.requests,
           res.wall_ms / 1000.0,
           res.wall_ms > 0 ? (double)res.requests * 1000.0 / res.wall_ms : 0.0);
   rc = run_status(&res, baseline, res.run_dir);
+  if (baseline_path && res.run_dir[0]) {
+    /* A baseline entry no failure used is stale: say so, once. */
+    cfm_baseline_usage u;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/report.json", res.run_dir);
+    cfm_error_init(&err);
+    if (cfm_baseline_audit(baseline_path, path, &u, NULL, NULL, &err) == CFM_EOK && u.stale)
+      fprintf(stderr,
+              "conform: baseline '%s': %zu of %zu entries unused by this run "
+              "('conform baseline check --report %s %s' lists them; "
+              "'conform baseline prune' removes them)\n",
+              baseline_path, u.stale, u.entries, private_dir[0] ? "REPORT.json" : path,
+              baseline_path);
+  }
   if (!private_dir[0] && res.run_dir[0] &&
       cfm_cli_run_stamp(res.run_dir, &set, &cfg, &opt, mock != NULL,
                         run_id && *run_id ? run_id : NULL, res.cases) != CFM_EXIT_OK)

@@ -97,22 +97,31 @@ int cmd_specs(int argc, char **argv) {
   json_t *out = json_array();
   int i, as_json = 0, paths = 0, rc = CFM_EXIT_OK, variables = 0;
   size_t s, k, tot[6] = {0, 0, 0, 0, 0, 0};
-  for (i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+  static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                     {"json", no_argument, NULL, 'j'},
+                                     {"variables", no_argument, NULL, 'V'},
+                                     {"specs-dir", required_argument, NULL, 'S'},
+                                     {NULL, 0, NULL, 0}};
+  cfm_cli_opt p = {"specs", "h", lo, 0, ""};
+  int c;
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if (c == 'h') {
       usage(stdout);
       json_decref(out);
       return CFM_EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) {
+    } else if (c == 'j') {
       as_json = 1;
-    } else if (!strcmp(argv[i], "--variables")) {
+    } else if (c == 'V') {
       variables = 1;
-    } else if (!strcmp(argv[i], "--specs-dir") && i + 1 < argc) {
-      cfm_cli_set_specs_dir(argv[++i]);
-    } else if (argv[i][0] == '-') {
-      cfm_cli_error("specs: unknown option '%s'", argv[i]);
+    } else if (c == 'S') {
+      cfm_cli_set_specs_dir(optarg);
+    } else {
       json_decref(out);
       return CFM_EXIT_USAGE;
-    } else {
+    }
+  }
+  for (i = optind; i < argc; i++) {
+    {
       cfm_error_init(&err);
       if (cfm_specset_add_path(&set, argv[i], &err) != CFM_EOK) {
         cfm_cli_report_error(&err);

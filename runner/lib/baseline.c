@@ -141,6 +141,10 @@ int cfm_baseline_accepts(const cfm_baseline *b, const char *case_id, const char 
   return has_key(b, case_id, vendor_code ? vendor_code : "") || has_key(b, case_id, "*");
 }
 
+size_t cfm_baseline_count(const cfm_baseline *b) {
+  return b ? b->count : 0;
+}
+
 void cfm_baseline_free(cfm_baseline *b) {
   size_t i;
   if (!b)
@@ -224,4 +228,120 @@ int cfm_shard_parse(const char *text, unsigned *index, unsigned *count) {
   *index = (unsigned)i;
   *count = (unsigned)n;
   return 0;
+}
+
+/* ---- which entries a run used ---------------------------------------------------- */
+
+/* The vendor_code of a baseline entry as its key text ("*" when absent),
+ * into buf (cap bytes); NULL when it is of no valid type. */
+static const char *entry_code(const json_t *e, char *buf, size_t cap) {
+  const json_t *code = json_object_get(e, "vendor_code");
+  if (json_is_integer(code)) {
+    snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(code));
+    return buf;
+  }
+  if (json_is_string(code))
+    return json_string_value(code);
+  return code ? NULL : "*";
+}
+
+int cfm_baseline_audit(const char *baseline_path, const char *report_json, cfm_baseline_usage *u,
+                       json_t **stale, const char *prune_to, cfm_error_t *err) {
+  json_t *bl = NULL, *report = NULL, *ran = NULL, *used = NULL, *keep = NULL, *gone = NULL;
+  cfm_baseline *b = NULL;
+  size_t i;
+  int rc = CFM_EOK;
+  memset(u, 0, sizeof(*u));
+  if (stale)
+    *stale = NULL;
+  if ((rc = cfm_baseline_load(baseline_path, &b, err)) != CFM_EOK)
+    return rc;
+  cfm_baseline_free(b);
+  bl = cfm_json_load_file(baseline_path, BASELINE_MAX_BYTES, err);
+  report = bl ? cfm_json_load_file(report_json, REPORT_MAX_BYTES, err) : NULL;
+  if (!bl || !report) {
+    rc = CFM_ECONFIG;
+    goto out;
+  }
+  if (!json_is_array(json_object_get(report, "cases")) ||
+      strcmp(str_of(json_object_get(report, "format")), "conform-report/1") != 0) {
+    rc = cfm_error_set(err, CFM_ECONFIG, report_json, "", "not a conform report.json");
+    goto out;
+  }
+  /* ran: case id -> true; used: "id\x1f" "code" keys that accepted a case. */
+  ran = json_object();
+  used = json_object();
+  keep = json_array();
+  gone = json_array();
+  if (!ran || !used || !keep || !gone) {
+    rc = cfm_error_set(err, CFM_ENOMEM, report_json, "", "out of memory");
+    goto out;
+  }
+  {
+    const json_t *c;
+    json_array_foreach(json_object_get(report, "cases"), i, c) {
+      const char *id = json_string_value(json_object_get(c, "id"));
+      const char *code = str_of(json_object_get(json_object_get(c, "response"), "vendor_code"));
+      char *k;
+      if (!id)
+        continue;
+      json_object_set_new(ran, id, json_true());
+      if (!json_is_true(json_object_get(c, "baselined")))
+        continue;
+      /* The entry that accepted it: the exact code first, else "*". */
+      k = make_key(id, code);
+      if (!k) {
+        rc = cfm_error_set(err, CFM_ENOMEM, report_json, "", "out of memory");
+        goto out;
+      }
+      json_object_set_new(used, k, json_true());
+      k[strlen(id) + 1] = '*';
+      k[strlen(id) + 2] = '\0';
+      json_object_set_new(used, k, json_true());
+      free(k);
+    }
+  }
+  {
+    const json_t *e;
+    json_array_foreach(json_object_get(bl, "entries"), i, e) {
+      const char *id = json_string_value(json_object_get(e, "id"));
+      char buf[64], *k;
+      const char *code = entry_code(e, buf, sizeof(buf));
+      u->entries++;
+      if (!id || !code || !(k = make_key(id, code))) {
+        json_array_append(keep, (json_t *)e);
+        continue;
+      }
+      if (!json_object_get(ran, id)) {
+        u->not_run++;
+        json_array_append(keep, (json_t *)e);
+      } else if (json_object_get(used, k)) {
+        u->used++;
+        json_array_append(keep, (json_t *)e);
+      } else {
+        u->stale++;
+        json_array_append(gone, (json_t *)e);
+      }
+      free(k);
+    }
+  }
+  if (prune_to) {
+    json_object_set(bl, "entries", keep);
+    if (json_dump_file(bl, prune_to, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+      rc = cfm_error_set(err, CFM_EIO, prune_to, "", "cannot write: %s", strerror(errno));
+      goto out;
+    }
+  }
+  if (stale) {
+    *stale = gone;
+    gone = NULL;
+  }
+out:
+  json_decref(bl);
+  json_decref(report);
+  json_decref(ran);
+  json_decref(used);
+  json_decref(keep);
+  json_decref(gone);
+  return rc;
 }

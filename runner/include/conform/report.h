@@ -15,12 +15,17 @@
 
 typedef struct cfm_report cfm_report;
 
+/* Bits of cfm_report_options.term_is_tty (and cfm_run_options'). */
+#define CFM_TERM_PROGRESS 1 /* stderr is a terminal: a progress line */
+#define CFM_TERM_COLOUR 2   /* colour the summary (--color, NO_COLOR) */
+#define CFM_TERM_NO_PATHS 4 /* the report files are private (--no-reports): name none */
+
 typedef struct cfm_report_options {
   const char *dir;        /* reports root, e.g. "reports"; a run writes <dir>/<run_id>/ and
                              points <dir>/latest at it */
   const char *run_id;     /* e.g. "20261123T041500Z-1a2b"; NULL = generated */
   FILE *term;             /* terminal summary stream (stderr) or NULL */
-  int term_is_tty;        /* progress + colour only when 1 */
+  int term_is_tty;        /* CFM_TERM_* bits: progress line, colour */
   size_t expected_cases;  /* for the progress indicator; 0 if unknown */
   const char *shard;      /* "I/N" or NULL, recorded in the report */
   json_t *targets;        /* borrowed: {"vendor": "url", ...} recorded (no secrets) */
@@ -64,8 +69,25 @@ int cfm_baseline_parse(const char *name, const char *data, size_t len, cfm_basel
 /* 1 if the baseline accepts this failing result. */
 int cfm_baseline_accepts(const cfm_baseline *b, const char *case_id, const char *vendor_code);
 void cfm_baseline_free(cfm_baseline *b);
+/* The number of entries of b (0 for NULL). */
+size_t cfm_baseline_count(const cfm_baseline *b);
 /* Writes a baseline from a report.json (every fail becomes an entry). */
 int cfm_baseline_write_from_report(const char *report_json, const char *out_path, cfm_error_t *err);
+
+/* What one run made of a baseline's entries. */
+typedef struct cfm_baseline_usage {
+  size_t entries; /* in the baseline */
+  size_t used;    /* accepted a failure of the run */
+  size_t stale;   /* their case ran and did not fail that way: unused */
+  size_t not_run; /* their case was not in the run (a filter, a shard) */
+} cfm_baseline_usage;
+/* Compares a baseline file with a run's report.json: fills u; if stale is
+ * not NULL, *stale is a new array of the unused entries (as in the file);
+ * if prune_to is not NULL, writes the baseline without them there (it may
+ * be baseline_path itself).  Returns CFM_EOK, CFM_ECONFIG (either file not
+ * what it should be), CFM_EIO or CFM_ENOMEM (err filled). */
+int cfm_baseline_audit(const char *baseline_path, const char *report_json, cfm_baseline_usage *u,
+                       json_t **stale, const char *prune_to, cfm_error_t *err);
 
 /* Shard selection: deterministic in the key (a case id, or the scenario id
  * for scenario cases, so scenarios stay whole).  index is 1-based. */
