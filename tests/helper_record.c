@@ -26,8 +26,14 @@ struct cfm_rec {
   char first_foreign[512];
   json_t *ids; /* id text -> true (alive) / false (deleted) */
   volatile sig_atomic_t *counter;
-  size_t signal_n, signal_m;
+  size_t signal_n, signal_n2, signal_m, signal_extra;
+  size_t deletes_after, after_signal;
+  int fail_deletes;
 };
+
+static int is_deletion(const char *method, const char *url) {
+  return !strcmp(method, "DELETE") || strstr(url, "destroy_group") != NULL;
+}
 
 typedef struct upload {
   char *body;
@@ -212,11 +218,27 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     sprintf(full, "%s%s", url, q.buf ? q.buf : "");
   pthread_mutex_lock(&r->mu);
   r->requests++;
-  if (r->counter && (r->requests == r->signal_n || r->requests == r->signal_m))
+  if (r->counter && r->signal_n && r->requests > r->signal_n) {
+    if (!is_deletion(method, url)) {
+      r->after_signal++;
+    } else if (r->signal_m) {
+      r->deletes_after++;
+      if (r->deletes_after >= r->signal_m && r->deletes_after < r->signal_m + r->signal_extra)
+        (*r->counter)++;
+    }
+  }
+  if (r->counter && (r->requests == r->signal_n || r->requests == r->signal_n2))
     (*r->counter)++;
-  if (full && !u->too_big)
+  if (r->fail_deletes == 2 && r->signal_n && r->requests >= r->signal_n)
+    r->fail_deletes = 0;
+  if (r->fail_deletes && is_deletion(method, url)) {
+    status = 503;
+    body = strdup("{\"error\":\"unavailable\"}");
+    len = body ? strlen(body) : 0;
+  } else if (full && !u->too_big) {
     cfm_mock_handle(r->mock, method, full, h.buf ? h.buf : "", u->body ? u->body : "", u->len,
                     &status, &body, &len, &ct);
+  }
   record(r, method, url, q.buf ? q.buf : "", u, status, body, len);
   pthread_mutex_unlock(&r->mu);
   resp = MHD_create_response_from_buffer(len, body ? body : (char *)"", MHD_RESPMEM_MUST_COPY);
@@ -244,6 +266,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 }
 
 cfm_rec *cfm_rec_start(void) {
+  return cfm_rec_start_faults(NULL);
+}
+
+cfm_rec *cfm_rec_start_faults(const char *const *faults) {
   cfm_rec *r = calloc(1, sizeof(*r));
   cfm_mock_config mc;
   char why[256];
@@ -254,6 +280,7 @@ cfm_rec *cfm_rec_start(void) {
   pthread_mutex_init(&r->mu, NULL);
   r->ids = json_object();
   cfm_mock_config_init(&mc);
+  mc.faults = faults;
   if (cfm_mock_start(&mc, &r->mock, why, sizeof(why)) != 0) {
     cfm_rec_stop(r);
     return NULL;
@@ -305,13 +332,24 @@ size_t cfm_rec_alive(cfm_rec *r) {
   return n;
 }
 
-void cfm_rec_signal_at(cfm_rec *r, volatile sig_atomic_t *counter, size_t n, size_t m) {
+void cfm_rec_signal_at(cfm_rec *r, volatile sig_atomic_t *counter, size_t n, size_t n2, size_t m,
+                       size_t extra) {
   pthread_mutex_lock(&r->mu);
   r->counter = counter;
   r->signal_n = n;
+  r->signal_n2 = n2;
   r->signal_m = m;
+  r->signal_extra = extra;
   pthread_mutex_unlock(&r->mu);
 }
+
+void cfm_rec_fail_deletes(cfm_rec *r, int fail) {
+  pthread_mutex_lock(&r->mu);
+  r->fail_deletes = fail;
+  pthread_mutex_unlock(&r->mu);
+}
+
+REC_GETTER(cfm_rec_after_signal, after_signal)
 
 void cfm_rec_stop(cfm_rec *r) {
   if (!r)
