@@ -258,10 +258,18 @@ Test(cases, required_type_enum) {
 }
 
 Test(cases, ids_not_found_and_malformed) {
+  /* Not found: an id the case created and deleted itself (never a
+   * stranger's resource), then used. */
   const json_t *st = main_step(find("fixture.get_item.not_found.item_id"));
+  const json_t *steps = steps_of(find("fixture.get_item.not_found.item_id"));
+  const json_t *del = json_array_get(steps, json_array_size(steps) - 2);
   cr_assert_str_eq(json_string_value(json_object_get(
                        json_object_get(json_object_get(st, "request"), "path"), "item_id")),
-                   "it-never");
+                   "${item}");
+  cr_assert(json_is_true(json_object_get(del, "setup")));
+  cr_assert_str_eq(json_string_value(json_object_get(
+                       json_object_get(json_object_get(del, "request"), "path"), "item_id")),
+                   "${item}");
   cr_assert(same(json_object_get(json_object_get(st, "expect"), "errors"),
                  json_pack("[s]", "item_not_found")));
   st = main_step(find("fixture.get_item.malformed.item_id.0"));

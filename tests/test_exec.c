@@ -15,7 +15,7 @@
 #include "conform/error.h"
 #include "conform/exec.h"
 
-typedef enum { GARBAGE, HTML, ENDLESS, HANG, THROTTLE_THEN_OK, OK } behaviour;
+typedef enum { GARBAGE, HTML, ENDLESS, HANG, THROTTLE_THEN_OK, OK, BIG_HEADER } behaviour;
 
 typedef struct server {
   int fd;
@@ -58,6 +58,18 @@ static void *serve_conn(void *arg) {
       send(c, h, sizeof(h) - 1, MSG_NOSIGNAL);
       while (send(c, chunk, sizeof(chunk), MSG_NOSIGNAL) > 0)
         ;
+      break;
+    } else if (s->how == BIG_HEADER) {
+      /* One header line of 1 MiB: over libcurl's CURL_MAX_HTTP_HEADER. */
+      static char line[1 << 20];
+      const char h[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Big: ";
+      memset(line, 'a', sizeof(line));
+      send(c, h, sizeof(h) - 1, MSG_NOSIGNAL);
+      send(c, line, sizeof(line), MSG_NOSIGNAL);
+      {
+        const char t[] = "\r\nContent-Length: 2\r\n\r\n{}";
+        send(c, t, sizeof(t) - 1, MSG_NOSIGNAL);
+      }
       break;
     } else if (s->how == HANG) {
       sleep(3);
@@ -117,6 +129,7 @@ typedef struct got {
   size_t len;
   unsigned attempts;
   char ctype[64];
+  char text[256];
   int calls;
 } got;
 
@@ -127,6 +140,7 @@ static void done(void *user, const cfm_http_response *res) {
   g->len = res->len;
   g->attempts = res->attempts;
   snprintf(g->ctype, sizeof(g->ctype), "%s", res->content_type);
+  snprintf(g->text, sizeof(g->text), "%s", res->error_text);
   g->calls++;
 }
 
@@ -193,6 +207,17 @@ Test(exec, endless_body_stops_at_the_cap) {
   g = fetch(s.port, 5000, 256 * 1024);
   cr_assert_eq(g.error, CFM_ETOOBIG);
   cr_assert_leq(g.len, 256 * 1024);
+}
+
+/* A header line over libcurl's limit is named as such, not "Out of
+ * memory" (issue 16, deliver 5). */
+Test(exec, an_oversized_header_line_says_so) {
+  server s;
+  got g;
+  start(&s, BIG_HEADER);
+  g = fetch(s.port, 5000, 1 << 20);
+  cr_assert_eq(g.error, CFM_ENETWORK);
+  cr_assert_not_null(strstr(g.text, "header line over"), "%s", g.text);
 }
 
 Test(exec, a_hanging_server_times_out) {

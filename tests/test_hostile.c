@@ -210,14 +210,11 @@ Test(hostile, no_secret_and_no_injection_in_any_output, .init = hostile_run, .fi
 }
 
 /* Every reproduction of the run, pasted into a shell with `curl` stubbed,
- * runs nothing else.  RUN.C: the reproductions are built by repro_of in
- * runner/lib/run.c, which wraps ids, headers and bodies in '...' without
- * escaping a quote inside them; a hostile GroupId "'$(touch ...)'" then
- * runs a command (issue 16, deliver 2).  The sinks cannot fix a command's
- * quoting, so this probe is disabled until run.c quotes each argument;
- * enable it with that change (it fails today). */
+ * runs nothing else: each argument is single-quoted with ' as '\'' (a
+ * hostile GroupId "'$(touch ...)'" used to run a command; issue 16,
+ * deliver 2). */
 Test(hostile, reproductions_run_no_command, .init = hostile_run, .fini = hostile_stop,
-     .timeout = 240, .disabled = 1) {
+     .timeout = 240) {
   char path[700], stub[300], env_path[400];
   json_t *doc, *cases;
   size_t i;

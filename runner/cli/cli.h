@@ -134,6 +134,7 @@ int cfm_cli_run_stamp(const char *run_dir, const cfm_specset *set, cfm_config *c
 int cfm_cli_remove_tree(const char *dir);
 
 int cmd_baseline(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_help(int argc, char **argv);

@@ -93,10 +93,14 @@ static const struct option run_options[] = {
     {"colour", required_argument, NULL, O_COLOR},
     {NULL, 0, NULL, 0},
 };
+/* The run's interrupt counter (opt.interrupt) and the signal to die of:
+ * the handler only writes these two (async-signal-safe). */
+static volatile sig_atomic_t run_stop, run_signal;
 
 static void on_signal(int sig) {
-  (void)sig;
-  cfm_run_interrupt();
+  if (run_stop < 100)
+    run_stop++;
+  run_signal = sig;
 }
 
 /* The exit status a finished run earns (docs/cli.md "Exit status"). */
@@ -346,6 +350,9 @@ int cmd_run(int argc, char **argv) {
     opt.reports_dir = private_dir;
     opt.term_is_tty |= CFM_TERM_NO_PATHS;
   }
+  run_stop = 0;
+  run_signal = 0;
+  opt.interrupt = &run_stop;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   if (cfm_run(&set, &cfg, &opt, &res, &err) != CFM_EOK) {
@@ -355,9 +362,21 @@ int cmd_run(int argc, char **argv) {
   }
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
-  if (cfm_run_was_interrupted()) {
-    /* Reports are closed and created resources deleted; now die of the
-     * signal, as shells and CI runners expect (exit status 130/143). */
+  if (res.interrupted) {
+    /* Reports are closed and clean-up ran; say exactly what is left, then
+     * die of the signal received, as shells and CI runners expect (exit
+     * status 130 for SIGINT, 143 for SIGTERM). */
+    int sig = run_signal ? (int)run_signal : SIGINT;
+    if (res.cleanup_failed)
+      fprintf(stderr,
+              "conform: interrupted; %zu created resource(s) deleted, %zu NOT deleted (listed "
+              "above; ledger %s): run 'conform cleanup %s'\n",
+              res.cleanup_sent, res.cleanup_failed, res.ledger[0] ? res.ledger : "none",
+              res.ledger[0] ? res.ledger : "LEDGER");
+    else
+      fprintf(stderr, "conform: interrupted; all %zu created resource(s) deleted%s%s%s\n",
+              res.cleanup_sent, res.ledger[0] ? " (ledger " : "", res.ledger,
+              res.ledger[0] ? ")" : "");
     cfm_mock_stop(mock);
     cfm_baseline_free(baseline);
     cfm_specset_release(&set);
@@ -365,8 +384,8 @@ int cmd_run(int argc, char **argv) {
     if (private_dir[0])
       cfm_cli_remove_tree(private_dir);
     free(targets);
-    fprintf(stderr, "conform: interrupted; created resources were deleted\n");
-    raise(SIGINT);
+    signal(sig, SIG_DFL);
+    raise(sig);
     return CFM_EXIT_INTERNAL;
   }
   if (opt.list || opt.dry_run)
@@ -389,6 +408,8 @@ int cmd_run(int argc, char **argv) {
               baseline_path, u.stale, u.entries, private_dir[0] ? "REPORT.json" : path,
               baseline_path);
   }
+  if (res.cleanup_failed && rc == CFM_EXIT_OK)
+    rc = CFM_EXIT_INCOMPLETE; /* resources left behind: named above, and in the ledger */
   if (!private_dir[0] && res.run_dir[0] &&
       cfm_cli_run_stamp(res.run_dir, &set, &cfg, &opt, mock != NULL,
                         run_id && *run_id ? run_id : NULL, res.cases) != CFM_EXIT_OK)

@@ -222,7 +222,67 @@ static int type_cases(const param_ctx *x) {
   return rc;
 }
 
-/* not_found: a well-formed id that does not exist, and malformed ids. */
+/* The steps of a not-found case whose id the run made itself: the
+ * operation's set-up (which creates and captures the id the parameter is
+ * bound to), the creator's clean-up deleting it, then the request with the
+ * deleted id expecting rows/classes.  NULL (rows freed) when the parameter
+ * is not bound to a created id. */
+static json_t *deleted_id_steps(const param_ctx *x, json_t *rows, const char *const *classes,
+                                const json_t *prov, const char *what) {
+  const char *b = cfm_json_str(json_object_get(x->op, "bind"), cfm_json_str(x->p, "name"));
+  const json_t *st, *cl = NULL;
+  json_t *steps, *del, *req;
+  char *text, *id, cap[128];
+  size_t k;
+  if (!b || strlen(b) < 4 || strncmp(b, "${", 2) || b[strlen(b) - 1] != '}' ||
+      !strncmp(b, "${var.", 6) || !strncmp(b, "${run", 5)) {
+    json_decref(rows);
+    return NULL;
+  }
+  snprintf(cap, sizeof(cap), "%.*s", (int)(strlen(b) - 3 < 120 ? strlen(b) - 3 : 120), b + 2);
+  json_array_foreach(json_object_get(x->op, "setup"), k, st) {
+    const json_t *c = json_object_get(json_object_get(st, "capture"), cap);
+    const json_t *cop = cfm_spec_operation(x->spec, cfm_json_str(st, "op"));
+    const json_t *cr = json_object_get(cop, "creates");
+    if (c && cr &&
+        !strcmp(json_string_value(c) ? json_string_value(c) : "",
+                cfm_json_str(cr, "id") ? cfm_json_str(cr, "id") : ""))
+      cl = json_object_get(cr, "cleanup");
+  }
+  if (!cl || !(text = json_dumps(json_object_get(cl, "request"), JSON_COMPACT))) {
+    json_decref(rows);
+    return NULL;
+  }
+  /* The clean-up request names ${id}: here the captured ${<cap>}. */
+  while ((id = strstr(text, "${id}")) != NULL) {
+    char *n = malloc(strlen(text) + strlen(cap) + 1);
+    if (!n)
+      break;
+    sprintf(n, "%.*s${%s}%s", (int)(id - text), text, cap, id + 5);
+    free(text);
+    text = n;
+  }
+  req = strstr(text, "${id}") ? NULL : json_loads(text, 0, NULL);
+  free(text);
+  del = req ? json_pack("{s:s, s:o, s:b}", "op", cfm_json_str(cl, "op"), "request", req, "setup", 1)
+            : NULL;
+  steps = cfm__steps_with(x->op, cfm__main_step(x->op, json_deep_copy(x->req),
+                                                cfm__expect_error(rows, classes, prov, 0, what)));
+  if (!del || !steps) {
+    json_decref(del);
+    json_decref(steps);
+    return NULL;
+  }
+  if (json_array_insert_new(steps, json_array_size(steps) - 1, del)) {
+    json_decref(steps);
+    return NULL;
+  }
+  return steps;
+}
+
+/* not_found: a well-formed id the run created and deleted (or, for an id
+ * not bound to a created resource, the spec's absent value), and
+ * malformed ids. */
 static int not_found_cases(const param_ctx *x) {
   static const char *const nf_trig[] = {"not_found", NULL};
   static const char *const malformed_trig[] = {"malformed_id", "not_found", "invalid_param", NULL};
@@ -234,10 +294,20 @@ static int not_found_cases(const param_ctx *x) {
   size_t k;
   int rc = CFM_EOK;
   if (json_object_get(p, "absent")) {
+    json_t *steps;
     snprintf(what, sizeof(what), "a '%s' that does not exist answers not found", name);
-    rc = param_error_case(x, "not_found", json_deep_copy(json_object_get(p, "absent")),
-                          cfm__rows_by_trigger(x->spec, x->op, nf_trig), nf_classes, prov, 0, prov,
-                          what, "not_found.%s", name);
+    /* An id the run created and deleted: never a stranger's resource. */
+    steps =
+        deleted_id_steps(x, cfm__rows_by_trigger(x->spec, x->op, nf_trig), nf_classes, prov, what);
+    if (steps)
+      rc = cfm__case_add(
+          x->l, x->spec, cfm_json_str(x->op, "id"), "not_found", steps, prov,
+          json_pack("[o]", cfm__cover(x->spec, "/operations/%zu/params/%zu", x->oi, x->pi)), 0,
+          "%s.%s.not_found.%s", x->spec->vendor, cfm_json_str(x->op, "id"), name);
+    else
+      rc = param_error_case(x, "not_found", json_deep_copy(json_object_get(p, "absent")),
+                            cfm__rows_by_trigger(x->spec, x->op, nf_trig), nf_classes, prov, 0,
+                            prov, what, "not_found.%s", name);
   }
   json_array_foreach(json_object_get(p, "malformed"), k, mv) {
     json_t *mprov;

@@ -328,10 +328,29 @@ static void deliver(cfm_exec *ex, job *j, int error, const char *text, long stat
   job_free(j);
 }
 
+/* Completes every queued job unsent once the interrupt level reaches
+ * drop_at (their callbacks may queue more: those are dropped too). */
+static void drop_queued(cfm_exec *ex) {
+  job *j;
+  if (ex->opt.drop_at <= 0 || !ex->opt.cancel_flag || *ex->opt.cancel_flag < ex->opt.drop_at)
+    return;
+  while ((j = ex->head) != NULL) {
+    ex->head = j->next;
+    if (!ex->head)
+      ex->tail = NULL;
+    j->next = NULL;
+    ex->stats.dropped++;
+    deliver(ex, j, CFM_EINTERNAL, "not sent: interrupted", 0);
+  }
+}
+
 /* Starts every waiting job that may start; returns the shortest wait. */
 static double dispatch(cfm_exec *ex) {
-  job *prev = NULL, *j = ex->head;
+  job *prev, *j;
   double t = now_s(), shortest = 1.0;
+  drop_queued(ex);
+  prev = NULL;
+  j = ex->head;
   while (j && ex->running < ex->opt.concurrency) {
     double w = wait_for(ex, j, t);
     job *next = j->next;
@@ -407,6 +426,15 @@ static void finish(cfm_exec *ex, CURLMsg *msg) {
     snprintf(text, sizeof(text), "response body larger than the %zu-byte cap",
              ex->opt.max_response_bytes);
     deliver(ex, j, CFM_ETOOBIG, text, status);
+    return;
+  }
+  if (rc == CURLE_OUT_OF_MEMORY) {
+    /* libcurl's answer to a header line over CURL_MAX_HTTP_HEADER (or to
+     * headers over 300 KiB in all): the target's fault, not memory. */
+    char text[128];
+    snprintf(text, sizeof(text), "response header line over %d bytes (headers too large)",
+             CURL_MAX_HTTP_HEADER);
+    deliver(ex, j, CFM_ENETWORK, text, status);
     return;
   }
   if (rc != CURLE_OK) {

@@ -8,6 +8,7 @@
 #include "run_internal.h"
 
 #include "conform/jsonutil.h"
+#include "conform/sanitize.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,9 @@
 #include <time.h>
 
 #define MAX_CREATED 1000
+/* Requests per second of an operation without a documented rate, against
+ * a live target (docs/config.md "Pacing"). */
+#define DEFAULT_LIVE_RPS 5.0
 
 void cfm__case_set(cfm__case_run *cs, cfm_verdict v, const json_t *prov, const char *fmt, ...) {
   va_list ap;
@@ -81,9 +85,72 @@ static void merge(cfm__case_run *cs, const cfm_judgement *j) {
     }
   }
   json_array_foreach(j->created, i, val) {
+    char key[300], text[256];
+    cfm_json_scalar_text(json_object_get(val, "id"), text, sizeof(text));
+    snprintf(key, sizeof(key), "%s/%s", cs->c->spec->vendor, text);
+    json_object_set_new(cs->run->created_ids, key, json_true());
+    if (!cs->run->opt->dry_run && cfm__ledger_note(cs->run, "created", val) != 0)
+      cs->run->report_error = 1;
     if (json_array_size(cs->created) < MAX_CREATED)
       json_array_append(cs->created, val);
   }
+}
+
+int cfm__run_live(const cfm__run *rh, const char *vendor) {
+  const cfm_target *t = cfm_config_target(rh->cfg, vendor);
+  const char *u = t && t->base_url ? strstr(t->base_url, "://") : NULL;
+  static const char *const loop[] = {"127.", "localhost:", "localhost/", "[::1]"};
+  size_t i;
+  if (rh->opt->assume_live)
+    return 1;
+  if (!u)
+    return 1;
+  u += 3;
+  if (!strcmp(u, "localhost"))
+    return 0;
+  for (i = 0; i < sizeof(loop) / sizeof(loop[0]); i++)
+    if (!strncmp(u, loop[i], strlen(loop[i])))
+      return 0;
+  return 1;
+}
+
+/* The id a destructive call names that this run did not create, into why
+ * (1), or 0 when the call names only the run's own resources.  The ids
+ * are the parameters the operation binds to a capture ("${group}"); an
+ * absent path id is the empty id (the collection URL). */
+static int foreign_id(const cfm__case_run *cs, const json_t *op, const cfm_request *r, char *why,
+                      size_t cap) {
+  const json_t *bind = json_object_get(op, "bind"), *p;
+  size_t i;
+  if (!json_is_true(json_object_get(op, "destructive")))
+    return 0;
+  json_array_foreach(json_object_get(op, "params"), i, p) {
+    const char *name = cfm_json_str(p, "name"), *in = cfm_json_str(p, "in");
+    const char *b = cfm_json_str(bind, name ? name : "");
+    const json_t *v;
+    char text[256], key[300];
+    if (!name || !in || !b || strncmp(b, "${", 2) || !strncmp(b, "${var.", 6) ||
+        !strncmp(b, "${run", 5) || (strcmp(in, "path") && strcmp(in, "body")))
+      continue;
+    v = json_object_get(json_object_get(r->resolved, in), name);
+    if (!v && !strcmp(in, "body"))
+      continue; /* names nothing: refused as incomplete */
+    if (v && (json_is_object(v) || json_is_array(v))) {
+      snprintf(text, sizeof(text), "(a JSON %s)", json_is_object(v) ? "object" : "array");
+    } else {
+      cfm_json_scalar_text(v, text, sizeof(text));
+      snprintf(key, sizeof(key), "%s/%s", cs->c->spec->vendor, text);
+      if (v && text[0] && json_object_get(cs->run->created_ids, key) &&
+          (json_is_string(v) || json_is_integer(v)))
+        continue;
+    }
+    snprintf(why, cap,
+             "not sent to a live target: %s would name %s '%s', which this run did not create "
+             "(runs against a loopback mock, or with --unsafe)",
+             cfm_json_str(op, "id"), name, text);
+    return 1;
+  }
+  return 0;
 }
 
 /* Judges the response to the current call step.  Returns 1 to go on. */
@@ -210,22 +277,92 @@ static void describe(cfm__case_run *cs, const cfm_request *r) {
   cs->repro = cfm_request_repro(r, redact_cb, cs->run->cfg);
 }
 
+/* The pace of op's requests (requests/s; 0 = unpaced) and its key. */
+static double pace_of(const cfm__case_run *cs, const json_t *op, char *key, size_t cap) {
+  const cfm__run *rh = cs->run;
+  const json_t *transport = json_object_get(cs->c->spec->root, "transport");
+  const json_t *rate = json_object_get(json_object_get(op, "rate_limit"), "per_second");
+  if (!rate)
+    rate = json_object_get(json_object_get(transport, "rate_limit"), "per_second");
+  snprintf(key, cap, "%s.%s", cs->c->spec->vendor, cfm_json_str(op, "id"));
+  if (!rh->opt->pace || (!rate && !cfm__run_live(rh, cs->c->spec->vendor)))
+    return 0;
+  return rate ? json_number_value(rate) * (rh->cfg->rate_scale > 0 ? rh->cfg->rate_scale : 0.8)
+              : DEFAULT_LIVE_RPS;
+}
+
 /* Sends a built request, paced when the run honours rate limits. */
 static int submit(cfm__case_run *cs, const json_t *op, const cfm_request *r) {
   cfm__run *rh = cs->run;
-  const json_t *transport = json_object_get(cs->c->spec->root, "transport");
-  const json_t *rate = json_object_get(json_object_get(op, "rate_limit"), "per_second");
   cfm_http_request hr;
   char key[160];
-  if (!rate)
-    rate = json_object_get(json_object_get(transport, "rate_limit"), "per_second");
+  double rate = pace_of(cs, op, key, sizeof(key));
   cfm_request_http(r, cfm_config_target(rh->cfg, cs->c->spec->vendor), &hr);
-  if (rh->opt->pace && rate) {
-    snprintf(key, sizeof(key), "%s.%s", cs->c->spec->vendor, cfm_json_str(op, "id"));
+  if (rate > 0) {
     hr.rate_key = key;
-    hr.rate_per_s = json_number_value(rate) * (rh->cfg->rate_scale > 0 ? rh->cfg->rate_scale : 0.8);
+    hr.rate_per_s = rate;
   }
   return cfm_exec_submit(rh->ex, &hr, on_response, cs);
+}
+
+/* --dry-run: prints the current step's request and stands in for what a
+ * real answer would give: each capture and created id becomes a
+ * placeholder "{created.NAME}" that later steps and clean-up name. */
+static void dry_step(cfm__case_run *cs, const json_t *op) {
+  cfm__run *rh = cs->run;
+  FILE *out = rh->opt->out ? rh->opt->out : stdout;
+  const json_t *cr = json_object_get(op, "creates");
+  const char *name, *id_name = NULL;
+  json_t *ptr;
+  char line[400];
+  snprintf(line, sizeof(line), "%s  step %zu: ", cs->c->id, cs->step);
+  (void)cfm_sanitize_write(out, rh->cfg, line, strlen(line), sizeof(line), CFM_SINK_TERM);
+  (void)cfm_sanitize_write(out, rh->cfg, cs->repro ? cs->repro : "(out of memory)",
+                           cs->repro ? strlen(cs->repro) : 15, 1u << 20, CFM_SINK_TERM);
+  fputc('\n', out);
+  rh->dry_requests++;
+  {
+    char key[160];
+    double rate = pace_of(cs, op, key, sizeof(key));
+    /* Seconds this operation's requests need at its pace. */
+    if (rate > 0)
+      json_object_set_new(
+          rh->dry_pace, key,
+          json_real(json_real_value(json_object_get(rh->dry_pace, key)) + 1.0 / rate));
+  }
+  json_object_foreach((json_t *)cs->cur.capture, name, ptr) {
+    json_t *ph = json_sprintf("{created.%s}", name);
+    if (cr && json_is_string(ptr) &&
+        !strcmp(json_string_value(ptr), cfm_json_str(cr, "id") ? cfm_json_str(cr, "id") : ""))
+      id_name = name;
+    if (cs->cur.repeat_given) {
+      json_t *list = json_object_get(cs->vars, name);
+      if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(cs->vars, name, list);
+      }
+      json_array_append_new(list, ph);
+    } else {
+      json_object_set_new(cs->vars, name, ph);
+    }
+  }
+  if (cr && cs->cur.expect.outcome == CFM_OUTCOME_SUCCESS) {
+    char text[160], key[300];
+    json_t *e;
+    if (id_name)
+      snprintf(text, sizeof(text), "{created.%s}", id_name);
+    else
+      snprintf(text, sizeof(text), "{created.%s_id}",
+               cfm_json_str(cr, "kind") ? cfm_json_str(cr, "kind") : "resource");
+    snprintf(key, sizeof(key), "%s/%s", cs->c->spec->vendor, text);
+    json_object_set_new(rh->created_ids, key, json_true());
+    e = json_pack("{s:s, s:s?, s:s}", "vendor", cs->c->spec->vendor, "op",
+                  cfm_json_str(json_object_get(cr, "cleanup"), "op"), "id", text);
+    if (e && json_array_size(cs->created) < MAX_CREATED)
+      json_array_append(cs->created, e);
+    json_decref(e);
+    rh->dry_creates++;
+  }
 }
 
 void cfm__flow_issue(cfm__case_run *cs) {
@@ -249,6 +386,16 @@ void cfm__flow_issue(cfm__case_run *cs) {
       return;
     }
     describe(cs, &r);
+    if (!cs->run->opt->unsafe && cfm__run_live(cs->run, cs->c->spec->vendor)) {
+      char why[600];
+      if (foreign_id(cs, op, &r, why, sizeof(why))) {
+        cs->run->guarded++;
+        cfm__case_set(cs, CFM_VERDICT_SKIP, NULL, "%s", why);
+        cfm_request_release(&r);
+        cfm__flow_finish(cs);
+        return;
+      }
+    }
     if (!cs->run->opt->dry_run) {
       int rc = submit(cs, op, &r);
       cfm_request_release(&r);
@@ -258,10 +405,12 @@ void cfm__flow_issue(cfm__case_run *cs) {
       }
       return;
     }
-    fprintf(cs->run->opt->out ? cs->run->opt->out : stdout, "%s  step %zu: %s\n", cs->c->id,
-            cs->step, cs->repro ? cs->repro : "(out of memory)");
+    dry_step(cs, op);
     cfm_request_release(&r);
-    cs->step++;
+    if (++cs->iter >= cs->cur.repeat) {
+      cs->step++;
+      cs->iter = 0;
+    }
   }
 }
 

@@ -281,7 +281,7 @@ int cfm_request_build(const cfm_tmpl *t, const cfm_request_args *a, cfm_request 
     rc = build_rest(a, req, &auth, r);
   if (!rc && r->url.len == 0)
     rc = cfm_buf_adds(&r->url, "");
-  json_decref(req);
+  r->resolved = req;
   if (rc == CFM_ETOOBIG)
     return cfm_error_set(err, rc, cfm_json_str(a->op, "id"), "",
                          "request too big: a URL over 64 KiB, a body over 16 MiB or over %d "
@@ -294,6 +294,8 @@ int cfm_request_build(const cfm_tmpl *t, const cfm_request_args *a, cfm_request 
 
 void cfm_request_release(cfm_request *r) {
   size_t i;
+  json_decref(r->resolved);
+  r->resolved = NULL;
   cfm_buf_release(&r->url);
   cfm_buf_release(&r->body);
   for (i = 0; i < r->nheaders; i++)

@@ -9,8 +9,11 @@
 
 #include "conform/sanitize.h"
 #include "conform/jsonutil.h"
+#include "conform/ledger.h"
+#include "conform/sanitize.h"
 
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,13 +117,17 @@ static int run_init(cfm__run *rh, const cfm_specset *set, cfm_config *cfg,
   else
     snprintf(rh->prefix, sizeof(rh->prefix), "cfm-%04x",
              (unsigned)((getpid() ^ time(NULL)) & 0xffff));
+  rh->ledger_fd = -1;
   rh->cleanup = json_array();
+  rh->not_deleted = json_array();
+  rh->dry_pace = json_object();
+  rh->created_ids = json_object();
   rh->reach = json_object();
   rh->throttle_codes = json_array();
   rh->throttle_status = json_array();
   rh->throttle_pointers = json_array();
-  if (!rh->cleanup || !rh->reach || !rh->throttle_codes || !rh->throttle_status ||
-      !rh->throttle_pointers)
+  if (!rh->cleanup || !rh->dry_pace || !rh->not_deleted || !rh->created_ids || !rh->reach ||
+      !rh->throttle_codes || !rh->throttle_status || !rh->throttle_pointers)
     return CFM_ENOMEM;
   for (i = 0; i < set->count; i++) {
     const json_t *tr = json_object_get(set->items[i]->root, "transport");
@@ -148,7 +155,11 @@ static void run_release(cfm__run *rh) {
   if (rh->rep)
     cfm_report_close(rh->rep, 0, NULL);
   cfm_exec_free(rh->ex);
+  cfm__ledger_close(rh);
   json_decref(rh->cleanup);
+  json_decref(rh->not_deleted);
+  json_decref(rh->dry_pace);
+  json_decref(rh->created_ids);
   json_decref(rh->reach);
   json_decref(rh->throttle_codes);
   json_decref(rh->throttle_status);
@@ -215,6 +226,7 @@ static int open_reports(cfm__run *rh, size_t expected, cfm_error_t *err) {
   size_t i;
   int rc;
   memset(&ro, 0, sizeof(ro));
+  ro.cfg = rh->cfg;
   for (i = 0; i < rh->cfg->count; i++)
     if (rh->cfg->targets[i].base_url)
       json_object_set_new(targets, rh->cfg->targets[i].vendor,
@@ -242,16 +254,93 @@ static int open_exec(cfm__run *rh, unsigned *concurrency, cfm_error_t *err) {
   cfm_exec_options_init(&eo);
   eo.concurrency = opt->concurrency ? opt->concurrency : cfg->concurrency ? cfg->concurrency : 8;
   eo.timeout_ms = opt->timeout_ms ? opt->timeout_ms : cfg->timeout_ms ? cfg->timeout_ms : 10000;
-  eo.global_rate_per_s = opt->pace ? cfg->global_rate_per_s : 0;
+  eo.global_rate_per_s = !opt->pace ? 0 : opt->max_rps > 0 ? opt->max_rps : cfg->global_rate_per_s;
   eo.throttled = throttled_cb;
   eo.throttled_user = rh;
   eo.cancel_flag = rh->stop; /* the second interrupt abandons requests in flight */
   eo.cancel_at = 2;
+  eo.drop_at = 1; /* the first interrupt sends nothing more that is queued */
   /* TLS verification and CA bundles are per target, set on each request. */
   *concurrency = eo.concurrency;
   if (!(rh->ex = cfm_exec_new(&eo)))
     return cfm_error_set(err, CFM_ENOMEM, "executor", "", "out of memory");
   return CFM_EOK;
+}
+
+/* One line of the run's own on the terminal (stderr when opt->term is
+ * NULL), through the terminal sink: ids and paths may come from a target. */
+static void say(const cfm__run *rh, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void say(const cfm__run *rh, const char *fmt, ...) {
+  FILE *f = rh->opt->term ? rh->opt->term : stderr;
+  char line[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  fputs("conform: ", f);
+  (void)cfm_sanitize_write(f, rh->cfg, line, strlen(line), sizeof(line), CFM_SINK_TERM);
+  fputc('\n', f);
+}
+
+/* Warns about the unfinished ledgers of earlier runs in the reports
+ * directory, then opens this run's. */
+static void open_ledger(cfm__run *rh) {
+  json_t *old = cfm_ledger_unfinished(rh->opt->reports_dir);
+  const json_t *p;
+  size_t i;
+  char path[600];
+  json_array_foreach(old, i, p) {
+    say(rh, "an earlier run left resources behind (ledger %s): run 'conform cleanup %s'",
+        json_string_value(p), json_string_value(p));
+  }
+  json_decref(old);
+  snprintf(path, sizeof(path), "%.500s/ledger-%s.jsonl", rh->opt->reports_dir, rh->prefix);
+  if (cfm__ledger_open(rh, path) != 0)
+    say(rh, "cannot open the clean-up ledger %s: created resources are not recorded", path);
+}
+
+/* What clean-up did, exactly: each resource not deleted by id. */
+static void cleanup_summary(cfm__run *rh, cfm_run_result *res) {
+  const json_t *e;
+  size_t i;
+  res->cleanup_failed = json_array_size(rh->not_deleted);
+  snprintf(res->ledger, sizeof(res->ledger), "%s", rh->ledger);
+  json_array_foreach(rh->not_deleted, i, e) {
+    char id[300];
+    cfm_json_scalar_text(json_object_get(e, "id"), id, sizeof(id));
+    say(rh, "NOT deleted: %s %s %s", cfm_json_str(e, "vendor"), cfm_json_str(e, "op"), id);
+  }
+  if (res->cleanup_failed)
+    say(rh, "clean-up: %zu deleted, %zu NOT deleted (ledger %s; 'conform cleanup %s' retries)",
+        rh->cleanup_sent, res->cleanup_failed, rh->ledger[0] ? rh->ledger : "none",
+        rh->ledger[0] ? rh->ledger : "LEDGER");
+  else if (rh->ledger_fd >= 0)
+    (void)cfm__ledger_note(rh, "finished", json_true());
+}
+
+/* --dry-run: the closing summary on opt->out. */
+static void dry_summary(const cfm__run *rh, unsigned concurrency) {
+  FILE *out = rh->opt->out ? rh->opt->out : stdout;
+  const char *k;
+  json_t *v;
+  double est = 0;
+  json_object_foreach(rh->dry_pace, k, v) {
+    if (json_real_value(v) > est)
+      est = json_real_value(v);
+  }
+  if (rh->opt->pace && rh->opt->max_rps > 0 && rh->dry_requests / rh->opt->max_rps > est)
+    est = (double)rh->dry_requests / rh->opt->max_rps;
+  fprintf(out,
+          "dry run: %zu requests (%zu creates, %zu clean-up deletes); %zu not sent to a live "
+          "target (they would name ids this run did not create); estimated time at the "
+          "configured pace: %.0f s%s\n",
+          rh->dry_requests, rh->dry_creates, rh->dry_deletes, rh->guarded, est,
+          rh->opt->pace ? "" : " (unpaced: the embedded mock or --no-pace)");
+  (void)concurrency;
 }
 
 /* Totals of a finished run into res; closes the reports. */
@@ -261,8 +350,15 @@ static int finish_run(cfm__run *rh, double t0, cfm_run_result *res, cfm_error_t 
   cfm_exec_stats st;
   cfm_exec_stats_get(rh->ex, &st);
   res->requests = st.requests;
+  cfm__cleanup_phase(rh);
   if (!rh->opt->dry_run)
-    cfm__cleanup_phase(rh);
+    cleanup_summary(rh, res);
+  else
+    dry_summary(rh, 0);
+  res->guarded = rh->guarded;
+  res->dry_requests = rh->dry_requests;
+  res->dry_creates = rh->dry_creates;
+  res->dry_deletes = rh->dry_deletes;
   res->wall_ms = cfm__now_ms() - t0;
   json_object_foreach(rh->reach, vendor, v) {
     if (json_integer_value(json_array_get(v, 0)) == 0 &&
@@ -273,7 +369,6 @@ static int finish_run(cfm__run *rh, double t0, cfm_run_result *res, cfm_error_t 
   res->baselined = rh->baselined;
   res->interrupted = cfm__run_stopped(rh);
   res->cleanup_sent = rh->cleanup_sent;
-  res->cleanup_failed = rh->cleanup_failed;
   if (rh->rep) {
     cfm_report_summary sum;
     int crc = cfm_report_close(rh->rep, res->wall_ms, &sum);
@@ -320,6 +415,8 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
     goto out;
   if (opt->reports_dir && !opt->dry_run && (rc = open_reports(&rh, res->cases, err)))
     goto out;
+  if (opt->reports_dir && !opt->dry_run)
+    open_ledger(&rh);
   cfm__flow_run(&rh, s.normal, s.nn, concurrency);
   cfm__flow_run(&rh, s.exclusive, s.ne, 1);
   rc = finish_run(&rh, t0, res, err);

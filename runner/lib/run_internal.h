@@ -40,6 +40,13 @@ typedef struct cfm__run {
   json_t *reach; /* vendor -> [API answers, anything else] */
   int report_error;
   size_t cleanup_sent, cleanup_failed;
+  json_t *created_ids; /* "vendor/id" -> true: every id this run created (deleted or not) */
+  size_t guarded;      /* requests not sent: they would name a foreign id */
+  int ledger_fd;       /* the clean-up ledger (-1 = none) */
+  char ledger[600];    /* its path ("" = none) */
+  json_t *not_deleted; /* [{vendor, op, id}] deletions that failed after retries */
+  size_t dry_requests, dry_creates, dry_deletes; /* --dry-run totals */
+  json_t *dry_pace; /* --dry-run: rate key -> seconds its requests need */
 } cfm__run;
 
 /* One case in flight. */
@@ -93,6 +100,10 @@ void cfm__flow_issue(cfm__case_run *cs);
 /* flow.c: reports the case and frees it. */
 void cfm__flow_finish(cfm__case_run *cs);
 
+/* flow.c: 1 when vendor's target is live (not on loopback, or the run
+ * assumes live targets). */
+int cfm__run_live(const cfm__run *rh, const char *vendor);
+
 /* walk.c: the request template of the walk's next page (new reference). */
 json_t *cfm__walk_request(const cfm__case_run *cs);
 /* walk.c: takes one page.  Returns 1 when the case goes on (next page or
@@ -102,7 +113,14 @@ void cfm__walk_on_page(cfm__case_run *cs, const cfm_http_response *res);
 /* cleanup.c: deletes e = {vendor, op, id} now, or keeps it for the
  * clean-up phase when the run is stopping or dry. */
 void cfm__cleanup_add(cfm__run *rh, const json_t *e);
-/* cleanup.c: deletes what was kept, on a fresh executor. */
+/* cleanup.c: deletes what was kept, on a fresh executor; retries each
+ * failed deletion, then keeps it in rh->not_deleted. */
 void cfm__cleanup_phase(cfm__run *rh);
+
+/* ledger.c: opens (appends to) the ledger at path.  Returns 0 or -1. */
+int cfm__ledger_open(cfm__run *rh, const char *path);
+/* ledger.c: appends {"created"|"deleted": e} and fsyncs.  Returns 0 or -1. */
+int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e);
+void cfm__ledger_close(cfm__run *rh);
 
 #endif

@@ -303,6 +303,27 @@ static int judge_same_code(const cfm_spec *spec, const json_t *op, const cfm_exp
   return -1;
 }
 
+/* The id an accepted should-be-refused create answered: a created resource
+ * like any other, reported for clean-up.  Returns 0, or -1 out of memory. */
+static int accepted_created(const cfm_spec *spec, const json_t *op, const cfm_http_response *res,
+                            cfm_judgement *j) {
+  const json_t *cr = json_object_get(op, "creates"), *id;
+  json_t *body, *e;
+  int rc = 0;
+  if (!cr || !res->len || j->created)
+    return 0;
+  body = cfm_json_parse(res->body, res->len, 1u << 24, NULL, 0);
+  id = body ? cfm_json_pointer(body, cfm_json_str(cr, "id")) : NULL;
+  if (id && !json_is_object(id) && !json_is_array(id) && !json_is_null(id)) {
+    e = json_pack("{s:s, s:s?, s:O}", "vendor", spec->vendor, "op",
+                  cfm_json_str(json_object_get(cr, "cleanup"), "op"), "id", id);
+    if (!e || !(j->created = json_array()) || json_array_append_new(j->created, e))
+      rc = -1;
+  }
+  json_decref(body);
+  return rc;
+}
+
 /* An error is expected. */
 static int judge_error(const cfm_spec *spec, const json_t *op, const cfm_expect *e,
                        const cfm_http_response *res, const cfm_mapped *m, cfm_judgement *j) {
@@ -312,7 +333,7 @@ static int judge_error(const cfm_spec *spec, const json_t *op, const cfm_expect 
   if (!m->is_error) {
     cfm_judgement_set(j, bad, e->provenance, "expected: %s; the target accepted it (HTTP %ld)",
                       e->what, res->status);
-    return 0;
+    return accepted_created(spec, op, res, j) < 0 ? -1 : 0;
   }
   if (!status_as_expected(j, bad, e, res))
     return 0;

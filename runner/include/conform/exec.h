@@ -63,6 +63,10 @@ typedef struct cfm_exec_options {
    * second).  NULL = only cfm_exec_cancel. */
   const volatile sig_atomic_t *cancel_flag;
   int cancel_at;
+  /* When *cancel_flag reaches drop_at (> 0), requests not yet started are
+   * completed with CFM_EINTERNAL "not sent: interrupted" and never sent;
+   * transfers in flight finish.  0 = never. */
+  int drop_at;
 } cfm_exec_options;
 
 /* Fills opt with the defaults above. */
@@ -89,6 +93,7 @@ typedef struct cfm_exec_stats {
   size_t retries;  /* throttle retries */
   size_t errors;   /* transport errors */
   size_t bytes_in;
+  size_t dropped; /* queued requests never sent (drop_at) */
 } cfm_exec_stats;
 void cfm_exec_stats_get(const cfm_exec *ex, cfm_exec_stats *out);
 

@@ -43,6 +43,7 @@ typedef struct cfm_request {
   char **headers; /* "Name: value", NULL-terminated */
   size_t nheaders, hcap;
   char missing[128]; /* the first ${name} with no value ("" when all resolved) */
+  json_t *resolved;  /* the template with ${...} resolved ({path, query, headers, body}) */
 } cfm_request;
 
 /* Most headers one request may carry (more is an error, not a silent drop). */

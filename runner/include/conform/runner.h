@@ -78,6 +78,13 @@ typedef struct cfm_run_options {
    * cancel it.  NULL = the process-wide counter of cfm_run_interrupt. */
   volatile sig_atomic_t *interrupt;
   unsigned long long seed; /* the run's PRNG seed (auth nonces); 0 = from time and pid */
+  /* The safety model (docs/config.md "What a live target is sent"): against
+   * a target that is not on loopback, a destructive operation is sent only
+   * when every id it names is one this run created; other cases are skip.
+   * unsafe = 1 sends them anyway; assume_live = 1 treats loopback targets
+   * as live too (tests with a recording target). */
+  int unsafe;
+  int assume_live;
 } cfm_run_options;
 
 typedef struct cfm_run_result {
@@ -90,7 +97,10 @@ typedef struct cfm_run_result {
   char run_dir[512];
   int interrupted;       /* 1 when an interrupt stopped the run */
   size_t cleanup_sent;   /* deletions of created resources sent */
-  size_t cleanup_failed; /* deletions that failed or could not be sent */
+  size_t cleanup_failed; /* resources not deleted after retries (named on opt->term/stderr) */
+  char ledger[600];      /* the clean-up ledger ("" = none: no reports or a dry run) */
+  size_t guarded;        /* requests not sent: they would name a foreign id (docs/config.md) */
+  size_t dry_requests, dry_creates, dry_deletes; /* --dry-run totals */
 } cfm_run_result;
 
 /* Runs the cases of set against cfg's targets.  Returns CFM_EOK (verdicts
