@@ -26,10 +26,8 @@
 static const struct {
   const char *fault, *why;
 } known_gaps[] = {
-    {"agora-list-unclamped",
-     "the run holds fewer than 1,001 groups, so an unclamped limit=1001 answer looks clamped"},
-    {"agora-pagesize-unclamped",
-     "the run's user is in fewer than 21 groups, so an unclamped pagesize=21 answer looks clamped"},
+    /* none today: the clamp cases fill the list past the clamp first */
+    {NULL, NULL},
 };
 
 static cfm_specset specs;
@@ -113,7 +111,7 @@ static int declared(const char *globs, const char *id) {
 
 static const char *known_gap(const char *fault) {
   size_t i;
-  for (i = 0; i < sizeof(known_gaps) / sizeof(known_gaps[0]); i++)
+  for (i = 0; known_gaps[i].fault; i++)
     if (!strcmp(known_gaps[i].fault, fault))
       return known_gaps[i].why;
   return NULL;

@@ -282,6 +282,80 @@ static int items_limit_cases(const limit_ctx *x) {
   return rc;
 }
 
+/* Most creates a clamp case's set-up may send to any target; a clamp
+ * needing more (an app list clamped at 1,000) runs only against a local
+ * one (cfm_case.heavy_setup, cfm_run_options.local_targets). */
+#define LIVE_FILL_MAX 100
+
+/* The step that fills op's list, as the spec shows it: the first scenario
+ * that repeats a call of a creating operation and later reads op (a call
+ * or a walk).  Returns a copy of that step (new reference) and, in *path,
+ * the path the scenario reads the list at (borrowed, maybe NULL); NULL
+ * when no scenario shows it. */
+static json_t *clamp_filler(const cfm_spec *spec, const json_t *op, const json_t **path) {
+  const char *id = cfm_json_str(op, "id");
+  const json_t *sc, *st;
+  size_t i, j;
+  json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
+    const json_t *fill = NULL;
+    json_array_foreach(json_object_get(sc, "steps"), j, st) {
+      const json_t *w = json_object_get(st, "walk");
+      const char *sop = cfm_json_str(st, "op");
+      if (sop && json_object_get(st, "repeat") &&
+          json_object_get(cfm_spec_operation(spec, sop), "creates")) {
+        fill = st;
+      } else if (fill && ((sop && !strcmp(sop, id)) ||
+                          (cfm_json_str(w, "op") && !strcmp(cfm_json_str(w, "op"), id)))) {
+        *path = json_object_get(w ? w : json_object_get(st, "request"), "path");
+        return json_deep_copy(fill);
+      }
+    }
+  }
+  *path = NULL;
+  return NULL;
+}
+
+/* The clamp case: set-up creates clamp_to + 1 items where the list is
+ * read (so an unclamped answer would be longer), then the request with
+ * value (stolen) expecting exp (stolen).  With no scenario to show how
+ * the list fills, or a clamp past what a case may create and delete, the
+ * request names a value no step provides, so the case is skip ("no value
+ * for ...") rather than a pass that proves nothing. */
+static int clamp_case(const limit_ctx *x, json_t *value, json_t *exp) {
+  const char *o = cfm_json_str(x->op, "id"), *k;
+  const json_t *path = NULL, *v;
+  size_t fill = (size_t)json_integer_value(json_object_get(x->lim, "clamp_to")) + 1;
+  json_t *filler = fill <= CFM_CASE_MAX_CREATED ? clamp_filler(x->spec, x->op, &path) : NULL;
+  json_t *req = cfm__vary(x->req, x->p, value, 0), *steps, *slot;
+  int rc;
+  slot = json_object_get(req, filler ? "path" : "headers");
+  if (!json_is_object(slot) && req &&
+      json_object_set_new(req, filler ? "path" : "headers", slot = json_object()))
+    req = (json_decref(req), NULL);
+  if (req && !filler &&
+      json_object_set_new(slot, "X-Conform-Clamp",
+                          json_string("${no_scenario_fills_this_list_so_the_clamp_is_unseen}")))
+    req = (json_decref(req), NULL);
+  json_object_foreach((json_t *)path, k, v) {
+    if (req && json_object_set(slot, k, (json_t *)v))
+      req = (json_decref(req), NULL);
+  }
+  steps = cfm__steps_with(x->op, cfm__main_step(x->op, req, exp));
+  if (filler && steps &&
+      (json_object_set_new(filler, "repeat", json_integer((json_int_t)fill)) ||
+       json_object_set_new(filler, "setup", json_true()) ||
+       json_array_insert(steps, json_array_size(steps) - 1, filler)))
+    steps = (json_decref(steps), NULL);
+  json_decref(filler);
+  rc = cfm__case_add(x->l, x->spec, o, "limit", steps, x->prov,
+                     json_pack("[o]", cfm__cover(x->spec, "/operations/%zu/params/%zu/limits/%zu",
+                                                 x->oi, x->pi, x->li)),
+                     0, "%s.%s.limit.%s.above", x->spec->vendor, o, cfm_json_str(x->p, "name"));
+  if (rc == CFM_EOK && filler && fill > LIVE_FILL_MAX)
+    x->l->items[x->l->count - 1].heavy_setup = fill;
+  return rc;
+}
+
 /* The expectation of one value of a range: in range (or clamped above it)
  * a success, else an error (new reference or NULL). */
 static json_t *range_expect(const limit_ctx *x, size_t k, long value, int ok) {
@@ -328,9 +402,13 @@ static int range_limit_cases(const limit_ctx *x) {
              {"above", x->max + 1, above && !strcmp(above, "clamp")}};
   size_t k;
   int rc = CFM_EOK;
-  for (k = 0; k < 4 && rc == CFM_EOK; k++)
-    rc = limit_case(x, json_integer(vs[k].value), range_expect(x, k, vs[k].value, vs[k].ok),
-                    vs[k].detail);
+  for (k = 0; k < 4 && rc == CFM_EOK; k++) {
+    json_t *exp = range_expect(x, k, vs[k].value, vs[k].ok);
+    if (k == 3 && vs[k].ok)
+      rc = clamp_case(x, json_integer(vs[k].value), exp);
+    else
+      rc = limit_case(x, json_integer(vs[k].value), exp, vs[k].detail);
+  }
   return rc;
 }
 

@@ -84,6 +84,9 @@ double cfm__now_ms(void);
 uint32_t cfm__run_random(cfm__run *rh);
 /* The interrupt level (0 = none). */
 int cfm__run_stopped(const cfm__run *rh);
+/* target_local.c: 1 when vendor's target takes heavy set-up
+ * (cfm_run_options.local_targets). */
+int cfm__run_local(const cfm__run *rh, const char *vendor);
 /* The template context of a case in flight. */
 void cfm__case_tmpl(const cfm__case_run *cs, cfm_tmpl *t);
 

@@ -17,6 +17,9 @@
 #include "conform/step.h"
 #include "conform/target.h"
 
+/* Resources one case may create and still have deleted by the run. */
+#define CFM_CASE_MAX_CREATED 4096
+
 typedef struct cfm_case {
   char *id;
   const cfm_spec *spec;  /* borrowed */
@@ -27,6 +30,10 @@ typedef struct cfm_case {
   json_t *provenance;    /* new reference: the statement tested */
   json_t *covers;        /* new reference: array of "vendor#/pointer" */
   int exclusive;         /* runs alone (list walks see the whole app) */
+  /* 0, or the creates its set-up sends when they are too many for a live
+   * target (a clamp at 1,000 made observable): the case runs only against
+   * a local target (cfm_run_options.local_targets), elsewhere it is skip. */
+  size_t heavy_setup;
 } cfm_case;
 
 typedef struct cfm_caselist {
@@ -85,6 +92,10 @@ typedef struct cfm_run_options {
    * as live too (tests with a recording target). */
   int unsafe;
   int assume_live;
+  /* Which targets take cases with heavy set-up (cfm_case.heavy_setup):
+   * 0 = those whose base_url is a loopback address (the embedded mock, a
+   * local `conform mock`), 1 = every target, -1 = none. */
+  int local_targets;
 } cfm_run_options;
 
 typedef struct cfm_run_result {
@@ -102,6 +113,10 @@ typedef struct cfm_run_result {
   size_t guarded;        /* requests not sent: they would name a foreign id (docs/config.md) */
   size_t dry_requests, dry_creates, dry_deletes; /* --dry-run totals */
 } cfm_run_result;
+
+/* 1 when base_url names a loopback host (localhost, 127.0.0.0/8, [::1]):
+ * a local target, where heavy set-up is reasonable; 0 otherwise. */
+int cfm_target_is_local(const char *base_url);
 
 /* Runs the cases of set against cfg's targets.  Returns CFM_EOK (verdicts
  * in res) or an error (err filled): CFM_ESPEC (a spec has lint findings;
