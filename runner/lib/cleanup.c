@@ -63,7 +63,7 @@ static void on_deleted(void *user, const cfm_http_response *res) {
   /* 404: already gone (an earlier attempt, or a run that was killed). */
   if (gone(d, res)) {
     rh->cleanup_sent++;
-    (void)cfm__ledger_note(rh, "deleted", d->e);
+    (void)cfm__ledger_note(rh, "deleted", d->e, 0);
   } else if (!d->phase || cfm__run_stopped(rh)) {
     /* Interrupted or failed during the run: the clean-up phase retries. */
     if (!d->phase)
@@ -230,7 +230,7 @@ int cfm_ledger_cleanup(const cfm_specset *set, cfm_config *cfg, const char *path
           fputc('\n', term);
   }
   if (!*left)
-    (void)cfm__ledger_note(&rh, "finished", json_true());
+    (void)cfm__ledger_note(&rh, "finished", json_true(), 1);
   cfm__ledger_close(&rh);
   json_decref(todo);
   json_decref(rh.not_deleted);

@@ -25,7 +25,7 @@ int cfm__ledger_open(cfm__run *rh, const char *path) {
   return rh->ledger_fd < 0 ? -1 : 0;
 }
 
-int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e) {
+int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e, int sync) {
   json_t *line;
   char *text;
   size_t n, off = 0;
@@ -50,7 +50,7 @@ int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e) {
     off += (size_t)w;
   }
   free(text);
-  if (fsync(rh->ledger_fd) != 0)
+  if (sync && fsync(rh->ledger_fd) != 0)
     rc = -1;
   return rc;
 }

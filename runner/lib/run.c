@@ -319,7 +319,7 @@ static void cleanup_summary(cfm__run *rh, cfm_run_result *res) {
         rh->cleanup_sent, res->cleanup_failed, rh->ledger[0] ? rh->ledger : "none",
         rh->ledger[0] ? rh->ledger : "LEDGER");
   else if (rh->ledger_fd >= 0)
-    (void)cfm__ledger_note(rh, "finished", json_true());
+    (void)cfm__ledger_note(rh, "finished", json_true(), 1);
 }
 
 /* --dry-run: the closing summary on opt->out. */

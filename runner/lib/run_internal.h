@@ -122,8 +122,10 @@ void cfm__cleanup_phase(cfm__run *rh);
 
 /* ledger.c: opens (appends to) the ledger at path.  Returns 0 or -1. */
 int cfm__ledger_open(cfm__run *rh, const char *path);
-/* ledger.c: appends {"created"|"deleted": e} and fsyncs.  Returns 0 or -1. */
-int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e);
+/* ledger.c: appends {"created"|"deleted": e}, fsync'd when sync is set
+ * (a created resource of a live target: a lost "deleted" line only makes
+ * `conform cleanup` find the resource gone).  Returns 0 or -1. */
+int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e, int sync);
 void cfm__ledger_close(cfm__run *rh);
 
 #endif
