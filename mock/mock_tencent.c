@@ -36,12 +36,12 @@ const cfm_mock_fault cfm__mock_tencent_faults[] = {
      "HTTP is 200 for API errors (000 Error Codes) — a missing group answers HTTP 404"},
     {"tencent-missing-group-10015", "tencent-im",
      "a missing group answers 10010 (000 Error Codes) — answers 10015"},
-    {"tencent-malformed-id-10010", "tencent-im",
-     "a malformed group id answers 10015 (000 Error Codes) — answers 10010"},
     {"tencent-actionstatus-missing", "tencent-im",
      "responses carry ActionStatus (000 Response packet fields) — it is left out"},
     {"tencent-errorcode-string", "tencent-im",
      "ErrorCode is an Integer (000 Response packet fields) — sent as a string"},
+    {"tencent-actionstatus-ok-on-error", "tencent-im",
+     "ActionStatus FAIL indicates failure (000 Response packet fields) — errors say OK"},
     {"tencent-use-after-destroy", "tencent-im",
      "a disbanded group answers 10010 (000 Error Codes) — it keeps working"},
     {NULL, NULL, NULL}};
@@ -93,7 +93,10 @@ static void reply(cfm_mock *m, mock_resp *resp, int code, json_t *extra, const c
   vsnprintf(info, sizeof(info), fmt, ap);
   va_end(ap);
   if (!cfm__mock_fault(m, "tencent-actionstatus-missing"))
-    json_object_set_new(o, "ActionStatus", json_string(code ? "FAIL" : "OK"));
+    json_object_set_new(o, "ActionStatus",
+                        json_string(code && !cfm__mock_fault(m, "tencent-actionstatus-ok-on-error")
+                                        ? "FAIL"
+                                        : "OK"));
   if (cfm__mock_fault(m, "tencent-errorcode-string")) {
     char c[16];
     snprintf(c, sizeof(c), "%d", code);
@@ -153,8 +156,9 @@ static tgroup *group_of(cfm_mock *m, const json_t *body, mock_resp *resp, int al
   }
   id = json_string_value(g);
   if (check_id(id)) {
-    reply(m, resp, cfm__mock_fault(m, "tencent-malformed-id-10010") ? 10010 : 10015, NULL,
-          "group id invalid");
+    /* 000 lists both 10010 and 10015 without saying which ids are
+     * invalid: the alternative reading answers "does not exist". */
+    reply(m, resp, m->cfg.reading_alt ? 10010 : 10015, NULL, "group id invalid");
     return NULL;
   }
   t = find(m, id);

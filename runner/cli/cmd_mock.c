@@ -90,6 +90,7 @@ static void raise_fd_limit(void) {
 
 static void usage(FILE *f) {
   fputs("usage: conform mock [--listen 127.0.0.1:PORT] [--fault NAME]... [--rate-limits]\n"
+        "                   [--reading faithful|alt]\n"
         "       conform mock --list-faults\n\n"
         "Serves Tencent Cloud IM, Agora Chat and DingTalk group APIs from one\n"
         "loopback listener (port 0 = ephemeral; the chosen port is printed).\n"
@@ -97,6 +98,8 @@ static void usage(FILE *f) {
         "CONFORM_MOCK_TENCENT_KEY, CONFORM_MOCK_AGORA_TOKEN, CONFORM_MOCK_DINGTALK_TOKEN.\n"
         "--fault makes the mock break one documented statement (repeatable).\n"
         "--rate-limits enforces the documented call rates.\n"
+        "--reading alt answers the other way wherever the documents leave it open\n"
+        "(docs/mock.md, Alternative readings; default: faithful).\n"
         "Runs until SIGINT or SIGTERM.\n",
         f);
 }
@@ -134,6 +137,13 @@ int cmd_mock(int argc, char **argv) {
       faults[nf++] = argv[++i];
     } else if (!strcmp(argv[i], "--rate-limits")) {
       cfg.enforce_rate_limits = 1;
+    } else if (!strcmp(argv[i], "--reading") && i + 1 < argc) {
+      const char *r = argv[++i];
+      if (strcmp(r, "alt") && strcmp(r, "faithful")) {
+        cfm_cli_error("mock: --reading takes 'faithful' or 'alt', not '%s'", r);
+        return CFM_EXIT_USAGE;
+      }
+      cfg.reading_alt = !strcmp(r, "alt");
     } else {
       cfm_cli_error("mock: unknown argument '%s'", argv[i]);
       usage(stderr);
