@@ -16,7 +16,7 @@
 
 /* Runs every case against a mock in the given reading; fills counts and
  * returns the report (new reference). */
-static json_t *run_reading(int alt, cfm_run_result *res) {
+static json_t *run_mock(int alt, const char *fault, cfm_run_result *res) {
   cfm_specset specs;
   cfm_mock_config mc;
   cfm_mock *m;
@@ -29,8 +29,10 @@ static json_t *run_reading(int alt, cfm_run_result *res) {
   cfm_error_init(&err);
   cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
   cr_assert_not_null(mkdtemp(dir));
+  const char *faults[2] = {fault, NULL};
   cfm_mock_config_init(&mc);
   mc.reading_alt = alt;
+  mc.faults = fault ? faults : NULL;
   cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
   cfm_config_init(&cfg);
   cfm_config_use_mock(&cfg, cfm_mock_port(m));
@@ -48,6 +50,10 @@ static json_t *run_reading(int alt, cfm_run_result *res) {
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
   cr_assert_eq(system(cmd), 0);
   return rep;
+}
+
+static json_t *run_reading(int alt, cfm_run_result *res) {
+  return run_mock(alt, NULL, res);
 }
 
 /* Prints the cases of a report with verdict v; returns how many. */
@@ -124,4 +130,30 @@ Test(readings, cases_name_users_only_through_variables) {
   cr_assert_eq(bad, 0, "%zu literal users in cases", bad);
   cfm_caselist_release(&cases);
   cfm_specset_release(&specs);
+}
+
+/* A multi-step case's reason names the step that decided it, and the
+ * evidence is that step's response (here the read-back, step 2 of 2). */
+Test(readings, reason_and_evidence_come_from_the_deciding_step, .timeout = 120) {
+  cfm_run_result res;
+  json_t *rep = run_mock(0, "agora-groupname-over-limit-stored", &res), *c;
+  size_t i, seen = 0;
+  json_array_foreach(json_object_get(rep, "cases"), i, c) {
+    const char *id = json_string_value(json_object_get(c, "id"));
+    const char *reason = json_string_value(json_object_get(c, "reason"));
+    const char *excerpt =
+        json_string_value(json_object_get(json_object_get(c, "response"), "excerpt"));
+    const char *request = json_string_value(json_object_get(c, "request"));
+    if (strcmp(id, "agora-chat.create_group.limit.groupname.above"))
+      continue;
+    seen++;
+    cr_assert_str_eq(json_string_value(json_object_get(c, "verdict")), "fail");
+    cr_assert(strstr(reason, "step 2/2 GET get_group: the target stored 129 chars at "
+                             "/data/0/name, beyond the documented maximum of 128"),
+              "%s", reason);
+    cr_assert(excerpt && strstr(excerpt, "\"name\""), "%s", excerpt ? excerpt : "(none)");
+    cr_assert(request && !strncmp(request, "GET ", 4), "%s", request ? request : "(none)");
+  }
+  cr_assert_eq(seen, 1);
+  json_decref(rep);
 }
