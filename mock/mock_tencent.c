@@ -199,7 +199,7 @@ static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
     size_t max;
   } caps[] = {{"Introduction", 240}, {"Notification", 300}, {"FaceUrl", 100}};
   tgroup *g;
-  size_t i;
+  size_t i, name_len = name ? strlen(name) : 0;
   int ok = 0;
   if ((json_object_get(body, "Owner_Account") && !owner) ||
       (json_object_get(body, "GroupId") && !custom)) {
@@ -212,13 +212,19 @@ static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
     reply(m, resp, 10004, NULL, "Type is required and must be a known group type");
     return;
   }
-  if (!name || !*name || strlen(name) > 30) {
+  if (!name || !*name || (strlen(name) > 30 && !m->cfg.reading_alt)) {
     reply(m, resp, 10004, NULL, "Name is required, at most 30 bytes");
     return;
   }
+  /* The secondary source gives the byte caps, not the answer above them:
+   * the alternative reading accepts, keeping Name's first 30 bytes (whole
+   * characters) and the other fields as sent. */
+  while (name_len > 30 ||
+         (name_len < strlen(name) && ((unsigned char)name[name_len] & 0xC0) == 0x80))
+    name_len--;
   for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
     const json_t *v = json_object_get(body, caps[i].f);
-    if (v && (!json_is_string(v) || json_string_length(v) > caps[i].max)) {
+    if (v && (!json_is_string(v) || (json_string_length(v) > caps[i].max && !m->cfg.reading_alt))) {
       reply(m, resp, 10004, NULL, "%s must be a string of at most %zu bytes", caps[i].f,
             caps[i].max);
       return;
@@ -269,7 +275,7 @@ static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
   else
     snprintf(g->id, sizeof(g->id), "@TGS#2C%07lu", m->tencent->next++);
   snprintf(g->type, sizeof(g->type), "%s", type);
-  snprintf(g->name, sizeof(g->name), "%s", name);
+  snprintf(g->name, sizeof(g->name), "%.*s", (int)name_len, name);
   snprintf(g->owner, sizeof(g->owner), "%s", owner ? owner : m->cfg.tencent_admin);
   g->members = json_array();
   json_array_foreach(list, i, it)

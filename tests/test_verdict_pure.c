@@ -464,6 +464,7 @@ Test(verdict_pure, candidate_rows_accept_either_and_a_miss_names_all) {
              codes[i]);
     judge("tencent-im", TX_EXPECT_MALFORMED, 200, JSONCT, body, 0, &j, &k);
     cr_assert_eq(j.verdict, CFM_VERDICT_PASS, "%s: %s", codes[i], j.reason);
+    cr_assert(strstr(j.reason, codes[i]), "the matched row is named: %s", j.reason);
     cfm_judgement_release(&j);
     json_decref(k);
   }

@@ -64,6 +64,8 @@ static void merge(cfm__case_run *cs, const cfm_judgement *j) {
   size_t i;
   if (j->verdict != CFM_VERDICT_PASS)
     cfm__case_set(cs, j->verdict, j->provenance, "%s", j->reason);
+  else if (j->reason[0] && cs->verdict == CFM_VERDICT_PASS) /* e.g. the candidate row matched */
+    snprintf(cs->reason, sizeof(cs->reason), "%s", j->reason);
   if (j->mapped) {
     snprintf(cs->code, sizeof(cs->code), "%s", j->code);
     snprintf(cs->cls, sizeof(cs->cls), "%s", j->cls);
