@@ -225,6 +225,12 @@ static int check_fields(cfm_mock *m, json_t *body, mock_resp *resp) {
     v = json_object_get(body, strs[i].name);
     if (!v)
       continue;
+    if (!json_is_string(v) && m->cfg.reading_alt) {
+      /* The page gives types, not what another type answers: the
+       * alternative reading ignores a field of the wrong type. */
+      json_object_del(body, strs[i].name);
+      continue;
+    }
     if (!json_is_string(v)) {
       agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException", "%s must be a string",
                   strs[i].name);
@@ -251,6 +257,10 @@ static int check_fields(cfm_mock *m, json_t *body, mock_resp *resp) {
   }
   for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
     v = json_object_get(body, bools[i]);
+    if (v && !json_is_boolean(v) && m->cfg.reading_alt) {
+      json_object_del(body, bools[i]);
+      continue;
+    }
     if (v && !json_is_boolean(v)) {
       agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                   "%s must be a boolean", bools[i]);
@@ -258,13 +268,17 @@ static int check_fields(cfm_mock *m, json_t *body, mock_resp *resp) {
     }
   }
   v = json_object_get(body, "maxusers");
-  if (v && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+  if (v && !json_is_integer(v) && m->cfg.reading_alt)
+    json_object_del(body, "maxusers");
+  else if (v && (!json_is_integer(v) || json_integer_value(v) < 1)) {
     agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                 "maxusers must be a positive integer%s", "");
     return -1;
   }
   v = json_object_get(body, "custom");
-  if (v && (!json_is_string(v) || json_string_length(v) > LIMIT_CUSTOM)) {
+  if (v && !json_is_string(v) && m->cfg.reading_alt)
+    json_object_del(body, "custom");
+  else if (v && (!json_is_string(v) || json_string_length(v) > LIMIT_CUSTOM)) {
     agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException", "custom %s",
                 json_is_string(v) ? "length is too big" : "must be a string");
     return -1;
