@@ -491,6 +491,11 @@ Test(verdict_pure, empty_bodied_documented_status_is_judged_on_the_status) {
   cr_assert(strstr(j.reason, "HTTP 400 as documented, but with an empty body"), "%s", j.reason);
   cfm_judgement_release(&j);
   json_decref(k);
+  /* where the status carries no error (Tencent: always 200), an empty body is no answer */
+  judge("tencent-im", TX_EXPECT_NF, 200, "", "", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_ERROR, "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
   /* an undocumented status with an empty body is still not the API */
   judge("dingtalk-rooms", DT_EXPECT_NF, 502, "", "", 0, &j, &k);
   cr_assert_eq(j.verdict, CFM_VERDICT_ERROR, "%s", j.reason);

@@ -450,10 +450,13 @@ static int seed_operation(const json_t *op) {
   return json_object_get(json_object_get(op, "provenance"), "doc") != NULL;
 }
 
-/* 1 when st is the status of the expectation or of one of its rows. */
+/* 1 when st is the status of the expectation or of one of its rows, and
+ * the status alone carries the error (the model's http_errors). */
 static int documented_status(const cfm_spec *spec, const json_t *op, const cfm_expect *e, long st) {
   size_t i;
   const json_t *r;
+  if (json_is_false(json_object_get(cfm_spec_error_model(spec), "http_errors")))
+    return 0;
   if (e->has_status)
     return e->status == st;
   json_array_foreach(e->errors, i, r) {
