@@ -26,6 +26,10 @@ const cfm_mock_fault cfm__mock_agora_faults[] = {
     {"agora-public-keeps-allowinvites", "agora-chat",
      "creating a public group forces allowinvites to false (创建群组 > 请求 body)",
      "agora-chat.rule.public_forces_allowinvites_false"},
+    {"agora-groupname-over-limit-stored", "agora-chat",
+     "groupname is at most 128 characters (创建群组 > 请求 body) — a longer one is stored as "
+     "sent",
+     "agora-chat.*groupname*"},
     {"agora-groupname-counts-bytes", "agora-chat",
      "groupname is at most 128 characters (创建群组 > 请求 body) — the mock counts bytes, so "
      "128 CJK characters are refused",
@@ -198,6 +202,16 @@ static size_t utf8_chars(const char *s) {
   return n;
 }
 
+/* The first max characters of s, as a new JSON string. */
+static json_t *utf8_prefix(const char *s, size_t max) {
+  size_t n = 0, i = 0;
+  for (; s[i]; i++) {
+    if (((unsigned char)s[i] & 0xC0) != 0x80 && n++ == max)
+      break;
+  }
+  return json_stringn(s, i);
+}
+
 static int is_member(const json_t *g, const char *u) {
   size_t i;
   const json_t *v;
@@ -223,7 +237,7 @@ static void not_found(cfm_mock *m, mock_resp *resp, const char *id) {
 }
 
 /* Field checks shared by create and modify.  Returns 0, or fills resp. */
-static int check_fields(cfm_mock *m, const json_t *body, mock_resp *resp) {
+static int check_fields(cfm_mock *m, json_t *body, mock_resp *resp) {
   static const struct {
     const char *name;
     size_t max;
@@ -237,6 +251,12 @@ static int check_fields(cfm_mock *m, const json_t *body, mock_resp *resp) {
     v = json_object_get(body, strs[i].name);
     if (!v)
       continue;
+    if (!json_is_string(v) && m->cfg.reading_alt) {
+      /* The page gives types, not what another type answers: the
+       * alternative reading ignores a field of the wrong type. */
+      json_object_del(body, strs[i].name);
+      continue;
+    }
     if (!json_is_string(v)) {
       agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException", "%s must be a string",
                   strs[i].name);
@@ -247,6 +267,15 @@ static int check_fields(cfm_mock *m, const json_t *body, mock_resp *resp) {
     if ((i == 0 && cfm__mock_fault(m, "agora-groupname-counts-bytes")
              ? json_string_length(v)
              : utf8_chars(json_string_value(v))) > max) {
+      if (i == 0 && cfm__mock_fault(m, "agora-groupname-over-limit-stored"))
+        continue;
+      if (m->cfg.reading_alt && i != 1) {
+        /* For groupname and description the document gives the maximum,
+         * not what a longer value answers (avatar has its error row): the
+         * alternative reading keeps the first max characters. */
+        json_object_set_new(body, strs[i].name, utf8_prefix(json_string_value(v), max));
+        continue;
+      }
       agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                   "%s length is too big", strs[i].name);
       return -1;
@@ -254,6 +283,10 @@ static int check_fields(cfm_mock *m, const json_t *body, mock_resp *resp) {
   }
   for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
     v = json_object_get(body, bools[i]);
+    if (v && !json_is_boolean(v) && m->cfg.reading_alt) {
+      json_object_del(body, bools[i]);
+      continue;
+    }
     if (v && !json_is_boolean(v)) {
       agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                   "%s must be a boolean", bools[i]);
@@ -261,13 +294,17 @@ static int check_fields(cfm_mock *m, const json_t *body, mock_resp *resp) {
     }
   }
   v = json_object_get(body, "maxusers");
-  if (v && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+  if (v && !json_is_integer(v) && m->cfg.reading_alt)
+    json_object_del(body, "maxusers");
+  else if (v && (!json_is_integer(v) || json_integer_value(v) < 1)) {
     agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                 "maxusers must be a positive integer%s", "");
     return -1;
   }
   v = json_object_get(body, "custom");
-  if (v && (!json_is_string(v) || json_string_length(v) > LIMIT_CUSTOM)) {
+  if (v && !json_is_string(v) && m->cfg.reading_alt)
+    json_object_del(body, "custom");
+  else if (v && (!json_is_string(v) || json_string_length(v) > LIMIT_CUSTOM)) {
     agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException", "custom %s",
                 json_is_string(v) ? "length is too big" : "must be a string");
     return -1;
@@ -835,7 +872,12 @@ int cfm__mock_agora(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   } else if (n == 2 && !strcmp(seg[1], "enable") && !strcmp(method, "POST")) {
     set_disabled(m, r, resp, seg[0], 0);
   } else if (n == 2 && !strcmp(seg[1], "users") && !strcmp(method, "POST")) {
-    add_members(m, r, resp, seg[0]);
+    /* The alternative reading lacks this fixture operation (a secondary
+     * source) and answers as for a path it does not serve. */
+    if (m->cfg.reading_alt)
+      agora_error(resp, 404, "no_route", "NoRouteException", "no route for %s", r->path);
+    else
+      add_members(m, r, resp, seg[0]);
   } else if (n == 4 && !strcmp(seg[1], "user") && !strcmp(seg[3], "is_joined") &&
              !strcmp(method, "GET")) {
     agroup *g = find_group(m, seg[0]);

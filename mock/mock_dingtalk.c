@@ -176,7 +176,10 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   body = cfm_json_parse(r->body, r->body_len, 1u << 20, NULL, 0);
   uid = json_string_value(json_object_get(body, "unionId"));
   name = json_string_value(json_object_get(body, "groupName"));
-  if (!json_is_object(body) || !name || !*name) {
+  /* The public create-room-group page: groupName optional, parentGroupId
+   * required (0 = the root group). */
+  if (!json_is_object(body) || (json_object_get(body, "groupName") && !name) ||
+      !json_object_get(body, "parentGroupId")) {
     json_decref(body);
     derr(m, resp, 400, "param.error", "Param Error");
     return;
@@ -185,7 +188,7 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
     json_decref(body);
     return;
   }
-  if (json_object_get(body, "parentGroupId")) {
+  {
     const json_t *p = json_object_get(body, "parentGroupId");
     if (!json_is_integer(p)) {
       json_decref(body);
@@ -219,7 +222,7 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   memset(g, 0, sizeof(*g));
   g->id = m->dingtalk->next++;
   g->parent = parent;
-  snprintf(g->name, sizeof(g->name), "%s", name);
+  snprintf(g->name, sizeof(g->name), "%s", name ? name : "");
   json_decref(body);
   cfm__mock_json(resp, 200, json_pack("{s:I}", "result", (json_int_t)g->id));
 }
@@ -328,7 +331,10 @@ authed:
     derr(m, resp, 403, "Forbidden.AccessDenied.QpsLimitForApi", "QPS limit for this API");
     goto out;
   }
-  if (!strcmp(r->path, "/v1.0/rooms/groupLists") && !strcmp(r->method, "GET")) {
+  /* The alternative reading lacks the list fixture operation (a secondary
+   * source): the path falls through to the no-such-API answer. */
+  if (!strcmp(r->path, "/v1.0/rooms/groupLists") && !strcmp(r->method, "GET") &&
+      !m->cfg.reading_alt) {
     list_groups(m, r, resp);
     goto out;
   }

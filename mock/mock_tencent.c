@@ -44,15 +44,15 @@ const cfm_mock_fault cfm__mock_tencent_faults[] = {
     {"tencent-missing-group-10015", "tencent-im",
      "a missing group answers 10010 (000 Error Codes) — answers 10015",
      "tencent-im.*.not_found.GroupId tencent-im.rule.destroyed_group_answers_10010"},
-    {"tencent-malformed-id-10010", "tencent-im",
-     "a malformed group id answers 10015 (000 Error Codes) — answers 10010",
-     "tencent-im.*.malformed.GroupId.*"},
     {"tencent-actionstatus-missing", "tencent-im",
      "responses carry ActionStatus (000 Response packet fields) — it is left out",
      "tencent-im.*.example.*"},
     {"tencent-errorcode-string", "tencent-im",
      "ErrorCode is an Integer (000 Response packet fields) — sent as a string",
      "tencent-im.*.example.*"},
+    {"tencent-actionstatus-ok-on-error", "tencent-im",
+     "ActionStatus FAIL indicates failure (000 Response packet fields) — errors say OK",
+     "tencent-im.*"},
     {"tencent-use-after-destroy", "tencent-im",
      "a disbanded group answers 10010 (000 Error Codes) — it keeps working",
      "tencent-im.rule.destroyed_group_answers_10010 tencent-im.scenario.lifecycle"},
@@ -105,7 +105,10 @@ static void reply(cfm_mock *m, mock_resp *resp, int code, json_t *extra, const c
   vsnprintf(info, sizeof(info), fmt, ap);
   va_end(ap);
   if (!cfm__mock_fault(m, "tencent-actionstatus-missing"))
-    json_object_set_new(o, "ActionStatus", json_string(code ? "FAIL" : "OK"));
+    json_object_set_new(o, "ActionStatus",
+                        json_string(code && !cfm__mock_fault(m, "tencent-actionstatus-ok-on-error")
+                                        ? "FAIL"
+                                        : "OK"));
   if (cfm__mock_fault(m, "tencent-errorcode-string")) {
     char c[16];
     snprintf(c, sizeof(c), "%d", code);
@@ -165,8 +168,9 @@ static tgroup *group_of(cfm_mock *m, const json_t *body, mock_resp *resp, int al
   }
   id = json_string_value(g);
   if (check_id(id)) {
-    reply(m, resp, cfm__mock_fault(m, "tencent-malformed-id-10010") ? 10010 : 10015, NULL,
-          "group id invalid");
+    /* 000 lists both 10010 and 10015 without saying which ids are
+     * invalid: the alternative reading answers "does not exist". */
+    reply(m, resp, m->cfg.reading_alt ? 10010 : 10015, NULL, "group id invalid");
     return NULL;
   }
   t = find(m, id);
@@ -207,7 +211,7 @@ static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
     size_t max;
   } caps[] = {{"Introduction", 240}, {"Notification", 300}, {"FaceUrl", 100}};
   tgroup *g;
-  size_t i;
+  size_t i, name_len = name ? strlen(name) : 0;
   int ok = 0;
   if ((json_object_get(body, "Owner_Account") && !owner) ||
       (json_object_get(body, "GroupId") && !custom)) {
@@ -220,13 +224,19 @@ static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
     reply(m, resp, 10004, NULL, "Type is required and must be a known group type");
     return;
   }
-  if (!name || !*name || strlen(name) > 30) {
+  if (!name || !*name || (strlen(name) > 30 && !m->cfg.reading_alt)) {
     reply(m, resp, 10004, NULL, "Name is required, at most 30 bytes");
     return;
   }
+  /* The secondary source gives the byte caps, not the answer above them:
+   * the alternative reading accepts, keeping Name's first 30 bytes (whole
+   * characters) and the other fields as sent. */
+  while (name_len > 30 ||
+         (name_len < strlen(name) && ((unsigned char)name[name_len] & 0xC0) == 0x80))
+    name_len--;
   for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
     const json_t *v = json_object_get(body, caps[i].f);
-    if (v && (!json_is_string(v) || json_string_length(v) > caps[i].max)) {
+    if (v && (!json_is_string(v) || (json_string_length(v) > caps[i].max && !m->cfg.reading_alt))) {
       reply(m, resp, 10004, NULL, "%s must be a string of at most %zu bytes", caps[i].f,
             caps[i].max);
       return;
@@ -277,7 +287,7 @@ static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
   else
     snprintf(g->id, sizeof(g->id), "@TGS#2C%07lu", m->tencent->next++);
   snprintf(g->type, sizeof(g->type), "%s", type);
-  snprintf(g->name, sizeof(g->name), "%s", name);
+  snprintf(g->name, sizeof(g->name), "%.*s", (int)name_len, name);
   snprintf(g->owner, sizeof(g->owner), "%s", owner ? owner : m->cfg.tencent_admin);
   g->members = json_array();
   json_array_foreach(list, i, it)

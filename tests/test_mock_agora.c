@@ -675,7 +675,8 @@ static const char *const tested_faults[] = {"agora-public-keeps-allowinvites",
                                             "agora-modify-accepts-unsupported",
                                             "agora-members-over-max",
                                             "agora-public-optional",
-                                            "agora-is-joined-string"};
+                                            "agora-is-joined-string",
+                                            "agora-groupname-over-limit-stored"};
 
 Test(mock_agora_fault, every_agora_fault_has_a_test_here) {
   const cfm_mock_fault *f;
@@ -723,6 +724,12 @@ Test(mock_agora_fault, groupname_counts_bytes, .fini = down) {
   start_with("agora-groupname-counts-bytes", 0);
   cr_assert_eq(create_status("groupname", "\xe7\xbe\xa4", 128), 400);
   cr_assert_eq(create_status("groupname", "n", 128), 200);
+}
+
+Test(mock_agora_fault, groupname_over_limit_stored, .fini = down) {
+  start_with("agora-groupname-over-limit-stored", 0);
+  cr_assert_eq(create_status("groupname", "n", 129), 200);
+  cr_assert_eq(create_status("description", "d", 513), 400);
 }
 
 Test(mock_agora_fault, avatar_off_by_one, .fini = down) {

@@ -211,7 +211,8 @@ Test(verdict_pure, json_content_type_with_garbage_is_not_json) {
   json_t *k;
   judge("dingtalk-rooms", "{\"op\":\"create_group\"}", 200, JSONCT, "{not json", 0, &j, &k);
   cr_assert_eq(j.verdict, CFM_VERDICT_FAIL);
-  cr_assert(strstr(j.reason, "not JSON (Content-Type 'application/json')"), "%s", j.reason);
+  cr_assert(strstr(j.reason, "not JSON (invalid JSON at line 1 column 4"), "%s", j.reason);
+  cr_assert(strstr(j.reason, "Content-Type 'application/json')"), "%s", j.reason);
   cfm_judgement_release(&j);
   json_decref(k);
 }
@@ -329,7 +330,8 @@ Test(verdict_pure, other_error_than_the_documented_row_fails) {
   judge("agora-chat", AG_EXPECT_ROW, 403, JSONCT,
         "{\"error\":\"forbidden\",\"error_description\":\"no\"}", 0, &j, &k);
   cr_assert_eq(j.verdict, CFM_VERDICT_FAIL);
-  cr_assert_str_eq(j.reason, "expected: nf (error group_not_found); got HTTP 403 forbidden: no");
+  cr_assert_str_eq(j.reason, "expected: nf (error group_not_found (HTTP 404, code "
+                             "resource_not_found)); got HTTP 403 forbidden: no");
   cfm_judgement_release(&j);
   json_decref(k);
 }
@@ -398,4 +400,198 @@ Test(verdict_pure, worse_verdict_wins_and_first_warn_stays) {
   cr_assert_eq(j.verdict, CFM_VERDICT_FAIL);
   cr_assert_str_eq(j.reason, "fail");
   cfm_judgement_release(&j);
+}
+
+/* Issue 14: the error model holds on every answer. */
+#define TX_EXPECT_NF                                                                               \
+  "{\"op\":\"destroy_group\",\"expect\":{\"outcome\":\"error\",\"what\":\"gone\","                 \
+  "\"errors\":[\"group_not_found\"]}}"
+
+Test(verdict_pure, tencent_status_field_must_agree_with_the_code) {
+  cfm_judgement j;
+  json_t *k;
+  judge("tencent-im", TX_EXPECT_NF, 200, JSONCT,
+        "{\"ActionStatus\":\"OK\",\"ErrorCode\":10010,\"ErrorInfo\":\"gone\"}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_FAIL, "%s", j.reason);
+  cr_assert(strstr(j.reason, "/ActionStatus is OK with code 10010; the documents say FAIL"), "%s",
+            j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+  /* and on a success too */
+  judge("tencent-im", TX_CREATE, 200, JSONCT,
+        "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":0,\"ErrorInfo\":\"\",\"GroupId\":\"@TGS#1\"}", 0,
+        &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_FAIL, "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+  judge("tencent-im", TX_EXPECT_NF, 200, JSONCT,
+        "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":10010,\"ErrorInfo\":\"gone\"}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_PASS, "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+}
+
+Test(verdict_pure, error_body_field_types_are_checked_on_error_cases) {
+  cfm_judgement j;
+  json_t *k;
+  judge("tencent-im", TX_EXPECT_NF, 200, JSONCT,
+        "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":\"10010\",\"ErrorInfo\":\"gone\"}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_FAIL, "%s", j.reason);
+  cr_assert(strstr(j.reason, "/ErrorCode is not of type integer"), "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+  judge("agora-chat", AG_EXPECT_ROW, 404, JSONCT,
+        "{\"error\":\"resource_not_found\",\"error_description\":7}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_FAIL, "%s", j.reason);
+  cr_assert(strstr(j.reason, "/error_description is not a string"), "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+}
+
+/* A candidate set: either documented row passes; a miss names them all. */
+#define TX_EXPECT_MALFORMED                                                                        \
+  "{\"op\":\"destroy_group\",\"expect\":{\"outcome\":\"error\",\"what\":\"bad id\","               \
+  "\"errors\":[\"bad_group_id\",\"group_not_found\"]}}"
+
+Test(verdict_pure, candidate_rows_accept_either_and_a_miss_names_all) {
+  static const char *const codes[] = {"10015", "10010"};
+  cfm_judgement j;
+  json_t *k;
+  char body[200];
+  size_t i;
+  for (i = 0; i < 2; i++) {
+    snprintf(body, sizeof(body), "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":%s,\"ErrorInfo\":\"x\"}",
+             codes[i]);
+    judge("tencent-im", TX_EXPECT_MALFORMED, 200, JSONCT, body, 0, &j, &k);
+    cr_assert_eq(j.verdict, CFM_VERDICT_PASS, "%s: %s", codes[i], j.reason);
+    cr_assert(strstr(j.reason, codes[i]), "the matched row is named: %s", j.reason);
+    cfm_judgement_release(&j);
+    json_decref(k);
+  }
+  judge("tencent-im", TX_EXPECT_MALFORMED, 200, JSONCT,
+        "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":10004,\"ErrorInfo\":\"x\"}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_FAIL);
+  cr_assert(strstr(j.reason, "error bad_group_id (HTTP 200, code 10015) or error group_not_found "
+                             "(HTTP 200, code 10010)"),
+            "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+}
+
+#define DT_EXPECT_NF                                                                               \
+  "{\"op\":\"delete_group\",\"expect\":{\"outcome\":\"error\",\"what\":\"nf\","                    \
+  "\"errors\":[\"group_not_found\"]}}"
+
+Test(verdict_pure, empty_bodied_documented_status_is_judged_on_the_status) {
+  cfm_judgement j;
+  json_t *k;
+  judge("dingtalk-rooms", DT_EXPECT_NF, 400, "", "", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_WARN, "%s", j.reason);
+  cr_assert_null(strstr(j.reason, "proxy"), "%s", j.reason);
+  cr_assert(strstr(j.reason, "HTTP 400 as documented, but with an empty body"), "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+  /* where the status carries no error (Tencent: always 200), an empty body is no answer */
+  judge("tencent-im", TX_EXPECT_NF, 200, "", "", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_ERROR, "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+  /* an undocumented status with an empty body is still not the API */
+  judge("dingtalk-rooms", DT_EXPECT_NF, 502, "", "", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_ERROR, "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+}
+
+Test(verdict_pure, redirect_is_an_error_not_followed) {
+  cfm_judgement j;
+  json_t *k;
+  judge("agora-chat", AG_EXPECT_ROW, 302, "text/html", "<a href=/login>moved</a>", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_ERROR, "%s", j.reason);
+  cr_assert(strstr(j.reason, "redirect (HTTP 302) not followed"), "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+}
+
+Test(verdict_pure, invalid_json_names_the_parser_reason_and_position) {
+  cfm_judgement j;
+  json_t *k;
+  judge("agora-chat", "{\"op\":\"get_group\"}", 200, JSONCT, "{\"data\": [1, 2,}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_FAIL, "%s", j.reason);
+  cr_assert(strstr(j.reason, "invalid JSON at line 1 column"), "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+}
+
+/* A fixture operation (secondary provenance) the target does not serve is
+ * an unmet precondition; a seed operation's missing route still fails. */
+Test(verdict_pure, missing_fixture_route_skips_but_a_seed_route_fails) {
+  cfm_judgement j;
+  json_t *k;
+  judge("agora-chat", "{\"op\":\"add_members\"}", 404, JSONCT,
+        "{\"error\":\"no_route\",\"error_description\":\"no route\"}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_SKIP, "%s", j.reason);
+  cr_assert(strstr(j.reason, "does not serve add_members"), "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+  judge("dingtalk-rooms", "{\"op\":\"list_groups\"}", 404, "text/plain", "Not Found", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_SKIP, "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+  judge("agora-chat", "{\"op\":\"get_group\"}", 404, JSONCT,
+        "{\"error\":\"no_route\",\"error_description\":\"no route\"}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_FAIL, "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
+}
+
+/* The read-back oracle: an accepted over-limit value is read back. */
+#define AG_OVER_LIMIT                                                                              \
+  "{\"op\":\"create_group\",\"capture\":{\"rb\":\"/data/groupid\"},\"expect\":{\"outcome\":"       \
+  "\"error\",\"silent\":true,\"read_back\":true,\"what\":\"too long\",\"classes\":["               \
+  "\"INVALID_ARGUMENT\"]}}"
+#define AG_READ_BACK                                                                               \
+  "{\"op\":\"get_group\",\"expect\":{\"outcome\":\"success\",\"silent\":true,\"schema\":false,"    \
+  "\"what\":\"read back\",\"provenance\":{\"doc\":\"002\",\"section\":\"limit\"},\"stored\":{"     \
+  "\"pointer\":\"/data/0/name\",\"max\":3,\"unit\":\"chars\",\"sent\":4}}}"
+
+Test(verdict_pure, over_limit_acceptance_goes_on_to_the_read_back) {
+  cfm_judgement j;
+  json_t *k;
+  judge("agora-chat", AG_OVER_LIMIT, 200, JSONCT, "{\"data\":{\"groupid\":\"77\"}}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_PASS, "%s", j.reason);
+  cr_assert_eq(j.go_on, 1);
+  cr_assert_str_eq(json_string_value(json_object_get(j.captures, "rb")), "77");
+  cfm_judgement_release(&j);
+  json_decref(k);
+  /* refused: nothing to read back, the case ends as a pass */
+  judge("agora-chat", AG_OVER_LIMIT, 400, JSONCT,
+        "{\"error\":\"invalid_parameter\",\"error_description\":\"too long\"}", 0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_PASS, "%s", j.reason);
+  cr_assert_eq(j.go_on, 0);
+  cfm_judgement_release(&j);
+  json_decref(k);
+}
+
+Test(verdict_pure, stored_beyond_the_maximum_fails_and_truncated_warns) {
+  cfm_judgement j;
+  json_t *k;
+  judge("agora-chat", AG_READ_BACK, 200, JSONCT,
+        "{\"data\":[{\"name\":\"\xe4\xb8\x80"
+        "bcd\"}]}",
+        0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_FAIL, "%s", j.reason);
+  cr_assert(strstr(j.reason, "stored 4 chars at /data/0/name, beyond the documented maximum of 3"),
+            "%s", j.reason);
+  cr_assert_str_eq(json_string_value(json_object_get(j.provenance, "section")), "limit");
+  cfm_judgement_release(&j);
+  json_decref(k);
+  judge("agora-chat", AG_READ_BACK, 200, JSONCT,
+        "{\"data\":[{\"name\":\"\xe4\xb8\x80"
+        "bc\"}]}",
+        0, &j, &k);
+  cr_assert_eq(j.verdict, CFM_VERDICT_WARN, "%s", j.reason);
+  cr_assert(strstr(j.reason, "accepted 4 chars (the limit is 3) and stored 3"), "%s", j.reason);
+  cfm_judgement_release(&j);
+  json_decref(k);
 }

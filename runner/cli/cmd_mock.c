@@ -90,6 +90,7 @@ static void raise_fd_limit(void) {
 
 static void usage(FILE *f) {
   fputs("usage: conform mock [--listen 127.0.0.1:PORT] [--fault NAME]... [--rate-limits]\n"
+        "                   [--reading faithful|alt]\n"
         "       conform mock --list-faults\n\n"
         "Serves Tencent Cloud IM, Agora Chat and DingTalk group APIs from one\n"
         "loopback listener (port 0 = ephemeral; the chosen port is printed).\n"
@@ -97,6 +98,8 @@ static void usage(FILE *f) {
         "CONFORM_MOCK_TENCENT_KEY, CONFORM_MOCK_AGORA_TOKEN, CONFORM_MOCK_DINGTALK_TOKEN.\n"
         "--fault makes the mock break one documented statement (repeatable).\n"
         "--rate-limits enforces the documented call rates.\n"
+        "--reading alt answers the other way wherever the documents leave it open\n"
+        "(docs/mock.md, Alternative readings; default: faithful).\n"
         "Runs until SIGINT or SIGTERM.\n",
         f);
 }
@@ -107,10 +110,13 @@ int cmd_mock(int argc, char **argv) {
   const char *faults[65];
   size_t nf = 0;
   char err[256], host[64];
-  static const struct option lo[] = {
-      {"help", no_argument, NULL, 'h'},         {"list-faults", no_argument, NULL, 'L'},
-      {"listen", required_argument, NULL, 'l'}, {"fault", required_argument, NULL, 'f'},
-      {"rate-limits", no_argument, NULL, 'R'},  {NULL, 0, NULL, 0}};
+  static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+                                     {"list-faults", no_argument, NULL, 'L'},
+                                     {"listen", required_argument, NULL, 'l'},
+                                     {"fault", required_argument, NULL, 'f'},
+                                     {"rate-limits", no_argument, NULL, 'R'},
+                                     {"reading", required_argument, NULL, 'r'},
+                                     {NULL, 0, NULL, 0}};
   cfm_cli_opt p = {"mock", "h", lo, 0, ""};
   int c;
   cfm_mock_config_init(&cfg);
@@ -135,6 +141,10 @@ int cmd_mock(int argc, char **argv) {
       faults[nf++] = optarg;
     } else if (c == 'R') {
       cfg.enforce_rate_limits = 1;
+    } else if (c == 'r') {
+      if (strcmp(optarg, "alt") && strcmp(optarg, "faithful"))
+        return cfm_cli_usage_error("mock", "--reading takes 'faithful' or 'alt', not '%s'", optarg);
+      cfg.reading_alt = !strcmp(optarg, "alt");
     } else {
       return CFM_EXIT_USAGE;
     }

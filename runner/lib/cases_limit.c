@@ -173,17 +173,51 @@ static json_t *above_rows(const limit_ctx *x) {
   return row ? json_pack("[s]", row) : cfm__rows_by_trigger(x->spec, x->op, limit_trig);
 }
 
+/* The read-back of an above-limit case (issue 14): when the parameter
+ * names a documented read (read_back: {capture, op, request, pointer}),
+ * the over-limit step goes on when the target accepts, and a read step
+ * checks what was stored against the maximum.  steps is changed in place;
+ * returns it, or NULL out of memory (steps released). */
+static json_t *with_read_back(const limit_ctx *x, json_t *steps, long long sent, const char *unit) {
+  const json_t *rb = json_object_get(x->p, "read_back");
+  json_t *last = json_array_get(steps, json_array_size(steps) - 1), *read;
+  if (!steps || !rb || sent < 0)
+    return steps;
+  read = json_pack("{s:s, s:O, s:{s:s, s:b, s:b, s:s, s:O, s:{s:s, s:I, s:s, s:I}}}", "op",
+                   cfm_json_str(rb, "op"), "request", json_object_get(rb, "request"), "expect",
+                   "outcome", "success", "silent", 1, "schema", 0, "what",
+                   "the over-limit value read back", "provenance", x->prov, "stored", "pointer",
+                   cfm_json_str(rb, "pointer"), "max", (json_int_t)x->max, "unit", unit, "sent",
+                   (json_int_t)sent);
+  if (!read || json_object_set_new(json_object_get(last, "expect"), "read_back", json_true()) ||
+      (json_object_get(rb, "capture") &&
+       json_object_set(last, "capture", json_object_get(rb, "capture"))) ||
+      json_array_append_new(steps, read)) {
+    json_decref(steps);
+    return NULL;
+  }
+  return steps;
+}
+
 /* Adds "<vendor>.<op>.limit.<param>.<detail>": the request with value
- * (stolen) expecting exp (stolen). */
-static int limit_case(const limit_ctx *x, json_t *value, json_t *exp, const char *detail) {
+ * (stolen) expecting exp (stolen); an above-limit value of sent units
+ * (>= 0) gets the parameter's read-back. */
+static int limit_case_rb(const limit_ctx *x, json_t *value, json_t *exp, const char *detail,
+                         long long sent, const char *unit) {
   const char *o = cfm_json_str(x->op, "id");
   return cfm__case_add(
       x->l, x->spec, o, "limit",
-      cfm__steps_with(x->op, cfm__main_step(x->op, cfm__vary(x->req, x->p, value, 0), exp)),
+      with_read_back(
+          x, cfm__steps_with(x->op, cfm__main_step(x->op, cfm__vary(x->req, x->p, value, 0), exp)),
+          sent, unit),
       x->prov,
       json_pack("[o]",
                 cfm__cover(x->spec, "/operations/%zu/params/%zu/limits/%zu", x->oi, x->pi, x->li)),
       0, "%s.%s.limit.%s.%s", x->spec->vendor, o, cfm_json_str(x->p, "name"), detail);
+}
+
+static int limit_case(const limit_ctx *x, json_t *value, json_t *exp, const char *detail) {
+  return limit_case_rb(x, value, exp, detail, -1, NULL);
 }
 
 /* The text variants of a length limit (in characters or bytes). */
@@ -239,7 +273,11 @@ static int text_limit_cases(const limit_ctx *x, int bytes) {
       exp = cfm__expect_error(above_rows(x), limit_classes, x->aprov, cfm__is_assumed(x->aprov),
                               what);
     }
-    rc = limit_case(x, text_of(vs[k].units, vs[k].width), exp, vs[k].detail);
+    rc = limit_case_rb(x, text_of(vs[k].units, vs[k].width), exp, vs[k].detail,
+                       vs[k].ok ? -1
+                       : bytes  ? (long long)text_bytes(vs[k].units, vs[k].width)
+                                : (long long)vs[k].units,
+                       bytes ? "bytes" : "chars");
   }
   return rc;
 }

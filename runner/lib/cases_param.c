@@ -13,11 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows for a malformed id: the spec's malformed_id rows when it has any
- * (the document then names the code), else the broader set. */
-static json_t *malformed_rows(const cfm_spec *spec, const json_t *op, const char *const *broad) {
+/* Rows for a malformed id: the parameter's candidate set (malformed_errors:
+ * the documents allow several answers), else the spec's malformed_id rows
+ * when it has any (the document then names the code), else the broader set. */
+static json_t *malformed_rows(const cfm_spec *spec, const json_t *op, const json_t *p,
+                              const char *const *broad) {
   static const char *const only[] = {"malformed_id", NULL};
-  json_t *r = cfm__rows_by_trigger(spec, op, only);
+  json_t *r;
+  if (json_array_size(json_object_get(p, "malformed_errors")))
+    return json_deep_copy(json_object_get(p, "malformed_errors"));
+  r = cfm__rows_by_trigger(spec, op, only);
   if (!r || json_array_size(r))
     return r;
   json_decref(r);
@@ -319,8 +324,8 @@ static int not_found_cases(const param_ctx *x) {
             : json_pack("{s:s}", "assumed", "a malformed id is refused as invalid or not found");
     snprintf(what, sizeof(what), "a malformed '%s' is refused", name);
     rc = param_error_case(x, "not_found", json_deep_copy(mv),
-                          malformed_rows(x->spec, x->op, malformed_trig), malformed_classes, mprov,
-                          cfm__is_assumed(mprov), mprov, what, "malformed.%s.%zu", name, k);
+                          malformed_rows(x->spec, x->op, p, malformed_trig), malformed_classes,
+                          mprov, cfm__is_assumed(mprov), mprov, what, "malformed.%s.%zu", name, k);
     json_decref(mprov);
     if (!mprov)
       rc = CFM_ENOMEM;

@@ -69,6 +69,8 @@ static void merge(cfm__case_run *cs, const cfm_judgement *j) {
   size_t i;
   if (j->verdict != CFM_VERDICT_PASS)
     cfm__case_set(cs, j->verdict, j->provenance, "%s", j->reason);
+  else if (j->reason[0] && cs->verdict == CFM_VERDICT_PASS) /* e.g. the candidate row matched */
+    snprintf(cs->reason, sizeof(cs->reason), "%s", j->reason);
   if (j->mapped) {
     snprintf(cs->code, sizeof(cs->code), "%s", j->code);
     snprintf(cs->cls, sizeof(cs->cls), "%s", j->cls);
@@ -150,12 +152,24 @@ static int judge_step(cfm__case_run *cs, const cfm_http_response *res, int setup
   json_t *checks = resolved_checks(cs);
   cfm_exchange ex = {NULL, res};
   cfm_judgement j;
+  cfm_verdict before = cs->verdict;
+  size_t nsteps = json_array_size(cs->steps);
   int go_on;
-  cs->status = res->status;
-  snprintf(cs->excerpt, sizeof(cs->excerpt), "%.*s",
-           (int)(res->len < CFM__EXCERPT ? res->len : CFM__EXCERPT), res->body);
   cfm_verdict_judge(cs->c->spec, op, &cs->cur, checks, setup, &ex, &j);
+  if (j.verdict != CFM_VERDICT_PASS && nsteps > 1) { /* name the step that decided */
+    char why[sizeof(j.reason) + 400];
+    snprintf(why, sizeof(why), "step %zu/%zu %s %s: %s", cs->step + 1, nsteps,
+             cfm_json_str(op, "method") ? cfm_json_str(op, "method") : "", cs->cur.op, j.reason);
+    memcpy(j.reason, why, sizeof(j.reason) - 1);
+    j.reason[sizeof(j.reason) - 1] = '\0';
+  }
   merge(cs, &j);
+  /* The evidence is the response of the step that decided the verdict. */
+  if (before == CFM_VERDICT_PASS || cs->verdict != before) {
+    cs->status = res->status;
+    snprintf(cs->excerpt, sizeof(cs->excerpt), "%.*s",
+             (int)(res->len < CFM__EXCERPT ? res->len : CFM__EXCERPT), res->body);
+  }
   go_on = j.go_on;
   cfm_judgement_release(&j);
   json_decref(checks);

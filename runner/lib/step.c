@@ -52,6 +52,14 @@ static void decode_expect(const json_t *e, cfm_expect *x) {
     x->array_max = (long long)json_integer_value(json_object_get(am, "max"));
   }
   x->covers = json_object_get(e, "covers");
+  x->read_back = json_is_true(json_object_get(e, "read_back"));
+  if (json_object_get(e, "stored")) {
+    const json_t *sto = json_object_get(e, "stored");
+    x->stored_pointer = cfm_json_str(sto, "pointer") ? cfm_json_str(sto, "pointer") : "";
+    x->stored_max = (long long)json_integer_value(json_object_get(sto, "max"));
+    x->stored_unit = cfm_json_str(sto, "unit") ? cfm_json_str(sto, "unit") : "chars";
+    x->stored_sent = (long long)json_integer_value(json_object_get(sto, "sent"));
+  }
 }
 
 static void decode_walk(const json_t *w, cfm_walk *x) {

@@ -92,6 +92,14 @@ int cfm_verdict_is_api_answer(const cfm_http_response *res) {
   return i < res->len && (res->body[i] == '{' || res->body[i] == '[');
 }
 
+/* 1 when the body is empty or only white space. */
+static int empty_body(const cfm_http_response *res) {
+  size_t i = 0;
+  while (i < res->len && isspace((unsigned char)res->body[i]))
+    i++;
+  return i == res->len;
+}
+
 /* 1 if the expectation names no HTTP status or res has it; otherwise
  * records the verdict `bad` and returns 0. */
 static int status_as_expected(cfm_judgement *j, cfm_verdict bad, const cfm_expect *e,
@@ -243,6 +251,51 @@ static int success_checks(const json_t *op, const cfm_step *step, const json_t *
   return 1;
 }
 
+/* The size of a value read back, in unit (chars: code points, bytes,
+ * items); -1 when it has no size in that unit. */
+static long long stored_size(const json_t *v, const char *unit) {
+  if (json_is_array(v))
+    return (long long)json_array_size(v);
+  if (json_is_integer(v))
+    return (long long)json_integer_value(v);
+  if (json_is_string(v)) {
+    const char *s = json_string_value(v);
+    size_t i, n = 0, len = json_string_length(v);
+    if (!strcmp(unit, "bytes"))
+      return (long long)len;
+    for (i = 0; i < len; i++)
+      n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return (long long)n;
+  }
+  return -1;
+}
+
+/* The read-back oracle: the target accepted a value beyond a documented
+ * maximum; what it stored decides.  Beyond the maximum: fail citing the
+ * limit; cut to fit: warn saying what was stored. */
+static int stored_as_documented(const cfm_expect *e, const json_t *body, cfm_judgement *j) {
+  const json_t *v = cfm_json_pointer(body, e->stored_pointer);
+  long long n = v ? stored_size(v, e->stored_unit) : -1;
+  if (n < 0) {
+    cfm_judgement_set(j, CFM_VERDICT_WARN, e->provenance,
+                      "the target accepted %lld %s (the limit is %lld); reading it back shows no "
+                      "value at %s",
+                      e->stored_sent, e->stored_unit, e->stored_max, e->stored_pointer);
+    return 1;
+  }
+  if (n > e->stored_max) {
+    cfm_judgement_set(j, CFM_VERDICT_FAIL, e->provenance,
+                      "the target stored %lld %s at %s, beyond the documented maximum of %lld", n,
+                      e->stored_unit, e->stored_pointer, e->stored_max);
+    return 0;
+  }
+  cfm_judgement_set(j, CFM_VERDICT_WARN, e->provenance,
+                    "the target accepted %lld %s (the limit is %lld) and stored %lld at %s "
+                    "(truncated or clamped); refusing is our reading",
+                    e->stored_sent, e->stored_unit, e->stored_max, n, e->stored_pointer);
+  return 1;
+}
+
 /* A success is expected (or this is a set-up step). */
 static int judge_success(const cfm_spec *spec, const json_t *op, const cfm_step *step,
                          const json_t *checks, int setup, const cfm_http_response *res,
@@ -250,6 +303,7 @@ static int judge_success(const cfm_spec *spec, const json_t *op, const cfm_step 
   const cfm_expect *e = &step->expect;
   cfm_verdict bad = e->silent ? CFM_VERDICT_WARN : CFM_VERDICT_FAIL;
   json_t *body;
+  char perr[200];
   int rc;
   if (m->is_error) {
     cfm_judgement_set(j, bad, e->provenance, "expected: %s; got HTTP %ld, %s%s%s (%s)", e->what,
@@ -259,9 +313,10 @@ static int judge_success(const cfm_spec *spec, const json_t *op, const cfm_step 
   }
   if (!status_as_expected(j, bad, e, res))
     return 0;
-  body = cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0);
+  body = cfm_json_parse(res->body, res->len, 16u << 20, perr, sizeof(perr));
   if (!body) {
-    cfm_judgement_set(j, bad, e->provenance, "the response body is not JSON (Content-Type '%s')",
+    cfm_judgement_set(j, bad, e->provenance,
+                      "the response body is not JSON (%s; Content-Type '%s')", perr,
                       res->content_type);
     return 0;
   }
@@ -272,6 +327,8 @@ static int judge_success(const cfm_spec *spec, const json_t *op, const cfm_step 
     json_decref(ap);
   }
   rc = setup ? 1 : success_checks(op, step, checks, body, bad, j);
+  if (rc == 1 && !setup && e->stored_pointer)
+    rc = stored_as_documented(e, body, j);
   if (rc == 1)
     rc = yield_values(spec, op, step, body, j);
   json_decref(body);
@@ -324,12 +381,44 @@ static int accepted_created(const cfm_spec *spec, const json_t *op, const cfm_ht
   return rc;
 }
 
+/* The accepted answers of an expectation, for a reason: every candidate
+ * row ("error bad_group_id (HTTP 200, code 10015) or error group_not_found
+ * (HTTP 200, code 10010)") or class ("class NOT_FOUND or INVALID_ARGUMENT"). */
+static void candidates(const cfm_spec *spec, const json_t *op, const json_t *list, int rows,
+                       char *out, size_t cap) {
+  size_t i, n = 0;
+  const json_t *v;
+  out[0] = '\0';
+  json_array_foreach(list, i, v) {
+    const char *id = json_string_value(v);
+    const json_t *row = rows ? cfm_spec_error_row(spec, op, id) : NULL;
+    char code[128];
+    if (!id || n + 1 >= cap)
+      continue;
+    cfm_json_scalar_text(json_object_get(row, "code"), code, sizeof(code));
+    if (row)
+      snprintf(out + n, cap - n, "%s%s %s (HTTP %lld%s%s)", i ? " or " : "", "error", id,
+               (long long)json_integer_value(json_object_get(row, "status")),
+               code[0] ? ", code " : "", code);
+    else
+      snprintf(out + n, cap - n, "%s%s%s",
+               i      ? " or "
+               : rows ? "error "
+                      : "class ",
+               rows ? (i ? "error " : "") : "", id);
+    n = strlen(out);
+  }
+}
+
 /* An error is expected. */
 static int judge_error(const cfm_spec *spec, const json_t *op, const cfm_expect *e,
                        const cfm_http_response *res, const cfm_mapped *m, cfm_judgement *j) {
   cfm_verdict bad = e->silent ? CFM_VERDICT_WARN : CFM_VERDICT_FAIL;
   const char *rid = m->row ? cfm_json_str(m->row, "id") : NULL;
   int class_ok = !e->classes || in_list(e->classes, cfm_class_name(m->cls));
+  char want[300];
+  if (!m->is_error && e->read_back)
+    return -2; /* accepted: the read-back steps decide */
   if (!m->is_error) {
     cfm_judgement_set(j, bad, e->provenance, "expected: %s; the target accepted it (HTTP %ld)",
                       e->what, res->status);
@@ -337,24 +426,37 @@ static int judge_error(const cfm_spec *spec, const json_t *op, const cfm_expect 
   }
   if (!status_as_expected(j, bad, e, res))
     return 0;
+  if (empty_body(res)) {
+    cfm_judgement_set(j, CFM_VERDICT_WARN, e->provenance,
+                      "%s: HTTP %ld as documented, but with an empty body (no documented error "
+                      "body)",
+                      e->what, res->status);
+    return 1;
+  }
   if (e->errors) {
     int same;
     if (rid && in_list(e->errors, rid) &&
-        cfm_errmap_message_matches(m->row, m->message, strlen(m->message)) == 1)
+        cfm_errmap_message_matches(m->row, m->message, strlen(m->message)) == 1) {
+      if (json_array_size(e->errors) > 1) /* a candidate set: say which row answered */
+        cfm_judgement_set(j, CFM_VERDICT_PASS, NULL, "as documented: error %s (HTTP %ld, code %s)",
+                          rid, res->status, m->code);
       return 1;
+    }
     if ((same = judge_same_code(spec, op, e, res, m, j)) >= 0)
       return same;
     if (e->silent && class_ok)
       return 1;
-    cfm_judgement_set(j, bad, e->provenance, "expected: %s (error %s); got HTTP %ld %s%s%s",
-                      e->what, json_string_value(json_array_get(e->errors, 0)), res->status,
-                      m->code[0] ? m->code : "(no code)", m->message[0] ? ": " : "", m->message);
+    candidates(spec, op, e->errors, 1, want, sizeof(want));
+    cfm_judgement_set(j, bad, e->provenance, "expected: %s (%s); got HTTP %ld %s%s%s", e->what,
+                      want, res->status, m->code[0] ? m->code : "(no code)",
+                      m->message[0] ? ": " : "", m->message);
     return 0;
   }
   if (!class_ok) {
-    cfm_judgement_set(j, bad, e->provenance, "expected: %s (class %s); got HTTP %ld %s, class %s",
-                      e->what, json_string_value(json_array_get(e->classes, 0)), res->status,
-                      m->code[0] ? m->code : "(no code)", cfm_class_name(m->cls));
+    candidates(spec, op, e->classes, 0, want, sizeof(want));
+    cfm_judgement_set(j, bad, e->provenance, "expected: %s (%s); got HTTP %ld %s, class %s",
+                      e->what, want, res->status, m->code[0] ? m->code : "(no code)",
+                      cfm_class_name(m->cls));
     return 0;
   }
   if (m->cls == CFM_CLASS_UNKNOWN)
@@ -363,9 +465,78 @@ static int judge_error(const cfm_spec *spec, const json_t *op, const cfm_expect 
   return 1;
 }
 
-/* The rules every response meets first: transport, throttle, API answer,
- * set-up failure.  Returns 1 when judging goes on. */
-static int judge_transport(const cfm_spec *spec, const cfm_step *step, int setup,
+/* 1 when op comes from a seed document (provenance "doc"); fixture
+ * operations from a secondary source or an assumption are preconditions. */
+static int seed_operation(const json_t *op) {
+  return json_object_get(json_object_get(op, "provenance"), "doc") != NULL;
+}
+
+/* 1 when st is the status of the expectation or of one of its rows, and
+ * the status alone carries the error (the model's http_errors). */
+static int documented_status(const cfm_spec *spec, const json_t *op, const cfm_expect *e, long st) {
+  size_t i;
+  const json_t *r;
+  if (json_is_false(json_object_get(cfm_spec_error_model(spec), "http_errors")))
+    return 0;
+  if (e->has_status)
+    return e->status == st;
+  json_array_foreach(e->errors, i, r) {
+    if (json_integer_value(
+            json_object_get(cfm_spec_error_row(spec, op, json_string_value(r)), "status")) == st)
+      return 1;
+  }
+  return 0;
+}
+
+/* The error model on every answer that is a JSON object: the code and the
+ * message have their documented types, and the status field (when the
+ * model has one) agrees with the code.  Returns 1 when it holds. */
+static int error_model_holds(const cfm_spec *spec, const cfm_http_response *res, cfm_judgement *j) {
+  const json_t *model = cfm_spec_error_model(spec), *prov = json_object_get(model, "provenance");
+  const json_t *sf = json_object_get(model, "status_field");
+  const char *code_ptr = cfm_json_str(model, "code"), *msg_ptr = cfm_json_str(model, "message");
+  const char *code_type = cfm_json_str(model, "code_type");
+  json_t *doc = cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0);
+  const json_t *code, *msg;
+  int ok = 1;
+  if (!json_is_object(doc)) {
+    json_decref(doc);
+    return 1;
+  }
+  code = code_ptr ? cfm_json_pointer(doc, code_ptr) : NULL;
+  msg = msg_ptr ? cfm_json_pointer(doc, msg_ptr) : NULL;
+  if (code && code_type &&
+      ((!strcmp(code_type, "integer") && !json_is_integer(code)) ||
+       (!strcmp(code_type, "string") && !json_is_string(code)))) {
+    cfm_judgement_set(j, CFM_VERDICT_FAIL, prov, "the error code at %s is not of type %s", code_ptr,
+                      code_type);
+    ok = 0;
+  } else if (msg && !json_is_string(msg)) {
+    cfm_judgement_set(j, CFM_VERDICT_FAIL, prov, "the error message at %s is not a string",
+                      msg_ptr);
+    ok = 0;
+  } else if (sf && code) {
+    const char *sp = cfm_json_str(sf, "pointer");
+    const json_t *st = sp ? cfm_json_pointer(doc, sp) : NULL;
+    const json_t *succ = json_object_get(model, "success_code");
+    int success = succ ? json_equal(code, (json_t *)succ) : json_integer_value(code) == 0;
+    const char *want = cfm_json_str(sf, success ? "ok" : "fail");
+    char text[64];
+    if (want && (!json_is_string(st) || strcmp(json_string_value(st), want))) {
+      cfm_json_scalar_text(code, text, sizeof(text));
+      cfm_judgement_set(j, CFM_VERDICT_FAIL, prov, "%s is %s with code %s; the documents say %s",
+                        sp, json_is_string(st) ? json_string_value(st) : "missing", text, want);
+      ok = 0;
+    }
+  }
+  json_decref(doc);
+  return ok;
+}
+
+/* The rules every response meets first: transport, throttle, redirects,
+ * fixture routes the target lacks, API answer, error model, set-up
+ * failure.  Returns 1 when judging goes on. */
+static int judge_transport(const cfm_spec *spec, const json_t *op, const cfm_step *step, int setup,
                            const cfm_http_response *res, const cfm_mapped *m, cfm_judgement *j) {
   const json_t *prov = step->expect.provenance;
   if (cfm_verdict_is_throttle(spec, res->status, m)) {
@@ -374,7 +545,22 @@ static int judge_transport(const cfm_spec *spec, const cfm_step *step, int setup
                       res->attempts, res->status, m->code);
     return 0;
   }
-  if (!cfm_verdict_is_api_answer(res)) {
+  if (res->status >= 300 && res->status < 400) {
+    cfm_judgement_set(j, CFM_VERDICT_ERROR, prov,
+                      "redirect (HTTP %ld) not followed: the base URL is not the API's",
+                      res->status);
+    return 0;
+  }
+  if (!seed_operation(op) && (res->status == 404 || res->status == 405) && !m->row) {
+    cfm_judgement_set(j, CFM_VERDICT_SKIP, json_object_get(op, "provenance"),
+                      "precondition unmet: the target does not serve %s (HTTP %ld on the route); "
+                      "a fixture operation, not a seed statement",
+                      step->op ? step->op : "?", res->status);
+    return 0;
+  }
+  if (!cfm_verdict_is_api_answer(res) &&
+      !(empty_body(res) && step->expect.outcome == CFM_OUTCOME_ERROR && !setup &&
+        documented_status(spec, op, &step->expect, res->status))) {
     cfm_judgement_set(j, CFM_VERDICT_ERROR, prov,
                       "the target answered HTTP %ld with %s, not JSON: is it the API (a proxy or "
                       "gateway page)?",
@@ -383,6 +569,8 @@ static int judge_transport(const cfm_spec *spec, const cfm_step *step, int setup
                                                                 : "no Content-Type");
     return 0;
   }
+  if (!error_model_holds(spec, res, j))
+    return 0;
   if (setup && m->is_error) {
     cfm_judgement_set(j, CFM_VERDICT_SKIP, prov,
                       "set-up step %s failed (HTTP %ld, %s %s); the case could not run",
@@ -390,6 +578,27 @@ static int judge_transport(const cfm_spec *spec, const cfm_step *step, int setup
     return 0;
   }
   return 1;
+}
+
+/* An error expectation with read-back steps: a refusal ends the case
+ * (nothing to read back); an acceptance (rc -2) yields the captures and
+ * the created resource and goes on to the read-back.  Returns the rc the
+ * judgement continues with. */
+static int read_back_or_end(const cfm_spec *spec, const json_t *op, const cfm_step *step,
+                            const cfm_http_response *res, int rc, cfm_judgement *j) {
+  json_t *body;
+  if (!step->expect.read_back)
+    return rc;
+  if (rc != -2)
+    return rc == 1 ? 0 : rc;
+  body = cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0);
+  rc = body ? yield_values(spec, op, step, body, j) : 0;
+  if (!body)
+    cfm_judgement_set(j, CFM_VERDICT_WARN, step->expect.provenance,
+                      "the target accepted it (HTTP %ld) with a body that is not JSON",
+                      res->status);
+  json_decref(body);
+  return rc;
 }
 
 int cfm_verdict_judge(const cfm_spec *spec, const json_t *op, const cfm_step *step,
@@ -412,12 +621,13 @@ int cfm_verdict_judge(const cfm_spec *spec, const json_t *op, const cfm_step *st
   out->row = m.row;
   snprintf(out->code, sizeof(out->code), "%s", m.code);
   snprintf(out->cls, sizeof(out->cls), "%s", cfm_class_name(m.cls));
-  if (!judge_transport(spec, step, setup, res, &m, out))
+  if (!judge_transport(spec, op, step, setup, res, &m, out))
     return CFM_EOK;
   if (setup || step->expect.outcome == CFM_OUTCOME_SUCCESS)
     rc = judge_success(spec, op, step, checks, setup, res, &m, out);
   else
-    rc = judge_error(spec, op, &step->expect, res, &m, out);
+    rc = read_back_or_end(spec, op, step, res, judge_error(spec, op, &step->expect, res, &m, out),
+                          out);
   if (rc < 0) {
     cfm_judgement_release(out);
     out->verdict = CFM_VERDICT_PASS;

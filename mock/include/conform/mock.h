@@ -45,6 +45,10 @@ typedef struct cfm_mock_config {
    * expiry deterministic. */
   int64_t (*clock)(void *arg);
   void *clock_arg;
+  /* 1 = the alternative reading of every statement the documents leave
+   * open (docs/mock.md, "Alternative readings"): what another faithful
+   * implementation could do.  A run against it must give no fail. */
+  int reading_alt;
 } cfm_mock_config;
 
 typedef struct cfm_mock_fault {

@@ -63,6 +63,12 @@ typedef struct cfm_expect {
   const char *array_max_pointer; /* "array_max.pointer": an array capped at */
   long long array_max;           /* "array_max.max" items; NULL pointer = no cap */
   const json_t *covers;          /* walk: "covers", ids each seen exactly once (a template) */
+  int read_back;                 /* "read_back": when the target accepts (an error expected), go
+                                    on to the following read-back steps instead of a warn */
+  const char *stored_pointer;    /* "stored.pointer": the value read back, checked against */
+  long long stored_max;          /* "stored.max" (a documented maximum) in */
+  const char *stored_unit;       /* "stored.unit": chars, bytes or items */
+  long long stored_sent;         /* "stored.sent": the size the over-limit request sent */
 } cfm_expect;
 
 /* How a walk step pages ("walk" object). */
