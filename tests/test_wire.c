@@ -77,12 +77,22 @@ Test(wire, a_run_with_minted_and_fetched_tokens_passes_and_refreshes, .timeout =
   cfm_config_use_mock(&cfg, cfm_mock_port(m)); /* Tencent keeps its demo key */
   cfm_config_set_clock(&cfg, run_clock, NULL);
   memset(&opt, 0, sizeof(opt));
-  opt.concurrency = 8;
+  opt.concurrency = 1; /* one request in flight: a token ages 20 s at most before it is checked */
+  /* The clock moves 20 s per token asked for: the 1,001-group clamp set-up
+   * and its clean-up (many requests in flight at once) would age a token
+   * past its life between minting and checking, which wall time never
+   * does.  Heavy set-ups are not what this test is about. */
+  opt.local_targets = -1;
   cr_assert_eq(cfm_run(&specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
   cr_assert_geq(res.cases, 300);
-  cr_assert_eq(res.counts[CFM_VERDICT_PASS], res.cases, "%zu fail, %zu warn, %zu error, %zu skip",
-               res.counts[CFM_VERDICT_FAIL], res.counts[CFM_VERDICT_WARN],
-               res.counts[CFM_VERDICT_ERROR], res.counts[CFM_VERDICT_SKIP]);
+  /* Every case whose credentials are minted or fetched got through. */
+  cr_assert_eq(res.counts[CFM_VERDICT_FAIL] + res.counts[CFM_VERDICT_ERROR], 0,
+               "%zu fail, %zu error, %zu warn, %zu skip", res.counts[CFM_VERDICT_FAIL],
+               res.counts[CFM_VERDICT_ERROR], res.counts[CFM_VERDICT_WARN],
+               res.counts[CFM_VERDICT_SKIP]);
+  cr_assert_eq(res.counts[CFM_VERDICT_SKIP], 1, "only the heavy clamp set-up is skipped");
+  cr_assert_eq(res.counts[CFM_VERDICT_PASS] + 1, res.cases, "%zu warn",
+               res.counts[CFM_VERDICT_WARN]);
   cr_log_info("token fetches: dingtalk %lu, agora %lu; %zu requests",
               cfm_target_credential_fetches(cfm_config_target(&cfg, "dingtalk-rooms")),
               cfm_target_credential_fetches(cfm_config_target(&cfg, "agora-chat")), res.requests);
