@@ -59,6 +59,12 @@ Test(mutation, every_fault_is_detected, .timeout = 240) {
   load_specs();
   for (f = cfm_mock_faults(); f->name; f++) {
     size_t fails = fails_with(f->name, f->vendor, NULL);
+    /* "[fuzz]" faults need a combination or a sequence: the cases miss
+     * them by design and conform fuzz finds them (tests/test_efuzz.c). */
+    if (strstr(f->statement, "[fuzz]")) {
+      cr_expect_eq(fails, 0, "%s is a [fuzz] fault but the cases detect it", f->name);
+      continue;
+    }
     n++;
     if (fails > 0)
       detected++;
