@@ -183,13 +183,8 @@ static int loopback(const char *url) {
 
 /* ---- the embedded mock, in process -------------------------------------------- */
 
-typedef struct inproc {
-  cfm_mock *mock;
-  char *body;
-} inproc;
-
-static void inproc_send(void *user, const cfm_http_request *req, cfm_http_response *res) {
-  inproc *ip = user;
+void cfm_cli_fuzz_mock_send(void *user, const cfm_http_request *req, cfm_http_response *res) {
+  cfm_cli_fuzz_mock *ip = user;
   const char *path = strstr(req->url, "://");
   char headers[16384];
   size_t n = 0, i, len = 0;
@@ -220,7 +215,7 @@ static void inproc_send(void *user, const cfm_http_request *req, cfm_http_respon
   res->attempts = 1;
 }
 
-static int start_mock(const fuzz_args *a, inproc *ip, cfm_config *cfg) {
+static int start_mock(const fuzz_args *a, cfm_cli_fuzz_mock *ip, cfm_config *cfg) {
   cfm_mock_config mc;
   char why[256];
   cfm_mock_config_init(&mc);
@@ -316,12 +311,12 @@ static int replay(const fuzz_args *a, const cfm_specset *set, cfm_config *cfg,
 }
 
 static int fuzz(fuzz_args *a, cfm_specset *set, cfm_config *cfg) {
-  inproc ip = {NULL, NULL};
+  cfm_cli_fuzz_mock ip = {NULL, NULL};
   cfm_efuzz_http *http = NULL;
   cfm_efuzz_result res;
   cfm_error_t err;
   int rc, have_url;
-  cfm_efuzz_send_fn send = inproc_send;
+  cfm_efuzz_send_fn send = cfm_cli_fuzz_mock_send;
   void *user = &ip;
   if ((rc = check_targets(a, cfg, &have_url)) != CFM_EXIT_OK)
     return rc;
@@ -329,6 +324,8 @@ static int fuzz(fuzz_args *a, cfm_specset *set, cfm_config *cfg) {
     cfm_cli_error("--mock-fault applies to the embedded mock only");
     return CFM_EXIT_USAGE;
   }
+  if (have_url && (rc = cfm_cli_run_restrict(set, cfg, a->opt.vendor)) != CFM_EXIT_OK)
+    return rc;
   if (have_url) {
     int remote = 0;
     size_t t;

@@ -51,7 +51,8 @@ typedef struct ef_outcome {
   char op[128]; /* the failing step's operation */
   size_t step;  /* its index */
   char reason[600];
-  char warn[600]; /* the first warning */
+  char warn[600];   /* the first warning */
+  char unsent[256]; /* why a step could not be built (credentials ...) */
   size_t warns, requests;
 } ef_outcome;
 
@@ -187,6 +188,8 @@ static int run_step(ef_ctx *cx, const json_t *sj, ef_trial *tr, ef_outcome *out)
     cfm_request_args a = {
         op, req, st.auth, st.raw_body, (int64_t)time(NULL), (uint32_t)cfm__ef_next(&cx->nonce)};
     if (cfm_request_build(&t, &a, &r, &err) != CFM_EOK || r.missing[0]) {
+      if (err.code && !out->unsent[0])
+        snprintf(out->unsent, sizeof(out->unsent), "%s", err.text);
       cfm_request_release(&r);
       goto out;
     }
@@ -520,6 +523,7 @@ int cfm_efuzz_run(const cfm_specset *set, cfm_config *cfg, const cfm_efuzz_optio
   size_t budget = opt->budget ? opt->budget : (opt->time_s > 0 ? (size_t)-1 : 10000);
   double t0 = now_s();
   char prefix[40];
+  size_t idle = 0;
   int rc;
   memset(res, 0, sizeof(*res));
   res->digest = 1469598103934665603ull;
@@ -549,10 +553,18 @@ int cfm_efuzz_run(const cfm_specset *set, cfm_config *cfg, const cfm_efuzz_optio
       snprintf(res->first_warn, sizeof(res->first_warn), "%s", o.warn);
     if (o.prop != EF_P_NONE)
       on_fail(&cx, opt, steps, &o, res);
+    idle = o.requests ? 0 : idle + 1;
+    if (o.unsent[0] && !o.requests)
+      rc = cfm_error_set(err, CFM_ECONFIG, v->spec->vendor, "", "cannot build a request: %s",
+                         o.unsent);
+    else if (idle >= 1000)
+      rc = cfm_error_set(err, CFM_ECONFIG, v->spec->vendor, "",
+                         "1000 trials in a row sent nothing: the specs give the fuzzer no "
+                         "request it can build");
     res->cleanup_sent += cx.cleanup_sent;
     res->cleanup_failed += cx.cleanup_failed;
     json_decref(steps);
-    if (res->fails && !opt->keep_going)
+    if (rc || (res->fails && !opt->keep_going))
       break;
   }
   res->seconds = now_s() - t0;
