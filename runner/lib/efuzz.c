@@ -47,9 +47,10 @@ static ef_prop prop_parse(const char *s) {
 
 /* One execution of a trial. */
 typedef struct ef_outcome {
-  ef_prop prop; /* EF_P_NONE when every step passed */
-  char op[128]; /* the failing step's operation */
-  size_t step;  /* its index */
+  ef_prop prop;   /* EF_P_NONE when every step passed */
+  char op[128];   /* the failing step's operation */
+  char code[128]; /* the vendor code it answered ("" for none) */
+  size_t step;    /* its index */
   char reason[600];
   char warn[600];   /* the first warning */
   char unsent[256]; /* why a step could not be built (credentials ...) */
@@ -123,6 +124,7 @@ static int judge_props(const cfm_step *st, const cfm_http_response *res, const c
   if (p != EF_P_NONE) {
     out->prop = p;
     snprintf(out->op, sizeof(out->op), "%s", st->op);
+    snprintf(out->code, sizeof(out->code), "%s", j->code);
     if (p == EF_P_SERVER_ERROR)
       snprintf(out->reason, sizeof(out->reason), "%s answered HTTP %ld: %.400s", st->op,
                res->status, j->reason[0] ? j->reason : "a server error");
@@ -299,7 +301,7 @@ static void execute(ef_ctx *cx, const json_t *steps, ef_outcome *out) {
 typedef struct ef_shrink {
   ef_ctx *cx;
   ef_prop prop;
-  char op[128];
+  char op[128], code[128]; /* the signature a candidate must keep */
   size_t budget, runs, requests;
   ef_outcome last;
 } ef_shrink;
@@ -312,7 +314,7 @@ static int still_fails(ef_shrink *s, const json_t *candidate) {
   s->runs++;
   execute(s->cx, candidate, &o);
   s->requests += o.requests;
-  if (o.prop != s->prop || strcmp(o.op, s->op))
+  if (o.prop != s->prop || strcmp(o.op, s->op) || strcmp(o.code, s->code))
     return 0;
   s->last = o;
   return 1;
@@ -358,6 +360,8 @@ static json_t *simpler(const char *s, int ascii) {
   size_t len = strlen(s), keep = !strncmp(s, "${run}", 6) ? 6 : 0, cps, i, n = 0;
   char *o;
   json_t *out;
+  if (strstr(s + keep, "${"))
+    return NULL; /* a captured id or a variable: not ours to change */
   cps = cfm__ef_cps(s + keep, len - keep);
   if (!ascii) {
     size_t want = cps / 2, seen = 0;
@@ -439,6 +443,7 @@ static json_t *shrink(ef_ctx *cx, const json_t *steps, ef_outcome *last, size_t 
   s.cx = cx;
   s.prop = first->prop;
   snprintf(s.op, sizeof(s.op), "%s", first->op);
+  snprintf(s.code, sizeof(s.code), "%s", first->code);
   s.budget = budget;
   s.last = *first;
   do {
@@ -473,10 +478,10 @@ static unsigned long long fnv(unsigned long long h, const char *s) {
 
 static json_t *case_file(const ef_ctx *cx, unsigned long long seed, const json_t *steps,
                          const ef_outcome *o) {
-  return json_pack("{s:s, s:s, s:I, s:s, s:{s:s, s:s}, s:s, s:O}", "format", EF_FORMAT, "vendor",
-                   cx->v->spec->vendor, "seed", (json_int_t)seed, "prefix", cx->prefix, "signature",
-                   "property", prop_names[o->prop], "op", o->op, "reason", o->reason, "steps",
-                   steps);
+  return json_pack("{s:s, s:s, s:I, s:s, s:{s:s, s:s, s:s}, s:s, s:O}", "format", EF_FORMAT,
+                   "vendor", cx->v->spec->vendor, "seed", (json_int_t)seed, "prefix", cx->prefix,
+                   "signature", "property", prop_names[o->prop], "op", o->op, "code", o->code,
+                   "reason", o->reason, "steps", steps);
 }
 
 static double now_s(void) {
@@ -601,8 +606,9 @@ int cfm_efuzz_replay(const cfm_specset *set, cfm_config *cfg, const json_t *case
   res->cleanup_sent = cx.cleanup_sent;
   res->cleanup_failed = cx.cleanup_failed;
   snprintf(res->reason, sizeof(res->reason), "%s", o.prop == EF_P_NONE ? "no failure" : o.reason);
-  res->fails =
-      o.prop == prop_parse(cfm_json_str(sig, "property")) && !strcmp(o.op, cfm_json_str(sig, "op"));
+  res->fails = o.prop == prop_parse(cfm_json_str(sig, "property")) &&
+               !strcmp(o.op, cfm_json_str(sig, "op")) &&
+               !strcmp(o.code, cfm_json_str(sig, "code") ? cfm_json_str(sig, "code") : "");
   cfm__ef_model_release(&m);
   return CFM_EOK;
 }

@@ -311,7 +311,23 @@ static json_t *call_of(cfm__ef_rng *r, const cfm__ef_op *o, const char *g, int c
   }
   for (i = 0; i < o->nfields; i++)
     vary_field(r, field_home(step, &o->fields[i]), &o->fields[i], prefix_len);
-  *near = cfm__ef_below(r, 4) == 0 && break_one(r, step, o, prefix_len);
+  *near = cfm__ef_below(r, 4) == 0;
+  if (*near && (cfm__ef_below(r, 3) || !json_array_size(o->extras)) &&
+      break_one(r, step, o, prefix_len))
+    return step;
+  if (*near && json_array_size(o->extras)) {
+    /* An id that does not exist, broken credentials, a body not JSON. */
+    json_decref(step);
+    step = json_deep_copy(json_array_get(o->extras, cfm__ef_below(r, json_array_size(o->extras))));
+    if (step && g) {
+      bind_group(step, g);
+      json_object_set_new(step, "group", json_string(g));
+    }
+    if (step)
+      json_object_set_new(step, "mutated", json_string("*"));
+    return step;
+  }
+  *near = 0;
   if (!*near && changed && o->role != EF_ROLE_READ) {
     /* The documents do not say what a group in this state allows: a
      * refusal is a warn; what was accepted must still read back. */
@@ -333,6 +349,8 @@ static json_t *readback_of(const cfm__ef_vendor *v, const char *g) {
 }
 
 typedef struct trial_state {
+  char gone[EF_MAX_STEPS][16]; /* groups deleted by the trial */
+  size_t ngone;
   char live[EF_MAX_STEPS][16]; /* group capture names still alive */
   int changed[EF_MAX_STEPS];   /* a state fact applies (disabled ...) */
   size_t nlive, next;
@@ -366,6 +384,15 @@ static void add_call(cfm__ef_rng *r, const cfm__ef_vendor *v, trial_state *ts, j
   const char *g = o->group ? ts->live[k] : NULL;
   int near = 0;
   json_t *step;
+  if (o->group && o->gone && ts->ngone && cfm__ef_below(r, 4) == 0) {
+    /* A documented rule of state: a deleted group is not found. */
+    step = json_deep_copy(o->base);
+    bind_group(step, ts->gone[cfm__ef_below(r, ts->ngone)]);
+    json_object_set(step, "expect", (json_t *)o->gone);
+    json_object_set_new(step, "mutated", json_string("*"));
+    json_array_append_new(steps, step);
+    return;
+  }
   if ((int)i == v->create || (o->group && !ts->nlive))
     return;
   if ((int)i == v->read && v->read >= 0 && cfm__ef_below(r, 2)) {
@@ -379,6 +406,7 @@ static void add_call(cfm__ef_rng *r, const cfm__ef_vendor *v, trial_state *ts, j
   if (near || !g)
     return;
   if ((int)i == v->del) {
+    memcpy(ts->gone[ts->ngone++], ts->live[k], sizeof(ts->gone[0]));
     memmove(&ts->live[k], &ts->live[k + 1], (ts->nlive - k - 1) * sizeof(ts->live[0]));
     memmove(&ts->changed[k], &ts->changed[k + 1], (ts->nlive - k - 1) * sizeof(int));
     ts->nlive--;

@@ -48,6 +48,8 @@ typedef struct cfm__ef_op {
   int role;
   cfm__ef_field *fields;
   size_t nfields;
+  json_t *extras;     /* owned: the op's not-found, malformed-id, auth and robustness calls */
+  const json_t *gone; /* the expectation for a group that does not exist (borrowed), or NULL */
 } cfm__ef_op;
 
 typedef struct cfm__ef_vendor {

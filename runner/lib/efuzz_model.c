@@ -42,8 +42,7 @@ static json_t *call_step(const cfm_case *c, int *group) {
   if (n == 0 || n > 2)
     goto done;
   last = json_array_get(steps, n - 1);
-  if (!json_object_get(last, "op") || json_object_get(last, "raw_body") ||
-      json_object_get(last, "auth"))
+  if (!json_object_get(last, "op"))
     goto done;
   out = json_deep_copy(last);
   if (n == 2) {
@@ -241,6 +240,37 @@ static void learn_same_names(cfm__ef_vendor *v) {
     }
 }
 
+/* The op's calls that break something besides a field (an id that does
+ * not exist or cannot, credentials, a body that is not JSON), from its
+ * cases, bound to the trial's group. */
+static int read_extras(cfm__ef_vendor *v, cfm__ef_op *o, const cfm_caselist *cl) {
+  static const char *const kinds[] = {"not_found", "malformed", "auth", "robustness"};
+  size_t i, k;
+  if (!(o->extras = json_array()))
+    return CFM_ENOMEM;
+  for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+    char pre[300];
+    snprintf(pre, sizeof(pre), "%s.%s.%s.", v->spec->vendor, o->id, kinds[k]);
+    for (i = 0; i < cl->count; i++) {
+      int g;
+      json_t *st;
+      if (cl->items[i].spec != v->spec || strncmp(cl->items[i].id, pre, strlen(pre)) ||
+          !(st = call_step(&cl->items[i], &g)))
+        continue;
+      if (g != o->group) {
+        json_decref(st);
+        continue;
+      }
+      if (k == 0 && !o->gone) {
+        json_array_append(v->expects, json_object_get(st, "expect"));
+        o->gone = json_object_get(st, "expect");
+      }
+      json_array_append_new(o->extras, st);
+    }
+  }
+  return CFM_EOK;
+}
+
 static int build_vendor(cfm__ef_vendor *v, const cfm_spec *spec, const cfm_caselist *cl) {
   const json_t *ops = json_object_get(spec->root, "operations"), *op, *sc;
   size_t i;
@@ -263,7 +293,7 @@ static int build_vendor(cfm__ef_vendor *v, const cfm_spec *spec, const cfm_casel
       o->role = EF_ROLE_CREATE;
       v->create = (int)v->nops;
     }
-    if (read_fields(v, o, cl))
+    if (read_fields(v, o, cl) || read_extras(v, o, cl))
       return CFM_ENOMEM;
     v->nops++;
   }
@@ -328,6 +358,7 @@ void cfm__ef_model_release(cfm__ef_model *m) {
     cfm__ef_vendor *v = &m->v[i];
     for (j = 0; j < v->nops; j++) {
       json_decref(v->ops[j].base);
+      json_decref(v->ops[j].extras);
       free(v->ops[j].fields);
     }
     free(v->ops);
