@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,12 @@ typedef struct fuzz_args {
   const char *faults[FUZZ_MAX_FAULTS + 1];
   int nfaults;
 } fuzz_args;
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
 
 static int number(const char *opt, const char *s, double lo, double hi, double *out) {
   char *end;
@@ -340,15 +347,22 @@ static int fuzz(fuzz_args *a, cfm_specset *set, cfm_config *cfg) {
     return rc;
   }
   cfm_error_init(&err);
+  a->opt.interrupt = &interrupted;
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
   if (a->replay) {
     rc = replay(a, set, cfg, send, user);
   } else if (cfm_efuzz_run(set, cfg, &a->opt, send, user, &res, &err) != CFM_EOK) {
     cfm_cli_report_error(&err);
     rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
   } else {
+    if (interrupted)
+      fprintf(stderr, "conform: fuzz: interrupted; the last trial finished and cleaned up\n");
     rc = report(a, &res);
     cfm_efuzz_result_release(&res);
   }
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   cfm_efuzz_http_free(http);
   cfm_mock_stop(ip.mock);
   free(ip.body);

@@ -536,7 +536,8 @@ int cfm_efuzz_run(const cfm_specset *set, cfm_config *cfg, const cfm_efuzz_optio
   if (rc)
     return rc;
   snprintf(prefix, sizeof(prefix), "cfm-fz%06llx", (unsigned long long)(opt->seed % 0xFFFFFF));
-  while (res->requests < budget && (opt->time_s <= 0 || now_s() - t0 < opt->time_s)) {
+  while (res->requests < budget && (opt->time_s <= 0 || now_s() - t0 < opt->time_s) &&
+         !(opt->interrupt && *opt->interrupt)) {
     const cfm__ef_vendor *v = &m.v[cfm__ef_below(&rng, m.n)];
     json_t *steps = cfm__ef_trial(&rng, v, strlen(prefix));
     char *text = steps ? json_dumps(steps, JSON_COMPACT) : NULL;

@@ -14,6 +14,7 @@
 #define CONFORM_EFUZZ_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "conform/error.h"
@@ -33,6 +34,9 @@ typedef struct cfm_efuzz_options {
   size_t max_shrink;       /* re-executions spent shrinking; 0 = 400 */
   int keep_going;          /* 1: count every failing trial instead of stopping at the first */
   FILE *log;               /* one line per failure and a summary, or NULL */
+  /* A signal handler's counter: when non-zero no new trial starts (the
+   * current one finishes and deletes what it created).  May be NULL. */
+  const volatile sig_atomic_t *interrupt;
 } cfm_efuzz_options;
 
 typedef struct cfm_efuzz_result {
