@@ -150,6 +150,26 @@ Test(efuzz, every_fuzz_fault_is_found_shrunk_and_replayed, .timeout = 240) {
   cfm_specset_release(&specs);
 }
 
+/* Sequence faults the cases also find: the fuzzer's shrunk case keeps the
+ * deletion its not-found call depends on (it once dropped it and failed on
+ * the faithful mock too). */
+Test(efuzz, shrunk_sequences_keep_what_their_expectation_needs, .timeout = 120) {
+  static const char *const faults[][2] = {{"tencent-use-after-destroy", "tencent-im"},
+                                          {"agora-use-after-delete", "agora-chat"}};
+  size_t i;
+  load_specs();
+  for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+    cfm_efuzz_result res;
+    fuzz(faults[i][0], faults[i][1], 1, 5000, &res);
+    cr_assert_geq(res.fails, 1, "%s not found", faults[i][0]);
+    cr_assert(replays(res.repro, faults[i][0]), "%s: no longer fails", faults[i][0]);
+    cr_assert(!replays(res.repro, NULL), "%s: the shrunk case fails on the faithful mock",
+              faults[i][0]);
+    cfm_efuzz_result_release(&res);
+  }
+  cfm_specset_release(&specs);
+}
+
 /* A near-valid request (public left out) the target accepts. */
 Test(efuzz, accepted_near_valid_request_fails, .timeout = 120) {
   cfm_efuzz_result res;

@@ -182,6 +182,15 @@ static int run_step(ef_ctx *cx, const json_t *sj, ef_trial *tr, ef_outcome *out)
     return -1;
   if (readback && !(g && json_object_size(json_object_get(models, g))))
     return -1;
+  if (json_is_true(json_object_get(sj, "gone"))) {
+    /* Expects not found only after this execution deleted the group (a
+     * shrunk case without the deletion must not fail for that). */
+    char key[300];
+    snprintf(key, sizeof(key), "%s|%s", g ? g : "",
+             cx->v->del >= 0 ? cx->v->ops[cx->v->del].id : "");
+    if (!json_object_get(tr->seen, key))
+      return -1;
+  }
   cfm_error_init(&err);
   req = cfm_tmpl_resolve(&t, st.request, NULL, 0);
   checks =

@@ -386,10 +386,13 @@ static void add_call(cfm__ef_rng *r, const cfm__ef_vendor *v, trial_state *ts, j
   json_t *step;
   if (o->group && o->gone && ts->ngone && cfm__ef_below(r, 4) == 0) {
     /* A documented rule of state: a deleted group is not found. */
+    const char *dead = ts->gone[cfm__ef_below(r, ts->ngone)];
     step = json_deep_copy(o->base);
-    bind_group(step, ts->gone[cfm__ef_below(r, ts->ngone)]);
+    bind_group(step, dead);
+    json_object_set_new(step, "group", json_string(dead));
     json_object_set(step, "expect", (json_t *)o->gone);
     json_object_set_new(step, "mutated", json_string("*"));
+    json_object_set_new(step, "gone", json_true());
     json_array_append_new(steps, step);
     return;
   }

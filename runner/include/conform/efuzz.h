@@ -6,8 +6,9 @@
  * A trial is a list of steps in the case step format (docs/internals.md)
  * with three extra keys the engine reads: "group" (the capture name of the
  * group a step works on), "mutated" (the one field a near-valid step
- * breaks; shrinking leaves it alone) and "readback" (a read of the group
- * whose expected fields come from what the target accepted before).
+ * breaks; shrinking leaves it alone), "readback" (a read of the group
+ * whose expected fields come from what the target accepted before) and
+ * "gone" (a call on a group this execution deleted; skipped otherwise).
  * docs/fuzzing.md "Endpoint fuzzing" describes generators, properties,
  * shrinking and safety. */
 #ifndef CONFORM_EFUZZ_H
