@@ -101,7 +101,7 @@ Test(efuzz, strings_stay_within_the_documented_limit_or_just_past_it) {
   cr_assert_gt(non_ascii, 1000, "Unicode classes are used");
 }
 
-Test(efuzz, faithful_mock_has_no_failure, .timeout = 120) {
+Test(efuzz, faithful_mock_has_no_failure) {
   cfm_efuzz_result res;
   load_specs();
   fuzz(NULL, NULL, 7, 3000, &res);
@@ -112,7 +112,7 @@ Test(efuzz, faithful_mock_has_no_failure, .timeout = 120) {
   cfm_specset_release(&specs);
 }
 
-Test(efuzz, same_seed_same_run, .timeout = 120) {
+Test(efuzz, same_seed_same_run) {
   cfm_efuzz_result a, b, c;
   load_specs();
   fuzz(NULL, NULL, 11, 800, &a);
@@ -128,7 +128,7 @@ Test(efuzz, same_seed_same_run, .timeout = 120) {
 /* Every [fuzz] fault (missed by the cases: test_mutation) is found within
  * a small budget, shrunk to a few steps, and its case file fails again
  * against the fault and not against the faithful mock. */
-Test(efuzz, every_fuzz_fault_is_found_shrunk_and_replayed, .timeout = 240) {
+Test(efuzz, every_fuzz_fault_is_found_shrunk_and_replayed) {
   const cfm_mock_fault *f;
   size_t n = 0;
   load_specs();
@@ -153,7 +153,7 @@ Test(efuzz, every_fuzz_fault_is_found_shrunk_and_replayed, .timeout = 240) {
 /* Sequence faults the cases also find: the fuzzer's shrunk case keeps the
  * deletion its not-found call depends on (it once dropped it and failed on
  * the faithful mock too). */
-Test(efuzz, shrunk_sequences_keep_what_their_expectation_needs, .timeout = 120) {
+Test(efuzz, shrunk_sequences_keep_what_their_expectation_needs) {
   static const char *const faults[][2] = {{"tencent-use-after-destroy", "tencent-im"},
                                           {"agora-use-after-delete", "agora-chat"}};
   size_t i;
@@ -171,7 +171,7 @@ Test(efuzz, shrunk_sequences_keep_what_their_expectation_needs, .timeout = 120) 
 }
 
 /* A near-valid request (public left out) the target accepts. */
-Test(efuzz, accepted_near_valid_request_fails, .timeout = 120) {
+Test(efuzz, accepted_near_valid_request_fails) {
   cfm_efuzz_result res;
   load_specs();
   fuzz("agora-public-optional", "agora-chat", 3, 5000, &res);
@@ -221,7 +221,7 @@ Test(efuzz_cli, usage_errors_and_bad_case_files) {
                3);
 }
 
-Test(efuzz_cli, finds_saves_and_replays, .timeout = 120) {
+Test(efuzz_cli, finds_saves_and_replays) {
   char out[1024];
   cr_assert_eq(cfm_th_sh(out, sizeof(out),
                          "%s fuzz --vendor dingtalk-rooms --mock-fault dingtalk-astral-name-cut "
