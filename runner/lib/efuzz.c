@@ -162,10 +162,42 @@ static int repeat_refusal(const ef_trial *tr, const char *g, const char *op,
   return json_object_get(tr->seen, key) != NULL;
 }
 
+/* What a passed step leaves for the next ones: the call the group took,
+ * captures, what must read back, and a deleted id off the ledger. */
+static void remember(ef_ctx *cx, const json_t *sj, const cfm_step *st, const cfm_judgement *j,
+                     const json_t *req, ef_trial *tr) {
+  const char *g = cfm_json_str(sj, "group"), *name;
+  json_t *val;
+  if (g && j->verdict == CFM_VERDICT_PASS) {
+    char key[300];
+    snprintf(key, sizeof(key), "%s|%s", g, st->op);
+    json_object_set_new(tr->seen, key, json_true());
+  }
+  if (j->verdict == CFM_VERDICT_FAIL)
+    return;
+  if (!(j->mapped && strcmp(j->cls, "OK"))) {
+    json_object_foreach(j->captures, name, val) json_object_set(tr->vars, name, val);
+    if (g && !json_object_get(sj, "mutated") && !json_is_true(json_object_get(sj, "readback")) &&
+        st->expect.outcome == CFM_OUTCOME_SUCCESS)
+      learn(cx->v, tr->models, g, st->op, req);
+  }
+  if (g && cx->v->del >= 0 && !strcmp(st->op, cx->v->ops[cx->v->del].id)) {
+    /* Deleted: no clean-up needed for the id held in g. */
+    const json_t *id = json_object_get(tr->vars, g), *e;
+    size_t i;
+    json_array_foreach(tr->ledger, i, e) {
+      if (id && json_equal(json_object_get(e, "id"), (json_t *)id)) {
+        json_array_remove(tr->ledger, i);
+        break;
+      }
+    }
+  }
+}
+
 /* Builds and sends one step's request; judges it.  Returns 1 when the
  * trial fails here, -1 when the step could not be built (skipped). */
 static int run_step(ef_ctx *cx, const json_t *sj, ef_trial *tr, ef_outcome *out) {
-  json_t *vars = tr->vars, *models = tr->models, *ledger = tr->ledger;
+  json_t *vars = tr->vars, *models = tr->models;
   const cfm_spec *spec = cx->v->spec;
   cfm_step st;
   const json_t *op;
@@ -218,33 +250,10 @@ static int run_step(ef_ctx *cx, const json_t *sj, ef_trial *tr, ef_outcome *out)
     out->prop = EF_P_NONE;
     rc = 0;
   }
-  if (!rc && g && j.verdict == CFM_VERDICT_PASS) {
-    char key[300];
-    snprintf(key, sizeof(key), "%s|%s", g, st.op);
-    json_object_set_new(tr->seen, key, json_true());
-  }
-  if (!rc && j.verdict != CFM_VERDICT_FAIL && !(j.mapped && strcmp(j.cls, "OK"))) {
-    const char *name;
-    json_t *val;
-    json_object_foreach(j.captures, name, val) json_object_set(vars, name, val);
-    if (g && !json_object_get(sj, "mutated") && !readback &&
-        st.expect.outcome == CFM_OUTCOME_SUCCESS)
-      learn(cx->v, models, g, st.op, req);
-  }
+  if (!rc)
+    remember(cx, sj, &st, &j, req, tr);
   if (j.created)
-    json_array_extend(ledger, j.created);
-  if (!rc && g && cx->v->del >= 0 && !strcmp(st.op, cx->v->ops[cx->v->del].id) &&
-      j.verdict != CFM_VERDICT_FAIL) {
-    /* Deleted: no clean-up needed for the id held in g. */
-    const json_t *id = json_object_get(vars, g), *e;
-    size_t i;
-    json_array_foreach(ledger, i, e) {
-      if (id && json_equal(json_object_get(e, "id"), (json_t *)id)) {
-        json_array_remove(ledger, i);
-        break;
-      }
-    }
-  }
+    json_array_extend(tr->ledger, j.created);
   cfm_judgement_release(&j);
   cfm_request_release(&r);
 out:
