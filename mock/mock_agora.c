@@ -93,6 +93,26 @@ const cfm_mock_fault cfm__mock_agora_faults[] = {
      "is_joined answers data as a Boolean (查看指定用户是否已加入群组 > 响应 body) — sent as the "
      "string \"true\"/\"false\"",
      "agora-chat.is_joined.example.* agora-chat.rule.*joined*"},
+    /* Faults only a combination or a sequence reveals (conform fuzz). */
+    {"agora-name-desc-sum-500", "agora-chat",
+     "groupname (128) and description (512) have separate limits (创建群组 > 请求 body) — the "
+     "mock answers 500 when both together pass 600 characters [fuzz]",
+     NULL},
+    {"agora-modify-disabled-reenables", "agora-chat",
+     "a disabled group stays disabled until enabled (封禁群组) — modifying it re-enables it "
+     "[fuzz]",
+     NULL},
+    {"agora-combining-dropped", "agora-chat",
+     "names and descriptions are stored as sent (修改群组信息) — combining marks are dropped "
+     "[fuzz]",
+     NULL},
+    {"agora-zwj-cjk-500", "agora-chat",
+     "any Unicode text within the limits is accepted (创建群组 > 请求 body) — a CJK groupname "
+     "with a ZWJ sequence in the description answers 500 [fuzz]",
+     NULL},
+    {"agora-enable-clears-custom", "agora-chat",
+     "enabling a group changes only its disabled state (解禁群组) — custom is cleared [fuzz]",
+     NULL},
     {NULL, NULL, NULL, NULL}};
 
 typedef struct agroup {
@@ -212,6 +232,63 @@ static json_t *utf8_prefix(const char *s, size_t max) {
   return json_stringn(s, i);
 }
 
+/* For the fuzz-only faults: whether s holds a code point in [lo, hi]. */
+static int has_cp(const char *s, unsigned lo, unsigned hi) {
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  while (*p) {
+    unsigned cp = *p, n = 0;
+    if (cp >= 0xF0)
+      cp &= 0x07, n = 3;
+    else if (cp >= 0xE0)
+      cp &= 0x0F, n = 2;
+    else if (cp >= 0xC0)
+      cp &= 0x1F, n = 1;
+    for (p++; n && (*p & 0xC0) == 0x80; n--, p++)
+      cp = (cp << 6) | (*p & 0x3F);
+    if (cp >= lo && cp <= hi)
+      return 1;
+  }
+  return 0;
+}
+
+/* agora-combining-dropped: the text with U+0300..U+036F removed (new). */
+static json_t *drop_combining(const json_t *v) {
+  const char *s = json_string_value(v);
+  size_t n = strlen(s), i, o = 0;
+  char *t = malloc(n + 1);
+  json_t *out;
+  if (!t)
+    return json_incref((json_t *)v);
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c == 0xCC || (c == 0xCD && (unsigned char)s[i + 1] < 0xB0)) && i + 1 < n) {
+      i++;
+      continue;
+    }
+    t[o++] = s[i];
+  }
+  out = json_stringn(t, o);
+  free(t);
+  return out ? out : json_incref((json_t *)v);
+}
+
+/* The combination faults of check_fields.  Returns 0, or fills resp. */
+static int combination_faults(cfm_mock *m, const json_t *body, mock_resp *resp) {
+  const char *name = json_string_value(json_object_get(body, "groupname"));
+  const char *desc = json_string_value(json_object_get(body, "description"));
+  if (name && desc && cfm__mock_fault(m, "agora-name-desc-sum-500") &&
+      utf8_chars(name) + utf8_chars(desc) > 600) {
+    agora_error(resp, 500, "internal_error", "Exception", "name and description too long%s", "");
+    return -1;
+  }
+  if (name && desc && cfm__mock_fault(m, "agora-zwj-cjk-500") && has_cp(name, 0x4E00, 0x9FFF) &&
+      has_cp(desc, 0x200D, 0x200D)) {
+    agora_error(resp, 500, "internal_error", "Exception", "cannot index text%s", "");
+    return -1;
+  }
+  return 0;
+}
+
 static int is_member(const json_t *g, const char *u) {
   size_t i;
   const json_t *v;
@@ -309,7 +386,7 @@ static int check_fields(cfm_mock *m, json_t *body, mock_resp *resp) {
                 json_is_string(v) ? "length is too big" : "must be a string");
     return -1;
   }
-  return 0;
+  return combination_faults(m, body, resp);
 }
 
 /* The calls with a body document "Content-Type: application/json".  A
@@ -440,6 +517,10 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
     agora_error(resp, 500, "internal_error", "Exception", "out of memory%s", "");
     goto out;
   }
+  if (cfm__mock_fault(m, "agora-combining-dropped")) {
+    json_object_set_new(g, "groupname", drop_combining(json_object_get(g, "groupname")));
+    json_object_set_new(g, "description", drop_combining(json_object_get(g, "description")));
+  }
   /* The documented rule: public groups never allow member invites at creation. */
   if (pub && !cfm__mock_fault(m, "agora-public-keeps-allowinvites"))
     json_object_set_new(g, "allowinvites", json_false());
@@ -479,6 +560,8 @@ static void set_disabled(cfm_mock *m, const mock_req *r, mock_resp *resp, const 
   }
   if (!cfm__mock_fault(m, "agora-disabled-not-shown"))
     json_object_set_new(g->g, "disabled", json_boolean(disabled));
+  if (!disabled && cfm__mock_fault(m, "agora-enable-clears-custom"))
+    json_object_set_new(g->g, "custom", json_string(""));
   env = envelope(m, "post", r->path);
   json_object_set_new(env, "data", json_pack("{s:b}", "disabled", disabled));
   json_object_set_new(env, "properties", json_object());
@@ -516,10 +599,14 @@ static void modify_group(cfm_mock *m, const mock_req *r, mock_resp *resp, const 
   json_object_foreach(body, key, v) {
     for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
       if (strcmp(key, allowed[i]) == 0) {
-        json_object_set(g->g, key, v);
+        int drop = json_is_string(v) && cfm__mock_fault(m, "agora-combining-dropped") &&
+                   (!strcmp(key, "groupname") || !strcmp(key, "description"));
+        json_object_set_new(g->g, key, drop ? drop_combining(v) : json_incref(v));
         json_object_set_new(data, key, json_true());
       }
   }
+  if (cfm__mock_fault(m, "agora-modify-disabled-reenables"))
+    json_object_set_new(g->g, "disabled", json_false());
   env = envelope(m, "put", r->path);
   json_object_set_new(env, "data", data);
   json_object_set_new(env, "properties", json_object());

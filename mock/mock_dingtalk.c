@@ -39,6 +39,11 @@ const cfm_mock_fault cfm__mock_dingtalk_faults[] = {
     {"dingtalk-use-after-delete", "dingtalk-rooms",
      "a deleted group is gone (003 Error codes) — deleting it again succeeds",
      "dingtalk-rooms.rule.deleted_group_not_found"},
+    /* A fault only generated Unicode reveals (conform fuzz). */
+    {"dingtalk-astral-name-cut", "dingtalk-rooms",
+     "groupName is stored as sent (003 创建 > 请求 body) — cut at the first character outside "
+     "the BMP (an emoji) [fuzz]",
+     NULL},
     {NULL, NULL, NULL, NULL}};
 
 typedef struct dgroup {
@@ -223,6 +228,8 @@ static void create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   g->id = m->dingtalk->next++;
   g->parent = parent;
   snprintf(g->name, sizeof(g->name), "%s", name ? name : "");
+  if (cfm__mock_fault(m, "dingtalk-astral-name-cut"))
+    g->name[strcspn(g->name, "\xF0\xF1\xF2\xF3\xF4")] = '\0';
   json_decref(body);
   cfm__mock_json(resp, 200, json_pack("{s:I}", "result", (json_int_t)g->id));
 }

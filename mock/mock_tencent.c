@@ -56,6 +56,11 @@ const cfm_mock_fault cfm__mock_tencent_faults[] = {
     {"tencent-use-after-destroy", "tencent-im",
      "a disbanded group answers 10010 (000 Error Codes) — it keeps working",
      "tencent-im.rule.destroyed_group_answers_10010 tencent-im.scenario.lifecycle"},
+    /* A fault only a combination reveals (conform fuzz). */
+    {"tencent-name-intro-sum-500", "tencent-im",
+     "Name (30 bytes) and Introduction (240 bytes) have separate limits (VENDOR-FACTS fixture "
+     "operations) — HTTP 500 when both together pass 260 bytes [fuzz]",
+     NULL},
     {NULL, NULL, NULL, NULL}};
 
 typedef struct tgroup {
@@ -241,6 +246,12 @@ static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
             caps[i].max);
       return;
     }
+  }
+  if (cfm__mock_fault(m, "tencent-name-intro-sum-500") &&
+      json_is_string(json_object_get(body, "Introduction")) &&
+      strlen(name) + json_string_length(json_object_get(body, "Introduction")) > 260) {
+    cfm__mock_json(resp, 500, json_pack("{s:s}", "error", "internal"));
+    return;
   }
   if (owner && !account_exists(owner)) {
     reply(m, resp, 10019, NULL, "account does not exist: %.60s", owner);

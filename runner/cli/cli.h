@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "conform/error.h"
+#include "conform/exec.h"
 #include "conform/runner.h"
 
 /* Exit codes; docs/cli.md and README.md list them for users. */
@@ -133,10 +134,20 @@ int cfm_cli_run_stamp(const char *run_dir, const cfm_specset *set, cfm_config *c
 /* Removes a directory tree (a private report directory).  Returns 0 or -1. */
 int cfm_cli_remove_tree(const char *dir);
 
+/* conform fuzz: the embedded mock answering in process (no socket), as a
+ * cfm_efuzz_send_fn; user is a cfm_cli_fuzz_mock whose body holds the
+ * last answer (free it after the last call). */
+typedef struct cfm_cli_fuzz_mock {
+  struct cfm_mock *mock;
+  char *body;
+} cfm_cli_fuzz_mock;
+void cfm_cli_fuzz_mock_send(void *user, const cfm_http_request *req, cfm_http_response *res);
+
 int cmd_baseline(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

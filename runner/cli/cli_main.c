@@ -17,6 +17,7 @@ const struct cfm_cmd cfm_commands[] = {
     {"cleanup", cmd_cleanup, "delete what an interrupted or killed run left (its ledger)"},
     {"export", cmd_export, "write a spec as OpenAPI 3.1 (with x-conform extensions)"},
     {"extract", cmd_extract, "draft a spec from a vendor document, or report drift"},
+    {"fuzz", cmd_fuzz, "fuzz the endpoints with generated requests and sequences (seeded)"},
     {"help", cmd_help, "show usage of conform or of a command"},
     {"lint", cmd_lint, "check specs against the format and its rules"},
     {"merge", cmd_merge, "merge shard reports into one run"},

@@ -1,0 +1,97 @@
+/* conform — what the endpoint fuzzer's files share (efuzz_gen.c values,
+ * efuzz_model.c the per-vendor model, efuzz.c execution and shrinking). */
+#ifndef CONFORM_EFUZZ_INTERNAL_H
+#define CONFORM_EFUZZ_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conform/efuzz.h"
+#include "conform/runner.h"
+
+/* splitmix64: the run's one source of choices. */
+typedef struct cfm__ef_rng {
+  uint64_t s;
+} cfm__ef_rng;
+uint64_t cfm__ef_next(cfm__ef_rng *r);
+/* A number in [0, n) (0 when n is 0). */
+size_t cfm__ef_below(cfm__ef_rng *r, size_t n);
+
+/* Kinds of documented constraint a near-valid request breaks. */
+enum { EF_BROKEN_LIMIT = 0, EF_BROKEN_TYPE, EF_BROKEN_ENUM, EF_BROKEN_REQUIRED, EF_BROKEN__N };
+
+/* One body or query parameter of an operation, as the generator sees it. */
+typedef struct cfm__ef_field {
+  const char *name; /* borrowed from the spec */
+  const char *in;   /* "body" or "query" */
+  const char *type; /* "string" "integer" "boolean" ... */
+  int required;
+  int vary;    /* valid values may be generated for it */
+  int has_len; /* a length limit: at most maxlen code points, or bytes when unit_bytes */
+  long long maxlen;
+  int unit_bytes;
+  int len_reject; /* past the length limit the documents say: refused */
+  int has_range;  /* integer range [min, max] */
+  long long min, max;
+  int range_reject;                   /* past the range: refused (not clamped) */
+  const json_t *enumv;                /* borrowed, or NULL */
+  const json_t *broken[EF_BROKEN__N]; /* the documented expectation when broken, or NULL */
+} cfm__ef_field;
+
+enum { EF_ROLE_OTHER = 0, EF_ROLE_CREATE, EF_ROLE_DELETE, EF_ROLE_READ };
+
+typedef struct cfm__ef_op {
+  const char *id;   /* borrowed */
+  const json_t *op; /* borrowed */
+  json_t *base;     /* owned: the call step, "${G}" standing for the group */
+  int group;        /* 1 when the call works on a group */
+  int role;
+  cfm__ef_field *fields;
+  size_t nfields;
+  json_t *extras;     /* owned: the op's not-found, malformed-id, auth and robustness calls */
+  const json_t *gone; /* the expectation for a group that does not exist (borrowed), or NULL */
+} cfm__ef_op;
+
+typedef struct cfm__ef_vendor {
+  const cfm_spec *spec;
+  cfm__ef_op *ops;
+  size_t nops;
+  int create, del, read; /* indices into ops, or -1 */
+  json_t *readmap;       /* owned: {body field: pointer in the read answer} */
+  json_t *facts;         /* owned: {op: {pointer: value}} after that call succeeds */
+  json_t *expects;       /* owned: keeps the expectations fields borrow */
+} cfm__ef_vendor;
+
+typedef struct cfm__ef_model {
+  cfm__ef_vendor *v;
+  size_t n;
+} cfm__ef_model;
+
+/* Builds the model of every spec in set from its cases (cfm_cases_generate)
+ * and scenarios.  Returns CFM_EOK, CFM_ENOMEM or CFM_ECONFIG (err). */
+int cfm__ef_model_build(const cfm_specset *set, const char *vendor, cfm__ef_model *m,
+                        cfm_error_t *err);
+void cfm__ef_model_release(cfm__ef_model *m);
+const cfm__ef_vendor *cfm__ef_model_vendor(const cfm__ef_model *m, const char *vendor);
+
+/* A valid string value for f (new reference): "${run}" kept as prefix
+ * when prefix_len > 0 (the resolved prefix is that long). */
+json_t *cfm__ef_valid_string(cfm__ef_rng *r, const cfm__ef_field *f, int keep_run,
+                             size_t prefix_len);
+/* A string one to three units past f's length limit (new reference). */
+json_t *cfm__ef_long_string(cfm__ef_rng *r, const cfm__ef_field *f, int keep_run,
+                            size_t prefix_len);
+/* A valid value of f of another kind than strings (new reference), or
+ * NULL when f has none to offer. */
+json_t *cfm__ef_valid_scalar(cfm__ef_rng *r, const cfm__ef_field *f);
+
+/* Replaces "${from}" by "${to}" in every string of v (in place). */
+void cfm__ef_rename_var(json_t *v, const char *from, const char *to);
+
+/* Code points of UTF-8 text. */
+size_t cfm__ef_cps(const char *s, size_t len);
+
+/* One trial of vendor v (new reference: array of steps). */
+json_t *cfm__ef_trial(cfm__ef_rng *r, const cfm__ef_vendor *v, size_t prefix_len);
+
+#endif

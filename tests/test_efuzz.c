@@ -1,0 +1,244 @@
+/* The endpoint fuzzer (conform/efuzz.h): generated values stay in (or just
+ * past) the documented domain, the faithful mock gives no failure, the same
+ * seed gives the same run, every [fuzz] fault of the mock is found and its
+ * shrunk case replays, and the command's safety rules. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "conform/efuzz.h"
+#include "conform/mock.h"
+#include "efuzz_internal.h"
+#include "helper_cli.h"
+
+static cfm_specset specs;
+
+static void load_specs(void) {
+  cfm_error_t err;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
+}
+
+/* A mock in process with fault (or none) and a config pointing at it. */
+typedef struct rig {
+  cfm_cli_fuzz_mock ip;
+  cfm_config cfg;
+} rig;
+
+static void rig_up(rig *r, const char *fault) {
+  cfm_mock_config mc;
+  const char *faults[2] = {fault, NULL};
+  char why[256];
+  memset(r, 0, sizeof(*r));
+  cfm_mock_config_init(&mc);
+  mc.faults = fault ? faults : NULL;
+  cr_assert_eq(cfm_mock_start(&mc, &r->ip.mock, why, sizeof(why)), 0, "%s", why);
+  cfm_config_init(&r->cfg);
+  cfm_config_use_mock(&r->cfg, cfm_mock_port(r->ip.mock));
+}
+
+static void rig_down(rig *r) {
+  cfm_config_release(&r->cfg);
+  cfm_mock_stop(r->ip.mock);
+  free(r->ip.body);
+}
+
+static void fuzz(const char *fault, const char *vendor, unsigned long long seed, size_t budget,
+                 cfm_efuzz_result *res) {
+  rig r;
+  cfm_efuzz_options o;
+  cfm_error_t err;
+  memset(&o, 0, sizeof(o));
+  o.seed = seed;
+  o.budget = budget;
+  o.vendor = vendor;
+  cfm_error_init(&err);
+  rig_up(&r, fault);
+  cr_assert_eq(cfm_efuzz_run(&specs, &r.cfg, &o, cfm_cli_fuzz_mock_send, &r.ip, res, &err), CFM_EOK,
+               "%s", err.text);
+  rig_down(&r);
+}
+
+/* Replays c against a mock with fault (or none): 1 when it fails again. */
+static int replays(const json_t *c, const char *fault) {
+  rig r;
+  cfm_efuzz_result res;
+  cfm_error_t err;
+  cfm_error_init(&err);
+  rig_up(&r, fault);
+  cr_assert_eq(cfm_efuzz_replay(&specs, &r.cfg, c, cfm_cli_fuzz_mock_send, &r.ip, &res, &err),
+               CFM_EOK, "%s", err.text);
+  rig_down(&r);
+  cfm_efuzz_result_release(&res);
+  return res.fails != 0;
+}
+
+Test(efuzz, strings_stay_within_the_documented_limit_or_just_past_it) {
+  cfm__ef_field chars = {.name = "n", .type = "string", .has_len = 1, .maxlen = 20};
+  cfm__ef_field bytes = {
+      .name = "b", .type = "string", .has_len = 1, .maxlen = 30, .unit_bytes = 1};
+  cfm__ef_rng r = {42};
+  size_t i, at_max = 0, non_ascii = 0;
+  for (i = 0; i < 3000; i++) {
+    const cfm__ef_field *f = i % 2 ? &bytes : &chars;
+    json_t *ok = cfm__ef_valid_string(&r, f, i % 3 == 0, 12);
+    json_t *bad = cfm__ef_long_string(&r, f, i % 3 == 0, 12);
+    const char *s = json_string_value(ok), *b = json_string_value(bad);
+    /* "${run}-" stands for the 12-character prefix and its dash. */
+    size_t extra = i % 3 == 0 ? 13 - 7 : 0;
+    size_t n = f->unit_bytes ? strlen(s) : cfm__ef_cps(s, strlen(s));
+    size_t nb = f->unit_bytes ? strlen(b) : cfm__ef_cps(b, strlen(b));
+    cr_assert(n + extra <= (size_t)f->maxlen, "valid '%s' has %zu units", s, n + extra);
+    cr_assert(nb + extra > (size_t)f->maxlen, "near-valid '%s' has %zu units", b, nb + extra);
+    at_max += n + extra == (size_t)f->maxlen;
+    for (; *s; s++)
+      non_ascii += (unsigned char)*s >= 0x80;
+    json_decref(ok);
+    json_decref(bad);
+  }
+  cr_assert_gt(at_max, 100, "the bound itself is drawn often");
+  cr_assert_gt(non_ascii, 1000, "Unicode classes are used");
+}
+
+Test(efuzz, faithful_mock_has_no_failure) {
+  cfm_efuzz_result res;
+  load_specs();
+  fuzz(NULL, NULL, 7, 3000, &res);
+  cr_assert_eq(res.fails, 0, "false alarm: %s", res.reason);
+  cr_assert_geq(res.requests, 3000);
+  cr_assert_eq(res.cleanup_failed, 0);
+  cr_assert_null(res.repro);
+  cfm_specset_release(&specs);
+}
+
+Test(efuzz, same_seed_same_run) {
+  cfm_efuzz_result a, b, c;
+  load_specs();
+  fuzz(NULL, NULL, 11, 800, &a);
+  fuzz(NULL, NULL, 11, 800, &b);
+  fuzz(NULL, NULL, 12, 800, &c);
+  cr_assert_eq(a.digest, b.digest);
+  cr_assert_eq(a.requests, b.requests);
+  cr_assert_eq(a.trials, b.trials);
+  cr_assert_neq(a.digest, c.digest);
+  cfm_specset_release(&specs);
+}
+
+/* Every [fuzz] fault (missed by the cases: test_mutation) is found within
+ * a small budget, shrunk to a few steps, and its case file fails again
+ * against the fault and not against the faithful mock. */
+Test(efuzz, every_fuzz_fault_is_found_shrunk_and_replayed) {
+  const cfm_mock_fault *f;
+  size_t n = 0;
+  load_specs();
+  for (f = cfm_mock_faults(); f->name; f++) {
+    cfm_efuzz_result res;
+    if (!strstr(f->statement, "[fuzz]"))
+      continue;
+    n++;
+    fuzz(f->name, f->vendor, 1, 5000, &res);
+    cr_assert_geq(res.fails, 1, "%s not found in %zu requests", f->name, res.requests);
+    cr_assert_not_null(res.repro);
+    cr_assert_leq(json_array_size(json_object_get(res.repro, "steps")), 4, "%s: %zu steps", f->name,
+                  json_array_size(json_object_get(res.repro, "steps")));
+    cr_assert(replays(res.repro, f->name), "%s: the shrunk case does not fail again", f->name);
+    cr_assert(!replays(res.repro, NULL), "%s: the shrunk case fails on the faithful mock", f->name);
+    cfm_efuzz_result_release(&res);
+  }
+  cr_assert_geq(n, 5);
+  cfm_specset_release(&specs);
+}
+
+/* Sequence faults the cases also find: the fuzzer's shrunk case keeps the
+ * deletion its not-found call depends on (it once dropped it and failed on
+ * the faithful mock too). */
+Test(efuzz, shrunk_sequences_keep_what_their_expectation_needs) {
+  static const char *const faults[][2] = {{"tencent-use-after-destroy", "tencent-im"},
+                                          {"agora-use-after-delete", "agora-chat"}};
+  size_t i;
+  load_specs();
+  for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+    cfm_efuzz_result res;
+    fuzz(faults[i][0], faults[i][1], 1, 5000, &res);
+    cr_assert_geq(res.fails, 1, "%s not found", faults[i][0]);
+    cr_assert(replays(res.repro, faults[i][0]), "%s: no longer fails", faults[i][0]);
+    cr_assert(!replays(res.repro, NULL), "%s: the shrunk case fails on the faithful mock",
+              faults[i][0]);
+    cfm_efuzz_result_release(&res);
+  }
+  cfm_specset_release(&specs);
+}
+
+/* A near-valid request (public left out) the target accepts. */
+Test(efuzz, accepted_near_valid_request_fails) {
+  cfm_efuzz_result res;
+  load_specs();
+  fuzz("agora-public-optional", "agora-chat", 3, 5000, &res);
+  cr_assert_geq(res.fails, 1);
+  cr_assert_str_eq(
+      json_string_value(json_object_get(json_object_get(res.repro, "signature"), "property")),
+      "near-valid-refused", "%s", res.reason);
+  cfm_efuzz_result_release(&res);
+  cfm_specset_release(&specs);
+}
+
+Test(efuzz, replay_refuses_what_is_no_case_file) {
+  rig r;
+  cfm_efuzz_result res;
+  cfm_error_t err;
+  json_t *c = json_pack("{s:s}", "format", "something-else");
+  load_specs();
+  cfm_error_init(&err);
+  rig_up(&r, NULL);
+  cr_assert_eq(cfm_efuzz_replay(&specs, &r.cfg, c, cfm_cli_fuzz_mock_send, &r.ip, &res, &err),
+               CFM_EPARSE);
+  rig_down(&r);
+  json_decref(c);
+  cfm_specset_release(&specs);
+}
+
+Test(efuzz_cli, remote_target_needs_allow_remote) {
+  char out[256];
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "%s fuzz --target agora-chat=https://example.invalid --budget 5 2>&1",
+                         CONFORM_BIN),
+               2);
+  cr_assert(strstr(out, "--allow-remote") != NULL, "%s", out);
+}
+
+Test(efuzz_cli, usage_errors_and_bad_case_files) {
+  char out[512];
+  cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s fuzz --no-such 2>&1", CONFORM_BIN), 2);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s fuzz --budget 0 2>&1", CONFORM_BIN), 2);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s fuzz --seed 2>&1", CONFORM_BIN), 2);
+  cr_assert_eq(
+      cfm_th_sh(out, sizeof(out), "%s fuzz --mock-fault nope --budget 5 2>&1", CONFORM_BIN), 2);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "echo '[1]' > fz-bad.json; %s fuzz --replay fz-bad.json 2>&1; rc=$?; rm "
+                         "-f fz-bad.json; exit $rc",
+                         CONFORM_BIN),
+               3);
+}
+
+Test(efuzz_cli, finds_saves_and_replays) {
+  char out[1024];
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "%s fuzz --vendor dingtalk-rooms --mock-fault dingtalk-astral-name-cut "
+                         "--seed 1 --budget 3000 --out fz-case.json 2>&1",
+                         CONFORM_BIN),
+               1, "%s", out);
+  cr_assert(strstr(out, "saved as 'fz-case.json'") != NULL, "%s", out);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "%s fuzz --replay fz-case.json --mock-fault dingtalk-astral-name-cut 2>&1",
+                         CONFORM_BIN),
+               1, "%s", out);
+  cr_assert(strstr(out, "reproduced") != NULL, "%s", out);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "%s fuzz --replay fz-case.json 2>&1; rc=$?; "
+                         "rm -f fz-case.json; exit $rc",
+                         CONFORM_BIN),
+               0, "%s", out);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s fuzz --seed 5 --budget 300 2>&1", CONFORM_BIN), 0,
+               "%s", out);
+}
