@@ -145,3 +145,14 @@ Test(match, another_prefix_is_a_suffix_match) {
   cr_assert_str_eq(cfm_json_str(m.op, "id"), "list_groups");
   cfm_match_release(&m);
 }
+
+/* An empty parameter does not turn a call into another operation. */
+Test(match, empty_segments_count) {
+  cfm_match m;
+  cr_assert_eq(cfm_match_request(&specs, "GET", "http://h/app-id/a/chatgroups/", &m), CFM_EOK);
+  cr_assert_null(m.op, "matched %s", m.op ? cfm_json_str(m.op, "id") : "");
+  cfm_match_release(&m);
+  cr_assert_eq(cfm_match_request(&specs, "GET", "http://h/app-id/a/chatgroups", &m), CFM_EOK);
+  cr_assert_str_eq(cfm_json_str(m.op, "id"), "list_app_groups");
+  cfm_match_release(&m);
+}

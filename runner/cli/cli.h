@@ -101,7 +101,15 @@ int cfm_cli_run_stamp(const char *run_dir, const cfm_specset *set, cfm_config *c
 /* Removes a directory tree (a private report directory).  Returns 0 or -1. */
 int cfm_cli_remove_tree(const char *dir);
 
+/* conform run --record FILE.har (cmd_check.c): opens a HAR writer as
+ * opt->record.  Returns CFM_EXIT_OK or CFM_EXIT_SPEC/INTERNAL (printed). */
+int cfm_cli_record_open(const char *path, const cfm_config *cfg, cfm_run_options *opt);
+/* Closes the writer of opt->record (if any; a write failure is printed)
+ * and returns run_rc, the run's return code, unchanged. */
+int cfm_cli_record_close(cfm_run_options *opt, int run_rc);
+
 int cmd_baseline(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_help(int argc, char **argv);

@@ -13,6 +13,7 @@
 /* Sorted by name; cfm_cli_main relies on it only for the help listing. */
 const struct cfm_cmd cfm_commands[] = {
     {"baseline", cmd_baseline, "write or check a baseline of accepted deviations"},
+    {"check", cmd_check, "judge recorded exchanges (HAR files) against the documents"},
     {"export", cmd_export, "write a spec as OpenAPI 3.1 (with x-conform extensions)"},
     {"extract", cmd_extract, "draft a spec from a vendor document, or report drift"},
     {"help", cmd_help, "show usage of conform or of a command"},

@@ -32,6 +32,7 @@ static void usage(FILE *f) {
         "  --baseline FILE       accepted deviations: only new failures/errors fail\n"
         "  --reports DIR         where reports go (default: reports)\n"
         "  --no-reports          write no report files\n"
+        "  --record FILE.har     write every exchange (redacted) to a HAR file\n"
         "  --no-pace             ignore documented rate limits (mocks and test rigs only)\n"
         "  --max-rps N           at most N requests/s over the whole run (paced targets)\n"
         "  --concurrency N       parallel requests (default 8)\n"
@@ -84,6 +85,7 @@ int cmd_run(int argc, char **argv) {
   cfm_baseline *baseline = NULL;
   cfm_mock *mock = NULL;
   const char *config = NULL, *baseline_path = NULL, *run_id = getenv("CONFORM_RUN_ID");
+  const char *record_path = NULL;
   const char **targets = NULL;
   char private_dir[512] = "";
   int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0, no_pace = 0, ntargets = 0;
@@ -143,6 +145,8 @@ int cmd_run(int argc, char **argv) {
       opt.reports_dir = argv[++i];
     } else if (!strcmp(a, "--no-pace")) {
       no_pace = 1;
+    } else if (!strcmp(a, "--record") && has_val) {
+      record_path = argv[++i];
     } else if (!strcmp(a, "--no-reports")) {
       opt.reports_dir = NULL;
     } else if (!strcmp(a, "--max-rps") && has_val) {
@@ -270,7 +274,9 @@ int cmd_run(int argc, char **argv) {
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-  if (cfm_run(&set, &cfg, &opt, &res, &err) != CFM_EOK) {
+  if (record_path && (rc = cfm_cli_record_open(record_path, &cfg, &opt)) != CFM_EXIT_OK)
+    goto out;
+  if (cfm_cli_record_close(&opt, cfm_run(&set, &cfg, &opt, &res, &err)) != CFM_EOK) {
     cfm_cli_report_error(&err);
     rc = err.code == CFM_ECONFIG || err.code == CFM_ESPEC ? CFM_EXIT_SPEC : CFM_EXIT_INTERNAL;
     goto out;

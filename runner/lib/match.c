@@ -29,16 +29,18 @@ static int hexval(int c) {
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Splits the path part of [p, end) into decoded segments (empty ones
- * dropped).  Returns 0, or -1 when there are too many. */
+/* Splits the path part of [p, end) into decoded segments.  Empty
+ * segments count ("/chatgroups//disable" has three, "/chatgroups/" two):
+ * a parameter left empty must not make another operation's path.
+ * Returns 0, or -1 when there are too many. */
 static int split(const char *p, const char *end, int decode, segs *out) {
   out->n = 0;
-  while (p < end) {
+  if (p < end && *p == '/')
+    p++;
+  if (p >= end)
+    return 0;
+  for (;;) {
     size_t k = 0;
-    while (p < end && *p == '/')
-      p++;
-    if (p >= end)
-      break;
     if (out->n == MAX_SEGS)
       return -1;
     while (p < end && *p != '/') {
@@ -52,8 +54,10 @@ static int split(const char *p, const char *end, int decode, segs *out) {
     }
     out->s[out->n][k] = '\0';
     out->n++;
+    if (p >= end)
+      return 0;
+    p++; /* the '/' */
   }
-  return 0;
 }
 
 /* The path of a URL: after "scheme://host" when there is one, up to '?' or '#'. */

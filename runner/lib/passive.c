@@ -52,7 +52,8 @@ typedef struct violation {
   const char *error; /* the documented error row id, or NULL */
   json_t *errors;    /* or several (auth), borrowed */
   int silent;
-  int many; /* more than one statement broken */
+  int many;            /* more than one statement broken */
+  const char *trigger; /* the error rows' "trigger" the statement names, or NULL */
 } violation;
 
 typedef struct req_view {
@@ -244,8 +245,8 @@ static void check_limit(const json_t *p, const json_t *lim, const json_t *v, vio
 }
 
 /* Checks every documented parameter of op against the request. */
-static int check_params(const json_t *op, const req_view *rv, violation *vi, const json_t **clamp,
-                        const char *auth_header) {
+static int check_params(const json_t *op, const req_view *rv, violation *server, violation *client,
+                        const json_t **clamp, const char *auth_header, const json_t **absent) {
   const json_t *p;
   size_t i;
   json_array_foreach(json_object_get(op, "params"), i, p) {
@@ -253,12 +254,16 @@ static int check_params(const json_t *op, const req_view *rv, violation *vi, con
     const char *type = cfm_json_str(p, "type");
     const json_t *prov = json_object_get(p, "provenance"), *lim, *en = json_object_get(p, "enum");
     int textual = in && strcmp(in, "body");
+    violation *vi;
     json_t *v;
     size_t k;
     if (!name || !in)
       continue;
     if (!strcmp(in, "header") && auth_header && !strcasecmp(name, auth_header))
       continue; /* the credential: checked with the transport's auth */
+    /* Headers only concern the client: targets commonly accept requests
+     * without them, and no case of a run holds them to refusing. */
+    vi = strcmp(in, "header") ? server : client;
     if (!strcmp(in, "body") && rv->body_bad)
       continue;
     v = param_value(rv, p);
@@ -287,10 +292,18 @@ static int check_params(const json_t *op, const req_view *rv, violation *vi, con
     if (json_is_string(v)) {
       const json_t *bad;
       json_array_foreach(json_object_get(p, "malformed"), k, bad) {
-        if (json_equal(bad, v))
+        if (json_equal(bad, v)) {
+          int first = !vi->found;
           violate(vi, json_object_get(p, "malformed_provenance"), NULL, "%s %s is malformed", in,
                   name);
+          if (first)
+            vi->trigger = "malformed_id";
+        }
       }
+      /* The spec's id of a resource that does not exist: not the client's
+       * fault, but the documented not-found answer is due. */
+      if (json_object_get(p, "absent") && json_equal(json_object_get(p, "absent"), v))
+        *absent = p;
     }
     if (json_is_array(v) && json_is_object(json_object_get(p, "items"))) {
       json_t *sch = json_pack("{s:s, s:O}", "type", "array", "items", json_object_get(p, "items"));
@@ -347,11 +360,50 @@ static void list_array(const json_t *op, char *buf, size_t cap) {
     cfm_json_pointer_append(buf, cap, best);
 }
 
+/* The ids of the error rows of op, then of the transport, whose trigger
+ * is trigger (new reference, maybe empty; NULL out of memory). */
+static json_t *rows_with(const cfm_spec *spec, const json_t *op, const char *trigger) {
+  const json_t *tables[2] = {json_object_get(op, "errors"),
+                             json_object_get(json_object_get(spec->root, "transport"), "errors")};
+  json_t *ids = json_array();
+  const json_t *row;
+  size_t t, i;
+  for (t = 0; t < 2 && ids; t++) {
+    json_array_foreach(tables[t], i, row) {
+      const char *tr = cfm_json_str(row, "trigger"), *id = cfm_json_str(row, "id");
+      if (tr && id && !strcmp(tr, trigger) && json_array_append_new(ids, json_string(id))) {
+        json_decref(ids);
+        return NULL;
+      }
+    }
+  }
+  return ids;
+}
+
 /* The expectation the observed request calls for (new reference). */
 static json_t *expectation(const cfm_spec *spec, const json_t *op, const violation *vi,
-                           const json_t *clamp, const cfm_http_response *res) {
+                           const json_t *clamp, const json_t *absent,
+                           const cfm_http_response *res) {
   const json_t *resp = json_object_get(op, "response");
   json_t *e;
+  if (vi->found && vi->trigger && !vi->many) {
+    e = json_pack("{s:s, s:s++, s:O?, s:b, s:o*}", "outcome", "error", "what",
+                  "a malformed value is refused with the documented error (", vi->why, ")",
+                  "provenance", vi->prov, "silent", vi->silent, "errors",
+                  rows_with(spec, op, vi->trigger));
+    if (e && !json_array_size(json_object_get(e, "errors")))
+      json_object_del(e, "errors");
+    return e;
+  }
+  if (!vi->found && absent) {
+    json_t *rows = rows_with(spec, op, "not_found");
+    if (rows && json_array_size(rows))
+      return json_pack("{s:s, s:s+, s:O?, s:o}", "outcome", "error", "what",
+                       "an id that does not exist answers the documented not-found error: ",
+                       cfm_json_str(absent, "name"), "provenance",
+                       json_object_get(absent, "provenance"), "errors", rows);
+    json_decref(rows);
+  }
   if (vi->found) {
     e = json_pack("{s:s, s:s++, s:O?, s:b}", "outcome", "error", "what",
                   "a request that breaks a documented statement is refused (", vi->why, ")",
@@ -368,7 +420,8 @@ static json_t *expectation(const cfm_spec *spec, const json_t *op, const violati
   {
     cfm_mapped m;
     cfm_verdict_map(spec, op, res, &m);
-    if (m.is_error) {
+    /* A value above a clamped range is served, not refused. */
+    if (m.is_error && !clamp) {
       e = json_pack("{s:s, s:s}", "outcome", "error", "what", "a documented error");
       if (e && m.row && cfm_json_str(m.row, "id")) {
         json_object_set_new(e, "errors", json_pack("[s]", cfm_json_str(m.row, "id")));
@@ -395,7 +448,8 @@ static json_t *expectation(const cfm_spec *spec, const json_t *op, const violati
   return e;
 }
 
-/* A code the tables document, answered under another HTTP status. */
+/* A code the tables document, answered under another HTTP status; an API
+ * error under an HTTP status the error model excludes. */
 static void check_code_status(const cfm_spec *spec, const json_t *op, const cfm_http_response *res,
                               cfm_judgement *j) {
   const json_t *tables[2] = {json_object_get(op, "errors"),
@@ -403,7 +457,22 @@ static void check_code_status(const cfm_spec *spec, const json_t *op, const cfm_
   cfm_mapped m;
   size_t t, i;
   const json_t *row;
+  const json_t *model = cfm_spec_error_model(spec);
   cfm_verdict_map(spec, op, res, &m);
+  if (json_is_false(json_object_get(model, "http_errors")) && res->status != 200 &&
+      cfm_verdict_is_api_answer(res) && !cfm_verdict_is_throttle(spec, res->status, &m)) {
+    const json_t *ok;
+    int listed = 0;
+    json_array_foreach(json_object_get(model, "success_status"), i, ok) {
+      listed |= json_integer_value(ok) == res->status;
+    }
+    if (!listed) {
+      cfm_judgement_set(j, CFM_VERDICT_FAIL, json_object_get(model, "provenance"),
+                        "API errors come with HTTP 200 in this error model; got HTTP %ld",
+                        res->status);
+      return;
+    }
+  }
   if (!m.is_error || m.row || !m.code[0])
     return;
   for (t = 0; t < 2; t++) {
@@ -514,8 +583,8 @@ static int stream_rules(const cfm_spec *spec, const json_t *op, const req_view *
 int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_http_request *req,
                       const cfm_http_response *res, cfm_passive_result *out) {
   req_view rv;
-  violation vi;
-  const json_t *clamp = NULL;
+  violation vi, hv;
+  const json_t *clamp = NULL, *absent = NULL;
   const char *auth_header = NULL;
   json_t *stepj = NULL, *exp = NULL;
   cfm_step step;
@@ -525,6 +594,7 @@ int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_h
   memset(out, 0, sizeof(*out));
   memset(&rv, 0, sizeof(rv));
   memset(&vi, 0, sizeof(vi));
+  memset(&hv, 0, sizeof(hv));
   out->verdict = CFM_VERDICT_PASS;
   out->client = CFM_VERDICT_PASS;
   rc = cfm_match_request(set, req->method, req->url, &out->match);
@@ -562,15 +632,16 @@ int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_h
     violate(&vi, prov ? prov : json_object_get(out->match.op, "provenance"), NULL,
             "the request body is not a JSON object");
   }
-  check_params(out->match.op, &rv, &vi, &clamp, auth_header);
-  if (vi.found) {
+  check_params(out->match.op, &rv, &vi, &hv, &clamp, auth_header, &absent);
+  if (vi.found || hv.found) {
+    const violation *cv = vi.found ? &vi : &hv;
     out->client = CFM_VERDICT_WARN;
-    snprintf(out->client_reason, sizeof(out->client_reason), "client: %.360s%s", vi.why,
-             vi.many ? " (and more)" : "");
-    if (json_is_object(vi.prov))
-      out->client_provenance = json_deep_copy(vi.prov);
+    snprintf(out->client_reason, sizeof(out->client_reason), "client: %.360s%s", cv->why,
+             cv->many || (vi.found && hv.found) ? " (and more)" : "");
+    if (json_is_object(cv->prov))
+      out->client_provenance = json_deep_copy(cv->prov);
   }
-  exp = expectation(out->match.spec, out->match.op, &vi, clamp, res);
+  exp = expectation(out->match.spec, out->match.op, &vi, clamp, absent, res);
   stepj =
       exp ? json_pack("{s:s, s:O}", "op", cfm_json_str(out->match.op, "id"), "expect", exp) : NULL;
   if (!stepj || cfm_step_decode(stepj, &step)) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "conform/error.h"
+#include "conform/exec.h"
 #include "conform/report.h"
 #include "conform/spec.h"
 #include "conform/step.h"
@@ -78,6 +79,14 @@ typedef struct cfm_run_options {
    * cancel it.  NULL = the process-wide counter of cfm_run_interrupt. */
   volatile sig_atomic_t *interrupt;
   unsigned long long seed; /* the run's PRNG seed (auth nonces); 0 = from time and pid */
+  /* Called with each request as it is sent (res NULL) and again with its
+   * response (req NULL), key pairing the two (--record: cfm_har_record in
+   * conform/passive.h).  NULL = nothing recorded. */
+  struct cfm_run_recorder {
+    void (*fn)(void *user, const void *key, const cfm_http_request *req,
+               const cfm_http_response *res);
+    void *user;
+  } record;
 } cfm_run_options;
 
 typedef struct cfm_run_result {
