@@ -194,21 +194,10 @@ static size_t passive_fails(const char *fault, const char *vendor, size_t *entri
   cr_assert_eq(cfm_passive_stream_init(&st), CFM_EOK);
   for (i = 0; i < har.count; i++) {
     const cfm_har_entry *e = &har.entries[i];
-    cfm_http_request req = {e->method,   e->url,     (const char *const *)e->headers,
-                            e->req_body, e->req_len, NULL,
-                            0,           NULL,       0};
-    cfm_http_response rs;
     cfm_passive_result r;
     if (e->unusable)
       continue;
-    memset(&rs, 0, sizeof(rs));
-    rs.status = e->status;
-    rs.content_type = e->content_type;
-    rs.retry_after = "";
-    rs.body = e->res_body;
-    rs.len = e->res_len;
-    rs.attempts = 1;
-    cr_assert_eq(cfm_passive_judge(&specs, &st, &req, &rs, &r), CFM_EOK);
+    cr_assert_eq(cfm_passive_judge_entry(&specs, &st, e, &r), CFM_EOK);
     if (r.verdict == CFM_VERDICT_FAIL) {
       if (!fails && getenv("CFM_PASSIVE_VERBOSE"))
         printf("  %s: %s %s: %s\n", fault ? fault : "faithful", e->method, e->url, r.reason);

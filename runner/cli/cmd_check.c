@@ -77,8 +77,6 @@ static int emit(check_ctx *cx, const char *id, const char *vendor, const char *o
 }
 
 static int check_entry(check_ctx *cx, cfm_passive_stream *st, size_t file, const cfm_har_entry *e) {
-  cfm_http_request req;
-  cfm_http_response res;
   cfm_passive_result pr;
   char id[400], reason[900];
   const char *vendor, *op;
@@ -88,20 +86,7 @@ static int check_entry(check_ctx *cx, cfm_passive_stream *st, size_t file, const
     snprintf(reason, sizeof(reason), "entry %zu cannot be judged: %s", e->index, e->note);
     return emit(cx, id, "har", "", "passive", CFM_VERDICT_SKIP, reason, NULL, e, "", "");
   }
-  memset(&req, 0, sizeof(req));
-  memset(&res, 0, sizeof(res));
-  req.method = e->method;
-  req.url = e->url;
-  req.headers = (const char *const *)e->headers;
-  req.body = e->req_body;
-  req.body_len = e->req_len;
-  res.status = e->status;
-  res.content_type = e->content_type;
-  res.retry_after = "";
-  res.body = e->res_body ? e->res_body : "";
-  res.len = e->res_len;
-  res.attempts = 1;
-  if ((rc = cfm_passive_judge(&cx->set, st, &req, &res, &pr)) != CFM_EOK)
+  if ((rc = cfm_passive_judge_entry(&cx->set, st, e, &pr)) != CFM_EOK)
     return rc;
   vendor = pr.match.spec ? pr.match.spec->vendor : "har";
   op = pr.match.op ? cfm_json_str(pr.match.op, "id") : "";

@@ -341,6 +341,26 @@ int cfm_har_load(const char *path, cfm_har *out, cfm_error_t *err) {
   return rc;
 }
 
+int cfm_passive_judge_entry(const cfm_specset *set, cfm_passive_stream *s, const cfm_har_entry *e,
+                            cfm_passive_result *out) {
+  cfm_http_request req;
+  cfm_http_response res;
+  memset(&req, 0, sizeof(req));
+  memset(&res, 0, sizeof(res));
+  req.method = e->method;
+  req.url = e->url;
+  req.headers = (const char *const *)e->headers;
+  req.body = e->req_body;
+  req.body_len = e->req_len;
+  res.status = e->status;
+  res.content_type = e->content_type;
+  res.retry_after = "";
+  res.body = e->res_body ? e->res_body : "";
+  res.len = e->res_len;
+  res.attempts = 1;
+  return cfm_passive_judge(set, s, &req, &res, out);
+}
+
 /* ---- writer ---------------------------------------------------------------- */
 
 /* A request waiting for its response (cfm_har_record). */

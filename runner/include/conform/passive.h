@@ -123,6 +123,11 @@ int cfm_har_parse(const char *name, const char *data, size_t len, cfm_har *out, 
 int cfm_har_load(const char *path, cfm_har *out, cfm_error_t *err);
 void cfm_har_release(cfm_har *h);
 
+/* Judges one usable entry read from a HAR file (e->unusable must be 0),
+ * as cfm_passive_judge. */
+int cfm_passive_judge_entry(const cfm_specset *set, cfm_passive_stream *s, const cfm_har_entry *e,
+                            cfm_passive_result *out);
+
 /* A HAR writer: entries are streamed to a file as they come (memory stays
  * flat); every text (URL, headers, bodies) passes cfm_redact first. */
 typedef struct cfm_har_writer cfm_har_writer;
