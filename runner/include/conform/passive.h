@@ -49,9 +49,12 @@ void cfm_match_release(cfm_match *m);
 
 /* ---- passive expectations -------------------------------------------------- */
 
-/* State carried across the exchanges of one stream (deleted resources). */
+/* State carried across the exchanges of one stream (deleted resources,
+ * cursor walks); bounded (100 000 ids deleted, 1 000 walks in progress). */
 typedef struct cfm_passive_stream {
-  json_t *deleted; /* {"vendor\x1fid": {"entry": n, "op": "..."}} */
+  json_t *deleted; /* {"vendor\x1fid": {"entry": n}} */
+  json_t *walks;   /* cursor paging: {"vendor\x1fop\x1fcursor": {id: entry}} ids the walk
+                      that was handed this cursor has seen */
   size_t entries;  /* exchanges judged so far */
 } cfm_passive_stream;
 
