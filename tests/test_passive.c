@@ -166,6 +166,15 @@ Test(passive, cursor_paging_returns_each_group_once) {
   cfm_passive_stream_release(&s);
 }
 
+/* A query that is not UTF-8 is judged, not taken for out of memory (fuzz_har). */
+Test(passive, a_query_that_is_not_utf8_is_judged) {
+  cfm_passive_result r;
+  cr_assert_eq(judge(NULL, "GET", AGORA "/g1?limit=\xff\xfe&\xc3=1", agora_h, NULL, 200,
+                     "{\"data\":[]}", &r),
+               CFM_VERDICT_PASS, "%s", r.reason);
+  cfm_passive_result_release(&r);
+}
+
 Test(passive, an_undocumented_call_is_skipped_with_the_nearest) {
   cfm_passive_result r;
   cr_assert_eq(judge(NULL, "GET", "http://h/app-id/a/chatgroupz", agora_h, NULL, 200, "{}", &r),

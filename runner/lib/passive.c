@@ -124,12 +124,14 @@ static json_t *parse_query(const char *url) {
   while (*p && *p != '#') {
     const char *end = p + strcspn(p, "&#"), *eq = memchr(p, '=', (size_t)(end - p));
     char *k = url_decode(p, eq ? eq : end), *v = eq ? url_decode(eq + 1, end) : strdup("");
-    if (!k || !v || json_object_set_new(q, k, json_string(v))) {
+    if (!k || !v) {
       free(k);
       free(v);
       json_decref(q);
       return NULL;
     }
+    /* A name or value that is not UTF-8 names no documented parameter. */
+    (void)json_object_set_new(q, k, json_string(v));
     free(k);
     free(v);
     p = *end == '&' ? end + 1 : end;
@@ -744,5 +746,7 @@ out:
   json_decref(exp);
   json_decref(rv.query);
   json_decref(rv.body);
+  if (rc)
+    cfm_passive_result_release(out);
   return rc;
 }

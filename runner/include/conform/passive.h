@@ -78,8 +78,9 @@ typedef struct cfm_passive_result {
 
 /* Judges one exchange (req, res borrowed; req->body may be NULL) of
  * stream s (may be NULL: no stateful rules).  Never fails on bad input:
- * an unmatched request is a WARN "no documented operation", a body that
- * is not JSON is judged as such.  Returns CFM_EOK or CFM_ENOMEM. */
+ * an unmatched request is a SKIP "no documented operation", a body that
+ * is not JSON is judged as such.  Returns CFM_EOK or CFM_ENOMEM (out is
+ * then released). */
 int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_http_request *req,
                       const cfm_http_response *res, cfm_passive_result *out);
 void cfm_passive_result_release(cfm_passive_result *r);
