@@ -85,6 +85,49 @@ def clear_seeds():
             os.remove(os.path.join(d, name))
 
 
+def har_seeds(dict_words):
+    """Seeds for fuzz_har: each operation's documented example as a HAR
+    entry, and the real-world shapes `conform check` tolerates."""
+    import base64, gzip
+
+    def entry(method, url, req_body, status, text, **content):
+        req = {"method": method, "url": url, "headers": [{"name": "Authorization", "value": "Bearer t"}]}
+        if req_body is not None:
+            req["postData"] = {"mimeType": "application/json", "text": req_body}
+        c = {"mimeType": "application/json", **content}
+        if text is not None:
+            c["text"] = text
+        return {"request": req, "response": {"status": status, "headers": [], "content": c}}
+
+    def har(*entries):
+        return json.dumps({"log": {"version": "1.2", "entries": list(entries)}}, ensure_ascii=False)
+
+    for path in SPECS:
+        spec = json.load(open(path, encoding="utf-8"))
+        base = spec["transport"]["base_url"].replace("{host}", "127.0.0.1:1").replace("{app_id}", "app")
+        for op in spec["operations"]:
+            for ex in op.get("examples", [])[:1]:
+                url = base + op["path"]
+                for k, v in ex.get("request", {}).get("path", {}).items():
+                    url = url.replace("{%s}" % k, str(v))
+                body = ex.get("request", {}).get("body")
+                write("har", "%s-%s" % (spec["vendor"], op["id"]),
+                      har(entry(op["method"], url, None if body is None else json.dumps(body), ex.get("response", {}).get("status", 200),
+                                json.dumps(ex.get("response", {}).get("body", {})))))
+    ok = '{"data":{"groupid":"g1"}}'
+    write("har", "base64", har(entry("POST", "http://h/app-id/a/chatgroups", '{"public":true,"owner":"u"}', 200,
+                                     base64.b64encode(ok.encode()).decode(), encoding="base64")))
+    write("har", "gzip", har(entry("GET", "http://h/app-id/a/chatgroups/g1", None, 200,
+                                   base64.b64encode(gzip.compress(b'{"data":[]}', mtime=0)).decode(), encoding="base64")))
+    write("har", "no-response", har({"request": {"method": "DELETE", "url": "http://h/app-id/a/chatgroups/g1"}}))
+    write("har", "html", har(entry("GET", "http://h/app-id/a/chatgroups", None, 502, "<html>bad gateway</html>", mimeType="text/html")))
+    write("har", "no-text", har(entry("GET", "http://h/v1.0/rooms/groupLists", None, 200, None)))
+    write("har", "deleted-then-read", har(entry("DELETE", "http://h/app-id/a/chatgroups/g1", None, 200, '{"data":{"success":true}}'),
+                                          entry("GET", "http://h/app-id/a/chatgroups/g1", None, 200, '{"data":[{"id":"g1"}]}')))
+    dict_words["har"] = {"log", "entries", "request", "response", "method", "url", "headers", "name", "value",
+                         "postData", "text", "status", "content", "mimeType", "encoding", "base64"}
+
+
 def main():
     clear_seeds()
     dict_words = {t: set() for t in ["response", "spec", "mock"] + list(ERRMAP.values())}
@@ -218,6 +261,7 @@ def main():
     dict_words["config"] = {"targets", "base_url", "credentials", "env", "file", "variables", "concurrency", "timeout_ms", "rate_scale", "run_prefix", "verify_tls", "ca_file"}
     write("baseline", "two", json.dumps({"format": "conform-baseline/1", "entries": [{"id": "a.b.c", "vendor_code": "x"}, {"id": "a.b.d", "vendor_code": 10010}, {"id": "a.b.e"}]}))
     dict_words["baseline"] = {"format", "conform-baseline/1", "entries", "id", "vendor_code", "*"}
+    har_seeds(dict_words)
     for t, words in dict_words.items():
         if not words:
             continue

@@ -143,8 +143,16 @@ typedef struct cfm_cli_fuzz_mock {
 } cfm_cli_fuzz_mock;
 void cfm_cli_fuzz_mock_send(void *user, const cfm_http_request *req, cfm_http_response *res);
 
-int cmd_baseline(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
+/* conform run --record FILE.har (cmd_check.c): opens a HAR writer as
+ * opt->record.  Returns CFM_EXIT_OK or CFM_EXIT_SPEC/INTERNAL (printed). */
+int cfm_cli_record_open(const char *path, const cfm_config *cfg, cfm_run_options *opt);
+/* Closes the writer of opt->record (if any; a write failure is printed)
+ * and returns run_rc, the run's return code, unchanged. */
+int cfm_cli_record_close(cfm_run_options *opt, int run_rc);
+
+int cmd_baseline(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);

@@ -14,6 +14,7 @@
 /* Sorted by name; cfm_cli_main relies on it only for the help listing. */
 const struct cfm_cmd cfm_commands[] = {
     {"baseline", cmd_baseline, "write or check a baseline of accepted deviations"},
+    {"check", cmd_check, "judge recorded exchanges (HAR files) against the documents"},
     {"cleanup", cmd_cleanup, "delete what an interrupted or killed run left (its ledger)"},
     {"export", cmd_export, "write a spec as OpenAPI 3.1 (with x-conform extensions)"},
     {"extract", cmd_extract, "draft a spec from a vendor document, or report drift"},

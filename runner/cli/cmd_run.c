@@ -32,6 +32,7 @@ static void usage(FILE *f) {
         "  --baseline FILE       accepted deviations: only new failures/errors fail\n"
         "  --reports DIR         where reports go (default: reports)\n"
         "  --no-reports          write no report files\n"
+        "  --record FILE.har     write every exchange (redacted) to a HAR file\n"
         "  --no-pace             ignore documented rate limits (mocks and test rigs only)\n"
         "  --max-rps N           at most N requests/s over the whole run (paced targets)\n"
         "  --concurrency N       parallel requests (default 8)\n"
@@ -61,6 +62,7 @@ enum {
   O_BASELINE,
   O_REPORTS,
   O_NO_REPORTS,
+  O_RECORD,
   O_NO_PACE,
   O_MAX_RPS,
   O_CONCURRENCY,
@@ -84,6 +86,7 @@ static const struct option run_options[] = {
     {"baseline", required_argument, NULL, O_BASELINE},
     {"reports", required_argument, NULL, O_REPORTS},
     {"no-reports", no_argument, NULL, O_NO_REPORTS},
+    {"record", required_argument, NULL, O_RECORD},
     {"no-pace", no_argument, NULL, O_NO_PACE},
     {"max-rps", required_argument, NULL, O_MAX_RPS},
     {"concurrency", required_argument, NULL, O_CONCURRENCY},
@@ -138,6 +141,7 @@ int cmd_run(int argc, char **argv) {
   cfm_baseline *baseline = NULL;
   cfm_mock *mock = NULL;
   const char *config = NULL, *baseline_path = NULL, *run_id = getenv("CONFORM_RUN_ID");
+  const char *record_path = NULL;
   const char **targets = NULL;
   char private_dir[512] = "";
   cfm_cli_opt p = {"run", "h", run_options, 0, ""};
@@ -208,6 +212,9 @@ int cmd_run(int argc, char **argv) {
       break;
     case O_NO_PACE:
       no_pace = 1;
+      break;
+    case O_RECORD:
+      record_path = optarg;
       break;
     case O_NO_REPORTS:
       opt.reports_dir = NULL;
@@ -355,7 +362,9 @@ int cmd_run(int argc, char **argv) {
   opt.interrupt = &run_stop;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-  if (cfm_run(&set, &cfg, &opt, &res, &err) != CFM_EOK) {
+  if (record_path && (rc = cfm_cli_record_open(record_path, &cfg, &opt)) != CFM_EXIT_OK)
+    goto out;
+  if (cfm_cli_record_close(&opt, cfm_run(&set, &cfg, &opt, &res, &err)) != CFM_EOK) {
     cfm_cli_report_error(&err);
     rc = err.code == CFM_ECONFIG || err.code == CFM_ESPEC ? CFM_EXIT_SPEC : CFM_EXIT_INTERNAL;
     goto out;

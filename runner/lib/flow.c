@@ -191,6 +191,8 @@ static void count_reach(cfm__run *rh, const char *vendor, const cfm_http_respons
 
 static void on_response(void *user, const cfm_http_response *res) {
   cfm__case_run *cs = user;
+  if (cs->run->opt->record.fn)
+    cs->run->opt->record.fn(cs->run->opt->record.user, cs, NULL, res);
   count_reach(cs->run, cs->c->spec->vendor, res);
   if (cfm__run_stopped(cs->run)) {
     /* Judge the answer only to learn what it created, then stop. */
@@ -307,6 +309,8 @@ static int submit(cfm__case_run *cs, const json_t *op, const cfm_request *r) {
     hr.rate_key = key;
     hr.rate_per_s = rate;
   }
+  if (rh->opt->record.fn)
+    rh->opt->record.fn(rh->opt->record.user, cs, &hr, NULL);
   return cfm_exec_submit(rh->ex, &hr, on_response, cs);
 }
 

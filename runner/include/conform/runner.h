@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "conform/error.h"
+#include "conform/exec.h"
 #include "conform/report.h"
 #include "conform/spec.h"
 #include "conform/step.h"
@@ -96,6 +97,14 @@ typedef struct cfm_run_options {
    * 0 = those whose base_url is a loopback address (the embedded mock, a
    * local `conform mock`), 1 = every target, -1 = none. */
   int local_targets;
+  /* Called with each request as it is sent (res NULL) and again with its
+   * response (req NULL), key pairing the two (--record: cfm_har_record in
+   * conform/passive.h).  NULL = nothing recorded. */
+  struct cfm_run_recorder {
+    void (*fn)(void *user, const void *key, const cfm_http_request *req,
+               const cfm_http_response *res);
+    void *user;
+  } record;
 } cfm_run_options;
 
 typedef struct cfm_run_result {

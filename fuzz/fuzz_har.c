@@ -1,0 +1,26 @@
+/* A HAR file as `conform check` reads it (recorded traffic is untrusted:
+ * any tool, any server), then every entry it yields through operation
+ * matching and the passive judge, as one stream. */
+#include "conform/passive.h"
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  const cfm_specset *set = cfm_fuzz_specs();
+  cfm_har har;
+  cfm_passive_stream st;
+  size_t i;
+  if (cfm_har_parse("fuzz.har", (const char *)data, size, &har, NULL) != CFM_EOK)
+    return 0;
+  if (set && cfm_passive_stream_init(&st) == CFM_EOK) {
+    for (i = 0; i < har.count; i++) {
+      cfm_passive_result r;
+      if (har.entries[i].unusable)
+        continue;
+      if (cfm_passive_judge_entry(set, &st, &har.entries[i], &r) == CFM_EOK)
+        cfm_passive_result_release(&r);
+    }
+    cfm_passive_stream_release(&st);
+  }
+  cfm_har_release(&har);
+  return 0;
+}

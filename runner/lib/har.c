@@ -1,0 +1,549 @@
+/* conform — HAR 1.2: a bounded, tolerant reader and a streaming, redacting
+ * writer (docs/passive.md).
+ *
+ * Reader: real exports differ (browsers, mitmproxy, Charles, Postman, k6):
+ * bodies may be missing, base64 (content.encoding), still gzip/deflate
+ * compressed, or not JSON at all.  None of that is fatal: each entry gets a
+ * note and, when it cannot be judged, a flag.  Memory is bounded by the
+ * caps in passive.h (file, entries, headers, decoded body).
+ *
+ * Writer: one entry at a time to the file, each text sanitised (secrets
+ * redacted) first, so a recorded run can be shared. */
+#include "conform/passive.h"
+#include "conform/fileio.h"
+#include "conform/jsonutil.h"
+#include "conform/sanitize.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <zlib.h>
+
+static char *dup_n(const char *s, size_t n) {
+  char *o = malloc(n + 1);
+  if (!o)
+    return NULL;
+  if (n)
+    memcpy(o, s, n);
+  o[n] = '\0';
+  return o;
+}
+
+/* The value of a base64 digit of either alphabet (RFC 4648 sections 4 and
+ * 5), or -1. */
+static int b64v(int c) {
+  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const char *at = c ? strchr(digits, c) : NULL;
+  if (at)
+    return (int)(at - digits);
+  return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+/* Decodes base64 (either alphabet; whitespace and padding skipped).
+ * Returns 0, or -1 on a bad character or out of memory. */
+static int b64_decode(const char *s, size_t n, char **out, size_t *olen) {
+  char *o = malloc(n / 4 * 3 + 4);
+  unsigned acc = 0;
+  int bits = 0;
+  size_t i, k = 0;
+  if (!o)
+    return -1;
+  for (i = 0; i < n; i++) {
+    int v = b64v((unsigned char)s[i]);
+    if (s[i] == '=' || s[i] == '\n' || s[i] == '\r' || s[i] == ' ')
+      continue;
+    if (v < 0) {
+      free(o);
+      return -1;
+    }
+    acc = (acc << 6) | (unsigned)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      o[k++] = (char)((acc >> bits) & 0xff);
+    }
+  }
+  o[k] = '\0';
+  *out = o;
+  *olen = k;
+  return 0;
+}
+
+/* Inflates gzip, zlib or raw deflate data, capped at CFM_HAR_MAX_BODY.
+ * Returns 0, -1 not compressed data / over the cap, -2 out of memory. */
+static int inflate_body(const char *in, size_t n, char **out, size_t *olen) {
+  static const int windows[2] = {15 + 32, -15};
+  size_t w;
+  for (w = 0; w < 2; w++) {
+    z_stream z;
+    size_t cap = n * 4 + 1024, len = 0;
+    char *buf;
+    int zr = Z_OK;
+    if (cap > CFM_HAR_MAX_BODY)
+      cap = CFM_HAR_MAX_BODY;
+    if (!(buf = malloc(cap + 1)))
+      return -2;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, windows[w]) != Z_OK) {
+      free(buf);
+      return -2;
+    }
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    while (zr == Z_OK) {
+      if (len == cap) {
+        char *nb;
+        if (cap >= CFM_HAR_MAX_BODY)
+          break;
+        cap = cap * 2 > CFM_HAR_MAX_BODY ? CFM_HAR_MAX_BODY : cap * 2;
+        if (!(nb = realloc(buf, cap + 1))) {
+          inflateEnd(&z);
+          free(buf);
+          return -2;
+        }
+        buf = nb;
+      }
+      z.next_out = (Bytef *)buf + len;
+      z.avail_out = (uInt)(cap - len);
+      zr = inflate(&z, Z_NO_FLUSH);
+      len = cap - z.avail_out;
+    }
+    inflateEnd(&z);
+    if (zr == Z_STREAM_END) {
+      buf[len] = '\0';
+      *out = buf;
+      *olen = len;
+      return 0;
+    }
+    free(buf);
+  }
+  return -1;
+}
+
+static void note(cfm_har_entry *e, const char *what) {
+  size_t n = strlen(e->note);
+  snprintf(e->note + n, sizeof(e->note) - n, "%s%s", n ? "; " : "", what);
+}
+
+static const char *hdr_value(const json_t *headers, const char *name) {
+  size_t i;
+  const json_t *h;
+  json_array_foreach(headers, i, h) {
+    const char *n = cfm_json_str(h, "name");
+    if (n && !strcasecmp(n, name))
+      return cfm_json_str(h, "value");
+  }
+  return NULL;
+}
+
+static int read_headers(const json_t *headers, cfm_har_entry *e) {
+  size_t i, k = 0;
+  const json_t *h;
+  if (!(e->headers = calloc(CFM_HAR_MAX_HEADERS + 1, sizeof(char *))))
+    return -1;
+  json_array_foreach(headers, i, h) {
+    const char *n = cfm_json_str(h, "name"), *v = cfm_json_str(h, "value");
+    size_t len;
+    if (!n || !v)
+      continue;
+    if (k == CFM_HAR_MAX_HEADERS) {
+      note(e, "request headers cut at 64");
+      break;
+    }
+    len = strlen(n) + strlen(v) + 3;
+    if (!(e->headers[k] = malloc(len)))
+      return -1;
+    snprintf(e->headers[k++], len, "%s: %s", n, v);
+  }
+  return 0;
+}
+
+/* The response body: text, base64-decoded when content.encoding says so,
+ * inflated when it is still compressed.  Returns 0 or -1 out of memory. */
+static int read_body(const json_t *res, cfm_har_entry *e) {
+  const json_t *content = json_object_get(res, "content");
+  const json_t *text = json_object_get(content, "text");
+  const char *enc = cfm_json_str(content, "encoding");
+  const char *ce = hdr_value(json_object_get(res, "headers"), "Content-Encoding");
+  char *body;
+  size_t len;
+  if (!json_is_string(text)) {
+    e->unusable = 1;
+    note(e, "response body not recorded");
+    return 0;
+  }
+  if (json_string_length(text) > CFM_HAR_MAX_BODY) {
+    e->unusable = 1;
+    note(e, "response body over 16 MiB");
+    return 0;
+  }
+  if (enc && !strcasecmp(enc, "base64")) {
+    if (b64_decode(json_string_value(text), json_string_length(text), &body, &len)) {
+      e->unusable = 1;
+      note(e, "response body is not valid base64");
+      return 0;
+    }
+    note(e, "response body base64");
+  } else {
+    if (!(body = dup_n(json_string_value(text), json_string_length(text))))
+      return -1;
+    len = json_string_length(text);
+  }
+  /* Exports that kept the bytes on the wire: gzip magic, or the header says so. */
+  if ((len >= 2 && (unsigned char)body[0] == 0x1f && (unsigned char)body[1] == 0x8b) ||
+      (ce && (!strcasecmp(ce, "gzip") || !strcasecmp(ce, "deflate")) && len && body[0] != '{' &&
+       body[0] != '[')) {
+    char *plain;
+    size_t plen;
+    int r = inflate_body(body, len, &plain, &plen);
+    if (r == -2) {
+      free(body);
+      return -1;
+    }
+    if (r == 0) {
+      free(body);
+      body = plain;
+      len = plen;
+      note(e, "response body inflated");
+    } else {
+      e->unusable = 1;
+      note(e, "response body is compressed and could not be inflated");
+    }
+  } else if (ce && strcasecmp(ce, "identity") && strcasecmp(ce, "gzip") &&
+             strcasecmp(ce, "deflate") && len && body[0] != '{' && body[0] != '[') {
+    e->unusable = 1;
+    note(e, "response body in an unsupported Content-Encoding");
+  }
+  e->res_body = body;
+  e->res_len = len;
+  return 0;
+}
+
+static int read_entry(const json_t *j, size_t index, cfm_har_entry *e) {
+  const json_t *req = json_object_get(j, "request"), *res = json_object_get(j, "response");
+  const json_t *post = json_object_get(req, "postData"), *st = json_object_get(res, "status");
+  const char *method = cfm_json_str(req, "method"), *url = cfm_json_str(req, "url");
+  const char *ct;
+  memset(e, 0, sizeof(*e));
+  e->index = index;
+  if (!(e->method = strdup(method ? method : "")) || !(e->url = strdup(url ? url : "")))
+    return -1;
+  if (!method || !url) {
+    e->unusable = 1;
+    note(e, "request without method or URL");
+  }
+  if (read_headers(json_object_get(req, "headers"), e))
+    return -1;
+  if (json_is_string(json_object_get(post, "text"))) {
+    const json_t *t = json_object_get(post, "text");
+    const char *penc = cfm_json_str(post, "encoding");
+    if (penc && !strcasecmp(penc, "base64")) {
+      if (b64_decode(json_string_value(t), json_string_length(t), &e->req_body, &e->req_len)) {
+        e->req_body = NULL;
+        note(e, "request body is not valid base64");
+      }
+    } else if (!(e->req_body = dup_n(json_string_value(t), json_string_length(t)))) {
+      return -1;
+    } else {
+      e->req_len = json_string_length(t);
+    }
+  } else if (post) {
+    note(e, "request body not recorded");
+  }
+  e->status = json_is_integer(st) ? (long)json_integer_value(st) : 0;
+  ct = cfm_json_str(json_object_get(res, "content"), "mimeType");
+  if (!ct)
+    ct = hdr_value(json_object_get(res, "headers"), "Content-Type");
+  if (!(e->content_type = strdup(ct ? ct : "")))
+    return -1;
+  if (!json_is_object(res) || e->status <= 0) {
+    e->unusable = 1;
+    note(e, "no response (aborted or not recorded)");
+    return 0;
+  }
+  e->has_response = 1;
+  return read_body(res, e);
+}
+
+static void entry_release(cfm_har_entry *e) {
+  size_t i;
+  free(e->method);
+  free(e->url);
+  for (i = 0; e->headers && e->headers[i]; i++)
+    free(e->headers[i]);
+  free(e->headers);
+  free(e->req_body);
+  free(e->content_type);
+  free(e->res_body);
+}
+
+void cfm_har_release(cfm_har *h) {
+  size_t i;
+  for (i = 0; i < h->count; i++)
+    entry_release(&h->entries[i]);
+  free(h->entries);
+  h->entries = NULL;
+  h->count = 0;
+}
+
+int cfm_har_parse(const char *name, const char *data, size_t len, cfm_har *out, cfm_error_t *err) {
+  char why[200];
+  json_t *root, *entries;
+  const json_t *j;
+  size_t i, n;
+  memset(out, 0, sizeof(*out));
+  if (len > CFM_HAR_MAX_BYTES)
+    return cfm_error_set(err, CFM_ESPEC, name, "", "a HAR file over %u MiB is refused",
+                         CFM_HAR_MAX_BYTES >> 20);
+  root = cfm_json_parse(data, len, CFM_HAR_MAX_BYTES, why, sizeof(why));
+  if (!root)
+    return cfm_error_set(err, strcmp(why, "out of memory") ? CFM_ESPEC : CFM_ENOMEM, name, "",
+                         "not JSON: %s", why);
+  entries = json_object_get(json_object_get(root, "log"), "entries");
+  if (!json_is_array(entries)) {
+    json_decref(root);
+    return cfm_error_set(err, CFM_ESPEC, name, "/log/entries", "not a HAR file: no log.entries");
+  }
+  n = json_array_size(entries);
+  if (n > CFM_HAR_MAX_ENTRIES) {
+    out->skipped = n - CFM_HAR_MAX_ENTRIES;
+    n = CFM_HAR_MAX_ENTRIES;
+  }
+  if (n && !(out->entries = calloc(n, sizeof(*out->entries)))) {
+    json_decref(root);
+    return cfm_error_set(err, CFM_ENOMEM, name, "", "out of memory");
+  }
+  json_array_foreach(entries, i, j) {
+    if (i >= n)
+      break;
+    out->count = i + 1;
+    if (read_entry(j, i, &out->entries[i])) {
+      json_decref(root);
+      cfm_har_release(out);
+      return cfm_error_set(err, CFM_ENOMEM, name, "", "out of memory");
+    }
+  }
+  json_decref(root);
+  return CFM_EOK;
+}
+
+int cfm_har_load(const char *path, cfm_har *out, cfm_error_t *err) {
+  char *data;
+  size_t len;
+  int rc = cfm_read_file(path, CFM_HAR_MAX_BYTES, &data, &len, err);
+  memset(out, 0, sizeof(*out));
+  if (rc)
+    return rc == CFM_ETOOBIG ? CFM_ESPEC : rc;
+  rc = cfm_har_parse(path, data, len, out, err);
+  free(data);
+  return rc;
+}
+
+int cfm_passive_judge_entry(const cfm_specset *set, cfm_passive_stream *s, const cfm_har_entry *e,
+                            cfm_passive_result *out) {
+  cfm_http_request req;
+  cfm_http_response res;
+  memset(&req, 0, sizeof(req));
+  memset(&res, 0, sizeof(res));
+  req.method = e->method;
+  req.url = e->url;
+  req.headers = (const char *const *)e->headers;
+  req.body = e->req_body;
+  req.body_len = e->req_len;
+  res.status = e->status;
+  res.content_type = e->content_type;
+  res.retry_after = "";
+  res.body = e->res_body ? e->res_body : "";
+  res.len = e->res_len;
+  res.attempts = 1;
+  return cfm_passive_judge(set, s, &req, &res, out);
+}
+
+/* ---- writer ---------------------------------------------------------------- */
+
+/* A request waiting for its response (cfm_har_record). */
+typedef struct pending {
+  const void *key;
+  json_t *request; /* the HAR request object, already redacted */
+  double started;
+} pending;
+
+#define MAX_PENDING 4096
+
+struct cfm_har_writer {
+  FILE *f;
+  const cfm_config *cfg;
+  size_t count;
+  int failed;
+  pending *pend;
+  size_t npend;
+};
+
+static json_t *clean(const cfm_config *cfg, const char *s, size_t n) {
+  size_t len;
+  char *t = cfm_sanitize(cfg, s ? s : "", s ? n : 0, CFM_HAR_MAX_BODY, CFM_SINK_JSON, &len);
+  json_t *j = t ? json_stringn(t, len) : NULL;
+  free(t);
+  return j;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The HAR request object of req (redacted), or NULL out of memory. */
+static json_t *har_request(const cfm_config *cfg, const cfm_http_request *req) {
+  json_t *hs = json_array(), *r;
+  size_t i;
+  const char *ct = NULL;
+  for (i = 0; hs && req->headers && req->headers[i]; i++) {
+    const char *line = req->headers[i], *colon = strchr(line, ':'), *v;
+    char name[256], lower[256];
+    json_t *val;
+    size_t k;
+    if (!colon)
+      continue;
+    snprintf(name, sizeof(name), "%.*s", (int)(colon - line), line);
+    for (k = 0; k < sizeof(lower) - 1 && name[k]; k++)
+      lower[k] = (char)tolower((unsigned char)name[k]);
+    lower[k] = '\0';
+    for (v = colon + 1; *v == ' ';)
+      v++;
+    if (!strcasecmp(name, "Content-Type"))
+      ct = v;
+    /* Header names are not secret; credential headers' values always are
+     * (the scheme word kept), whatever the registry knows. */
+    if (!strcasecmp(name, "Authorization") || strstr(lower, "token"))
+      val = json_pack("s+", strncasecmp(v, "Bearer ", 7) ? "" : "Bearer ", CFM_SANITIZE_MARKER);
+    else
+      val = clean(cfg, v, strlen(v));
+    if (json_array_append_new(hs, json_pack("{s:s, s:o*}", "name", name, "value", val))) {
+      json_decref(hs);
+      return NULL;
+    }
+  }
+  r = json_pack("{s:s, s:o*, s:s, s:[], s:o*, s:[], s:i, s:I}", "method",
+                req->method ? req->method : "GET", "url",
+                clean(cfg, req->url, req->url ? strlen(req->url) : 0), "httpVersion", "HTTP/1.1",
+                "cookies", "headers", hs, "queryString", "headersSize", -1, "bodySize",
+                (json_int_t)(req->body ? req->body_len : 0));
+  if (r && req->body)
+    json_object_set_new(r, "postData",
+                        json_pack("{s:s, s:o*}", "mimeType", ct ? ct : "application/octet-stream",
+                                  "text", clean(cfg, req->body, req->body_len)));
+  return r;
+}
+
+static json_t *har_response(const cfm_config *cfg, const cfm_http_response *res) {
+  const char *ct = res->content_type ? res->content_type : "";
+  json_t *r =
+      json_pack("{s:I, s:s, s:s, s:[], s:[{s:s, s:s}], s:{s:I, s:s, s:o*}, s:s, s:i, s:I}",
+                "status", (json_int_t)res->status, "statusText", "", "httpVersion", "HTTP/1.1",
+                "cookies", "headers", "name", "Content-Type", "value", ct, "content", "size",
+                (json_int_t)res->len, "mimeType", ct, "text", clean(cfg, res->body, res->len),
+                "redirectURL", "", "headersSize", -1, "bodySize", (json_int_t)res->len);
+  if (r && res->error)
+    json_object_set_new(r, "_error", clean(cfg, res->error_text, strlen(res->error_text)));
+  return r;
+}
+
+int cfm_har_writer_open(const char *path, const cfm_config *cfg, cfm_har_writer **out,
+                        cfm_error_t *err) {
+  cfm_har_writer *w = calloc(1, sizeof(*w));
+  *out = NULL;
+  if (!w)
+    return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
+  if (!(w->f = fopen(path, "w"))) {
+    free(w);
+    return cfm_error_set(err, CFM_EIO, path, "", "cannot open for writing");
+  }
+  w->cfg = cfg;
+  if (cfg)
+    (void)cfm_sanitize_add_config(cfg);
+  fputs("{\"log\": {\"version\": \"1.2\", \"creator\": {\"name\": \"conform\", \"version\": "
+        "\"" CONFORM_VERSION "\"}, \"entries\": [\n",
+        w->f);
+  *out = w;
+  return CFM_EOK;
+}
+
+/* Writes one entry from its request object (stolen) and the response. */
+static int write_entry(cfm_har_writer *w, json_t *reqj, const cfm_http_response *res,
+                       double started) {
+  json_t *e;
+  time_t secs = (time_t)(started / 1000.0);
+  struct tm tm;
+  char when[64];
+  int rc = CFM_EOK;
+  gmtime_r(&secs, &tm);
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03dZ",
+           (int)((long long)started % 1000));
+  e = json_pack("{s:s, s:f, s:o, s:o*, s:{}, s:{s:i, s:f, s:i}}", "startedDateTime", when, "time",
+                res->duration_ms, "request", reqj, "response", har_response(w->cfg, res), "cache",
+                "timings", "send", 0, "wait", res->duration_ms, "receive", 0);
+  if (!e)
+    return CFM_ENOMEM;
+  if ((w->count && fputs(",\n", w->f) < 0) || json_dumpf(e, w->f, JSON_COMPACT) || ferror(w->f))
+    rc = CFM_EIO;
+  json_decref(e);
+  if (rc)
+    w->failed = 1;
+  else
+    w->count++;
+  return rc;
+}
+
+int cfm_har_writer_add(cfm_har_writer *w, const cfm_http_request *req,
+                       const cfm_http_response *res) {
+  json_t *r = har_request(w->cfg, req);
+  if (!r)
+    return CFM_ENOMEM;
+  return write_entry(w, r, res, now_ms() - res->duration_ms);
+}
+
+void cfm_har_record(void *user, const void *key, const cfm_http_request *req,
+                    const cfm_http_response *res) {
+  cfm_har_writer *w = user;
+  size_t i;
+  if (req) {
+    json_t *r;
+    if (!w->pend && !(w->pend = calloc(MAX_PENDING, sizeof(*w->pend))))
+      return;
+    if (w->npend == MAX_PENDING || !(r = har_request(w->cfg, req))) {
+      w->failed = 1;
+      return;
+    }
+    w->pend[w->npend].key = key;
+    w->pend[w->npend].request = r;
+    w->pend[w->npend++].started = now_ms();
+    return;
+  }
+  for (i = 0; res && i < w->npend; i++) {
+    if (w->pend[i].key == key) {
+      json_t *r = w->pend[i].request;
+      double started = w->pend[i].started;
+      w->pend[i] = w->pend[--w->npend];
+      (void)write_entry(w, r, res, started);
+      return;
+    }
+  }
+}
+
+int cfm_har_writer_close(cfm_har_writer *w) {
+  int rc;
+  size_t i;
+  if (!w)
+    return CFM_EOK;
+  for (i = 0; i < w->npend; i++)
+    json_decref(w->pend[i].request);
+  free(w->pend);
+  fputs("\n]}}\n", w->f);
+  rc = (fclose(w->f) || w->failed) ? CFM_EIO : CFM_EOK;
+  free(w);
+  return rc;
+}

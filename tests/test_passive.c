@@ -1,0 +1,304 @@
+/* Passive expectations: single exchanges judged with no server (one test
+ * per rule), and the done-when of issue 18: a run against the mock with
+ * each fault, recorded as HAR and judged by `check`'s engine, shows the
+ * fault; the faithful mock's recording has no fail.  Prints the table. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conform/mock.h"
+#include "helper_cli.h"
+#include "conform/passive.h"
+#include "conform/runner.h"
+
+static cfm_specset specs;
+
+static void load(void) {
+  cfm_error_t err;
+  cfm_error_init(&err);
+  memset(&specs, 0, sizeof(specs));
+  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
+}
+static void unload(void) {
+  cfm_specset_release(&specs);
+}
+
+TestSuite(passive, .init = load, .fini = unload);
+
+/* Judges one exchange of stream s (may be NULL); returns the target's verdict. */
+static cfm_verdict judge(cfm_passive_stream *s, const char *method, const char *url,
+                         const char *const *headers, const char *body, long status,
+                         const char *res_body, cfm_passive_result *out) {
+  cfm_http_request req;
+  cfm_http_response res;
+  memset(&req, 0, sizeof(req));
+  memset(&res, 0, sizeof(res));
+  req.method = method;
+  req.url = url;
+  req.headers = headers;
+  req.body = body;
+  req.body_len = body ? strlen(body) : 0;
+  res.status = status;
+  res.content_type = "application/json";
+  res.retry_after = "";
+  res.body = res_body;
+  res.len = strlen(res_body);
+  res.attempts = 1;
+  cr_assert_eq(cfm_passive_judge(&specs, s, &req, &res, out), CFM_EOK);
+  return out->verdict;
+}
+
+static const char *const agora_h[] = {"Authorization: Bearer t0k3n", "Accept: application/json",
+                                      "Content-Type: application/json", NULL};
+#define AGORA "http://127.0.0.1:1/app-id/app/chatgroups"
+#define CREATED "{\"data\":{\"groupid\":\"g1\"}}"
+
+Test(passive, a_valid_request_answered_as_documented_passes) {
+  cfm_passive_result r;
+  cr_assert_eq(
+      judge(NULL, "POST", AGORA, agora_h, "{\"public\":true,\"owner\":\"u1\"}", 200, CREATED, &r),
+      CFM_VERDICT_PASS, "%s", r.reason);
+  cr_assert_eq(r.client, CFM_VERDICT_PASS, "%s", r.client_reason);
+  cfm_passive_result_release(&r);
+}
+
+/* A request over a documented limit: the client is warned, and a target
+ * that accepts it fails. */
+Test(passive, a_limit_broken_by_the_client_must_be_refused) {
+  cfm_passive_result r;
+  char body[2200];
+  snprintf(body, sizeof(body), "{\"public\":true,\"owner\":\"u1\",\"avatar\":\"%01025d\"}", 0);
+  cr_assert_eq(judge(NULL, "POST", AGORA, agora_h, body, 200, CREATED, &r), CFM_VERDICT_FAIL, "%s",
+               r.reason);
+  cr_assert_eq(r.client, CFM_VERDICT_WARN);
+  cr_assert(strstr(r.client_reason, "avatar has 1025 characters"), "%s", r.client_reason);
+  cfm_passive_result_release(&r);
+}
+
+Test(passive, a_missing_credential_must_be_refused_with_the_documented_row) {
+  static const char *const none[] = {"Accept: application/json", NULL};
+  cfm_passive_result r;
+  cr_assert_eq(judge(NULL, "GET", AGORA "/g1", none, NULL, 200, "{\"data\":[]}", &r),
+               CFM_VERDICT_FAIL, "%s", r.reason);
+  cr_assert(strstr(r.client_reason, "Authorization"), "%s", r.client_reason);
+  cfm_passive_result_release(&r);
+  cr_assert_eq(judge(NULL, "GET", AGORA "/g1", none, NULL, 401,
+                     "{\"error\":\"unauthorized\",\"error_description\":\"Unable to authenticate "
+                     "(OAuth)\"}",
+                     &r),
+               CFM_VERDICT_PASS, "%s", r.reason);
+  cfm_passive_result_release(&r);
+}
+
+Test(passive, a_response_off_the_schema_fails) {
+  cfm_passive_result r;
+  cr_assert_eq(judge(NULL, "POST", AGORA, agora_h, "{\"public\":true,\"owner\":\"u1\"}", 200,
+                     "{\"data\":{\"group_id\":\"g1\"}}", &r),
+               CFM_VERDICT_FAIL, "%s", r.reason);
+  cfm_passive_result_release(&r);
+}
+
+Test(passive, a_documented_code_under_another_status_fails) {
+  static const char *const dh[] = {"x-acs-dingtalk-access-token: t", NULL};
+  cfm_passive_result r;
+  cr_assert_eq(judge(NULL, "GET", "http://h/v1.0/rooms/groups/7?unionId=u", dh, NULL, 404,
+                     "{\"code\":\"group.not.found\",\"message\":\"x\"}", &r),
+               CFM_VERDICT_FAIL, "%s", r.reason);
+  cr_assert(strstr(r.reason, "documented with HTTP 400"), "%s", r.reason);
+  cfm_passive_result_release(&r);
+}
+
+Test(passive, a_clamped_list_may_not_exceed_the_clamp) {
+  cfm_passive_result r;
+  char *body = malloc(1001 * 32 + 64);
+  size_t i, n = 0;
+  n += (size_t)sprintf(body + n, "{\"data\":[");
+  for (i = 0; i < 1001; i++)
+    n += (size_t)sprintf(body + n, "%s{\"groupid\":\"g%zu\"}", i ? "," : "", i);
+  sprintf(body + n, "]}");
+  cr_assert_eq(judge(NULL, "GET", AGORA "?limit=5000", agora_h, NULL, 200, body, &r),
+               CFM_VERDICT_FAIL, "%s", r.reason);
+  cfm_passive_result_release(&r);
+  free(body);
+}
+
+Test(passive, a_deleted_group_answers_not_found_over_the_stream) {
+  cfm_passive_stream s;
+  cfm_passive_result r;
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  cr_assert_eq(judge(&s, "DELETE", AGORA "/g9", agora_h, NULL, 200,
+                     "{\"data\":{\"success\":true,\"groupid\":\"g9\"}}", &r),
+               CFM_VERDICT_PASS, "%s", r.reason);
+  cfm_passive_result_release(&r);
+  /* Another group is unaffected. */
+  cr_assert_eq(
+      judge(&s, "GET", AGORA "/g8", agora_h, NULL, 200, "{\"data\":[{\"id\":\"g8\"}]}", &r),
+      CFM_VERDICT_PASS, "%s", r.reason);
+  cfm_passive_result_release(&r);
+  cr_assert_eq(
+      judge(&s, "GET", AGORA "/g9", agora_h, NULL, 200, "{\"data\":[{\"id\":\"g9\"}]}", &r),
+      CFM_VERDICT_FAIL, "%s", r.reason);
+  cr_assert(strstr(r.reason, "deleted"), "%s", r.reason);
+  cfm_passive_result_release(&r);
+  cfm_passive_stream_release(&s);
+}
+
+Test(passive, cursor_paging_returns_each_group_once) {
+  cfm_passive_stream s;
+  cfm_passive_result r;
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  cr_assert_eq(judge(&s, "GET", AGORA "?limit=2", agora_h, NULL, 200,
+                     "{\"data\":[{\"groupid\":\"a\"},{\"groupid\":\"b\"}],\"cursor\":\"c1\"}", &r),
+               CFM_VERDICT_PASS, "%s", r.reason);
+  cfm_passive_result_release(&r);
+  /* Another walk from the start sees a and b again: no repeat. */
+  cr_assert_eq(judge(&s, "GET", AGORA "?limit=2", agora_h, NULL, 200,
+                     "{\"data\":[{\"groupid\":\"a\"},{\"groupid\":\"b\"}],\"cursor\":\"c1\"}", &r),
+               CFM_VERDICT_PASS, "%s", r.reason);
+  cfm_passive_result_release(&r);
+  cr_assert_eq(judge(&s, "GET", AGORA "?limit=2&cursor=c1", agora_h, NULL, 200,
+                     "{\"data\":[{\"groupid\":\"b\"},{\"groupid\":\"c\"}]}", &r),
+               CFM_VERDICT_FAIL, "%s", r.reason);
+  cr_assert(strstr(r.reason, "returned b again"), "%s", r.reason);
+  cfm_passive_result_release(&r);
+  cfm_passive_stream_release(&s);
+}
+
+/* A query that is not UTF-8 is judged, not taken for out of memory (fuzz_har). */
+Test(passive, a_query_that_is_not_utf8_is_judged) {
+  cfm_passive_result r;
+  cr_assert_eq(judge(NULL, "GET", AGORA "/g1?limit=\xff\xfe&\xc3=1", agora_h, NULL, 200,
+                     "{\"data\":[]}", &r),
+               CFM_VERDICT_PASS, "%s", r.reason);
+  cfm_passive_result_release(&r);
+}
+
+Test(passive, an_undocumented_call_is_skipped_with_the_nearest) {
+  cfm_passive_result r;
+  cr_assert_eq(judge(NULL, "GET", "http://h/app-id/a/chatgroupz", agora_h, NULL, 200, "{}", &r),
+               CFM_VERDICT_SKIP);
+  cr_assert(strstr(r.reason, "nearest: agora-chat."), "%s", r.reason);
+  cfm_passive_result_release(&r);
+}
+
+/* ---- recorded runs against the mock, each fault ------------------------------ */
+
+/* Runs vendor's cases against the mock with fault (or none), recording a
+ * HAR, and judges it; returns the number of fail verdicts. */
+static size_t passive_fails(const char *fault, const char *vendor, size_t *entries) {
+  cfm_mock_config mc;
+  cfm_mock *m;
+  const char *faults[2] = {fault, NULL};
+  char why[256], path[] = "/tmp/cfm-passive-XXXXXX";
+  cfm_config cfg;
+  cfm_run_options opt;
+  cfm_run_result res;
+  cfm_error_t err;
+  cfm_har_writer *w;
+  cfm_har har;
+  cfm_passive_stream st;
+  size_t i, fails = 0;
+  int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  close(fd);
+  cfm_mock_config_init(&mc);
+  mc.faults = fault ? faults : NULL;
+  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
+  cfm_config_init(&cfg);
+  cfm_config_use_mock(&cfg, cfm_mock_port(m));
+  memset(&opt, 0, sizeof(opt));
+  opt.vendor = vendor;
+  opt.concurrency = 16;
+  opt.timeout_ms = 5000;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_har_writer_open(path, &cfg, &w, &err), CFM_EOK, "%s", err.text);
+  opt.record.fn = cfm_har_record;
+  opt.record.user = w;
+  cr_assert_eq(cfm_run(&specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(cfm_har_writer_close(w), CFM_EOK);
+  cfm_config_release(&cfg);
+  cfm_mock_stop(m);
+  cr_assert_eq(cfm_har_load(path, &har, &err), CFM_EOK, "%s", err.text);
+  unlink(path);
+  cr_assert_eq(cfm_passive_stream_init(&st), CFM_EOK);
+  for (i = 0; i < har.count; i++) {
+    const cfm_har_entry *e = &har.entries[i];
+    cfm_passive_result r;
+    if (e->unusable)
+      continue;
+    cr_assert_eq(cfm_passive_judge_entry(&specs, &st, e, &r), CFM_EOK);
+    if (r.verdict == CFM_VERDICT_FAIL) {
+      if (!fails && getenv("CFM_PASSIVE_VERBOSE"))
+        printf("  %s: %s %s: %s\n", fault ? fault : "faithful", e->method, e->url, r.reason);
+      fails++;
+    }
+    cfm_passive_result_release(&r);
+  }
+  cfm_passive_stream_release(&st);
+  *entries = har.count;
+  cfm_har_release(&har);
+  return fails;
+}
+
+Test(passive, recorded_faithful_run_has_no_fail, .timeout = 120) {
+  size_t entries;
+  cr_assert_eq(passive_fails(NULL, NULL, &entries), 0);
+  cr_assert_gt(entries, 500, "a run records every exchange (%zu)", entries);
+}
+
+/* Faults `check` finds in a recorded run today (the table in docs/passive.md). */
+#define PASSIVE_DETECTED_MIN 28
+
+Test(passive, recorded_faulty_runs_show_the_fault, .timeout = 280) {
+  const cfm_mock_fault *f;
+  size_t n = 0, detected = 0, entries;
+  char missed[2048] = "";
+  for (f = cfm_mock_faults(); f->name; f++) {
+    size_t fails = passive_fails(f->name, f->vendor, &entries);
+    n++;
+    printf("passive detection: %-36s %s (%zu fail)\n", f->name, fails ? "found " : "MISSED", fails);
+    if (fails)
+      detected++;
+    else
+      snprintf(missed + strlen(missed), sizeof(missed) - strlen(missed), " %s", f->name);
+  }
+  printf("passive detection score: %zu/%zu%s%s\n", detected, n, missed[0] ? "; missed:" : "",
+         missed);
+  cr_assert_geq(detected, PASSIVE_DETECTED_MIN, "missed:%s", missed);
+}
+
+/* conform check: run's report formats and exit codes. */
+Test(passive, check_command_exit_codes, .timeout = 120) {
+  char out[4096], dir[] = "/tmp/cfm-check-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s check 2>/dev/null", CONFORM_BIN), 2);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s check --bogus x.har 2>/dev/null", CONFORM_BIN), 2);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "echo '{}' > %s/not.har; %s check --no-reports %s/not.har 2>/dev/null",
+                         dir, CONFORM_BIN, dir),
+               3);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s check --no-reports %s/missing.har 2>/dev/null",
+                         CONFORM_BIN, dir),
+               3);
+  /* A recorded faithful run: no fail, reports written. */
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "cd %s && %s run --vendor dingtalk-rooms --no-reports --record ok.har "
+                         "2>/dev/null && %s check --reports r ok.har 2>/dev/null && ls r/latest/",
+                         dir, CONFORM_BIN, CONFORM_BIN),
+               0);
+  cr_assert(strstr(out, "report.json") && strstr(out, "junit.xml"), "%s", out);
+  /* An accepted request without credentials: exit 1. */
+  cr_assert_eq(
+      cfm_th_sh(out, sizeof(out),
+                "cd %s && printf '%%s' '{\"log\":{\"entries\":[{\"request\":{\"method\":"
+                "\"DELETE\",\"url\":\"http://h/v1.0/rooms/groups/7?unionId=u\"},"
+                "\"response\":{\"status\":200,\"content\":{\"mimeType\":"
+                "\"application/json\",\"text\":\"{\\\"result\\\":true}\"}}}]}}' > bad.har && "
+                "%s check --no-reports bad.har 2>&1",
+                dir, CONFORM_BIN),
+      1, "%s", out);
+  cr_assert(strstr(out, "1 fail"), "%s", out);
+  cfm_th_sh(out, sizeof(out), "rm -rf %s", dir);
+}
