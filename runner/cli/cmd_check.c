@@ -152,9 +152,8 @@ int cmd_check(int argc, char **argv) {
   int c, rc = CFM_EXIT_OK, i;
   memset(&cx, 0, sizeof(cx));
   cfm_error_init(&err);
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+  cfm_cli_opt p = {"check", "h", longopts, 0, ""};
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
     switch (c) {
     case 's':
       specs = optarg;
@@ -171,17 +170,12 @@ int cmd_check(int argc, char **argv) {
     case 'h':
       usage(stdout);
       return CFM_EXIT_OK;
-    default:
-      cfm_cli_error("check: unknown option or missing value '%s'", argv[optind - 1]);
-      usage(stderr);
+    default: /* cfm_cli_getopt printed the error and the Try line */
       return CFM_EXIT_USAGE;
     }
   }
-  if (optind >= argc) {
-    cfm_cli_error("check: no HAR file given");
-    usage(stderr);
-    return CFM_EXIT_USAGE;
-  }
+  if (optind >= argc)
+    return cfm_cli_usage_error("check", "no HAR file given");
   if (specs)
     cfm_cli_set_specs_dir(specs);
   if (cfm_specset_add_path(&cx.set, cfm_cli_specs_dir(), &err) != CFM_EOK ||

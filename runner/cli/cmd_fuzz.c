@@ -89,9 +89,8 @@ static int parse(int argc, char **argv, fuzz_args *a, cfm_specset *set, cfm_erro
                                         {0, 0, 0, 0}};
   int c;
   double d;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+  cfm_cli_opt p = {"fuzz", "h", longs, 0, ""};
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
     switch (c) {
     case 's':
       if (number("--seed", optarg, 0, 9007199254740991.0, &d))
@@ -154,12 +153,7 @@ static int parse(int argc, char **argv, fuzz_args *a, cfm_specset *set, cfm_erro
     case 'h':
       usage(stdout);
       return -1;
-    case ':':
-      cfm_cli_error("fuzz: option '%s' wants a value", argv[optind - 1]);
-      return CFM_EXIT_USAGE;
-    default:
-      cfm_cli_error("fuzz: unknown option '%s'", argv[optind - 1]);
-      usage(stderr);
+    default: /* cfm_cli_getopt printed the error and the Try line */
       return CFM_EXIT_USAGE;
     }
   }
