@@ -33,6 +33,8 @@ static void usage(FILE *f) {
         "  --reports DIR         where reports go (default: reports)\n"
         "  --no-reports          write no report files\n"
         "  --record FILE.har     write every exchange (redacted) to a HAR file\n"
+        "  --unsafe              also send destructive requests naming ids this run did\n"
+        "                        not create to a live target (a target you own only)\n"
         "  --no-pace             ignore documented rate limits (mocks and test rigs only)\n"
         "  --max-rps N           at most N requests/s over the whole run (paced targets)\n"
         "  --concurrency N       parallel requests (default 8)\n"
@@ -63,6 +65,7 @@ enum {
   O_REPORTS,
   O_NO_REPORTS,
   O_RECORD,
+  O_UNSAFE,
   O_NO_PACE,
   O_MAX_RPS,
   O_CONCURRENCY,
@@ -87,6 +90,7 @@ static const struct option run_options[] = {
     {"reports", required_argument, NULL, O_REPORTS},
     {"no-reports", no_argument, NULL, O_NO_REPORTS},
     {"record", required_argument, NULL, O_RECORD},
+    {"unsafe", no_argument, NULL, O_UNSAFE},
     {"no-pace", no_argument, NULL, O_NO_PACE},
     {"max-rps", required_argument, NULL, O_MAX_RPS},
     {"concurrency", required_argument, NULL, O_CONCURRENCY},
@@ -212,6 +216,9 @@ int cmd_run(int argc, char **argv) {
       break;
     case O_NO_PACE:
       no_pace = 1;
+      break;
+    case O_UNSAFE:
+      opt.unsafe = 1;
       break;
     case O_RECORD:
       record_path = optarg;
