@@ -9,7 +9,6 @@
 #define _GNU_SOURCE /* nftw flags */
 #include "cli.h"
 
-#include <fnmatch.h>
 #include <ftw.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -84,18 +83,6 @@ int cfm_cli_run_restrict(cfm_specset *set, const cfm_config *cfg, const char *ve
   return CFM_EXIT_OK;
 }
 
-static int selected(const cfm_run_options *opt, const cfm_case *c) {
-  if (opt->vendor && strcmp(opt->vendor, c->spec->vendor))
-    return 0;
-  if (opt->filter && fnmatch(opt->filter, c->id, 0) != 0)
-    return 0;
-  if (opt->exclude && fnmatch(opt->exclude, c->id, 0) == 0)
-    return 0;
-  if (opt->shard_count > 1 && !cfm_shard_selects(c->id, opt->shard_index, opt->shard_count))
-    return 0;
-  return 1;
-}
-
 /* The selected cases of set (generated into list); -1 on an error
  * (reported). */
 static long count_selected(const cfm_specset *set, const cfm_run_options *opt, cfm_caselist *list) {
@@ -112,7 +99,7 @@ static long count_selected(const cfm_specset *set, const cfm_run_options *opt, c
     return -1;
   }
   for (i = 0; i < list->count; i++)
-    n += selected(opt, &list->items[i]);
+    n += cfm_run_selects(opt, &list->items[i]);
   return n;
 }
 
@@ -234,7 +221,7 @@ int cfm_cli_run_preflight(const cfm_specset *set, cfm_config *cfg, const cfm_run
     int used = 0;
     json_object_clear(need);
     for (i = 0; i < list.count; i++) {
-      if (list.items[i].spec != spec || !selected(opt, &list.items[i]))
+      if (list.items[i].spec != spec || !cfm_run_selects(opt, &list.items[i]))
         continue;
       used = 1;
       scan_names(list.items[i].steps_json, "${var.", need);

@@ -193,11 +193,11 @@ int cfm_ledger_cleanup(const cfm_specset *set, cfm_config *cfg, const char *path
   static volatile sig_atomic_t none;
   cfm__run rh;
   cfm_run_options opt;
-  json_t *todo = cfm_ledger_left(path, err);
+  json_t *pending = cfm_ledger_left(path, err);
   size_t i;
   const json_t *e;
   *deleted = *left = 0;
-  if (!todo)
+  if (!pending)
     return err->code;
   memset(&rh, 0, sizeof(rh));
   memset(&opt, 0, sizeof(opt));
@@ -207,11 +207,11 @@ int cfm_ledger_cleanup(const cfm_specset *set, cfm_config *cfg, const char *path
   rh.stop = stop ? stop : &none;
   rh.rng = (uint64_t)time(NULL);
   rh.ledger_fd = -1;
-  rh.cleanup = todo;
+  rh.cleanup = pending;
   rh.created_ids = json_object();
   rh.not_deleted = json_array();
   if (!rh.not_deleted || !rh.created_ids || cfm__ledger_open(&rh, path) != 0) {
-    json_decref(todo);
+    json_decref(pending);
     json_decref(rh.not_deleted);
     json_decref(rh.created_ids);
     return cfm_error_set(err, CFM_EIO, path, "", "cannot append to the ledger");
@@ -232,7 +232,7 @@ int cfm_ledger_cleanup(const cfm_specset *set, cfm_config *cfg, const char *path
   if (!*left)
     (void)cfm__ledger_note(&rh, "finished", json_true(), 1);
   cfm__ledger_close(&rh);
-  json_decref(todo);
+  json_decref(pending);
   json_decref(rh.not_deleted);
   json_decref(rh.created_ids);
   return CFM_EOK;

@@ -77,7 +77,7 @@ static int throttled_cb(void *user, const cfm_http_response *res) {
   return hit;
 }
 
-static int selected(const cfm_run_options *opt, const cfm_case *c) {
+int cfm_run_selects(const cfm_run_options *opt, const cfm_case *c) {
   if (opt->vendor && strcmp(opt->vendor, c->spec->vendor))
     return 0;
   if (opt->filter && fnmatch(opt->filter, c->id, 0) != 0)
@@ -188,7 +188,7 @@ static int select_cases(const cfm_specset *set, const cfm_run_options *opt, sele
   if (!s->normal || !s->exclusive)
     return cfm_error_set(err, CFM_ENOMEM, "cases", "", "out of memory");
   for (i = 0; i < s->list.count; i++) {
-    if (!selected(opt, &s->list.items[i]))
+    if (!cfm_run_selects(opt, &s->list.items[i]))
       continue;
     if (s->list.items[i].exclusive)
       s->exclusive[s->ne++] = &s->list.items[i];
@@ -384,7 +384,7 @@ static void list_cases(const cfm_run_options *opt, const selection *s) {
   FILE *out = opt->out ? opt->out : stdout;
   size_t i;
   for (i = 0; i < s->list.count; i++)
-    if (selected(opt, &s->list.items[i]))
+    if (cfm_run_selects(opt, &s->list.items[i]))
       fprintf(out, "%-70s %s\n", s->list.items[i].id, s->list.items[i].kind);
 }
 

@@ -143,4 +143,8 @@ void cfm_run_interrupt(void);
  * interrupted (cfm_run_result.interrupted tells it for any run). */
 int cfm_run_was_interrupted(void);
 
+/* Whether opt's selection (vendor, filter, exclude, shard) takes case c:
+ * the one rule run and its pre-flight checks share. */
+int cfm_run_selects(const cfm_run_options *opt, const cfm_case *c);
+
 #endif
