@@ -911,7 +911,8 @@ static int authorized(cfm_mock *m, const mock_req *r) {
     return 1;
   return m->cfg.agora_app_certificate && !strncmp(tok, "007", 3) &&
          cfm_agora_token_verify(tok, strlen(tok), m->cfg.agora_app_id, m->cfg.agora_app_certificate,
-                                cfm__mock_clock_s(m)) == CFM_AGORA_TOKEN_OK;
+                                cfm__mock_clock_s(m)) == CFM_AGORA_TOKEN_OK &&
+         !cfm__mock_agora_revoked(m, tok);
 }
 
 int cfm__mock_agora(cfm_mock *m, const mock_req *r, mock_resp *resp) {

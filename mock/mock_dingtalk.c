@@ -59,6 +59,7 @@ typedef struct dgroup {
 typedef struct issued_token {
   char value[48];
   int64_t expires_at;
+  unsigned long serial; /* 1 for the first token issued */
 } issued_token;
 
 struct dingtalk_state {
@@ -68,6 +69,8 @@ struct dingtalk_state {
   unsigned long reqid;
   issued_token issued[ISSUED_MAX];
   unsigned long nissued;
+  unsigned long rooms_calls;  /* counted for cfg.dingtalk_revoke_after */
+  unsigned long revoked_upto; /* tokens of this serial and below are refused */
 };
 
 int cfm__mock_dingtalk_init(cfm_mock *m) {
@@ -292,13 +295,15 @@ static void issue_token(cfm_mock *m, const mock_req *r, mock_resp *resp) {
     snprintf(t->value, sizeof(t->value), "conform-issued-%lu-%08lx", ++m->dingtalk->nissued,
              (unsigned long)(cfm__mock_now_ms() & 0xFFFFFFFF));
     t->expires_at = cfm__mock_clock_s(m) + life;
+    t->serial = m->dingtalk->nissued;
     cfm__mock_json(resp, 200,
                    json_pack("{s:s, s:I}", "accessToken", t->value, "expireIn", (json_int_t)life));
   }
   json_decref(in);
 }
 
-/* The static token, or an issued one not yet expired by the mock's clock. */
+/* The static token, or an issued one not yet expired by the mock's clock
+ * nor revoked (cfg.dingtalk_revoke_after). */
 static int token_ok(cfm_mock *m, const char *tok) {
   size_t i;
   int64_t now = cfm__mock_clock_s(m);
@@ -306,7 +311,8 @@ static int token_ok(cfm_mock *m, const char *tok) {
     return 1;
   for (i = 0; i < ISSUED_MAX; i++)
     if (m->dingtalk->issued[i].value[0] && !strcmp(tok, m->dingtalk->issued[i].value))
-      return now < m->dingtalk->issued[i].expires_at;
+      return now < m->dingtalk->issued[i].expires_at &&
+             m->dingtalk->issued[i].serial > m->dingtalk->revoked_upto;
   return 0;
 }
 
@@ -323,6 +329,9 @@ int cfm__mock_dingtalk(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   if (strncmp(r->path, "/v1.0/rooms/", 12) != 0)
     return 0;
   pthread_mutex_lock(&m->lock);
+  if (m->cfg.dingtalk_revoke_after &&
+      ++m->dingtalk->rooms_calls == m->cfg.dingtalk_revoke_after) /* a test hook: once */
+    m->dingtalk->revoked_upto = m->dingtalk->nissued;
   if (!cfm__mock_header(r, "x-acs-dingtalk-access-token", tok, sizeof(tok))) {
     if (cfm__mock_fault(m, "dingtalk-token-not-checked"))
       goto authed;

@@ -8,5 +8,6 @@ const cfm__mock_vendor *const cfm__mock_vendors[] = {
     &cfm__mock_vendor_tencent,
     &cfm__mock_vendor_agora,
     &cfm__mock_vendor_dingtalk,
+    &cfm__mock_vendor_agora_org_app,
     NULL,
 };

@@ -24,5 +24,10 @@ extern const cfm_mock_fault cfm__mock_dingtalk_faults[];
 extern const cfm__mock_vendor cfm__mock_vendor_tencent;
 extern const cfm__mock_vendor cfm__mock_vendor_agora;
 extern const cfm__mock_vendor cfm__mock_vendor_dingtalk;
+extern const cfm__mock_vendor cfm__mock_vendor_agora_org_app;
+
+/* 1 when tok is an Agora token revoked by cfg.agora_revoke_at
+ * (mock_agora_compat.c). */
+int cfm__mock_agora_revoked(const cfm_mock *m, const char *tok);
 
 #endif

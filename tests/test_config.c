@@ -8,6 +8,7 @@
 #include "conform/target.h"
 #include "conform/usersig.h"
 #include "conform/jsonutil.h"
+#include "conform/request.h"
 
 static const char *write_tmp(const char *text) {
   static char path[64];
@@ -484,5 +485,72 @@ Test(config, provider_keys_are_known_and_stand_for_the_token) {
                            &set, &err),
                CFM_ECONFIG);
   cfm_config_release(&cfg);
+  cfm_specset_release(&set);
+}
+
+/* The agora-chat spec of set (borrowed). */
+static const cfm_spec *agora_spec(const cfm_specset *set) {
+  size_t i;
+  for (i = 0; i < set->count && strcmp(set->items[i]->vendor, "agora-chat"); i++)
+    ;
+  cr_assert_lt(i, set->count);
+  return set->items[i];
+}
+
+/* Builds create_group for cfg's agora-chat target into r. */
+static int build_create(cfm_config *cfg, const cfm_spec *spec, cfm_request *r, cfm_error_t *err) {
+  cfm_tmpl t = {"cfm-test", 0, NULL, spec, cfm_config_target(cfg, "agora-chat")};
+  cfm_request_args a = {
+      cfm_spec_operation(spec, "create_group"), NULL, CFM_AUTH_VALID, NULL, 1700000000, 1};
+  cr_assert(a.op);
+  return cfm_request_build(&t, &a, r, err);
+}
+
+/* Every request is built through cfm_target_base_url: base_path with its
+ * {placeholders}, and an empty or unresolved one is an error naming it. */
+Test(config, requests_are_built_through_the_base_url_template) {
+  cfm_specset set = {0};
+  cfm_config cfg;
+  cfm_error_t err;
+  cfm_request r;
+  const cfm_spec *spec;
+  static const char *const bad[] = {"/{org_name", "/{}/x", "/x{/{y}"};
+  size_t i;
+  cr_assert_eq(cfm_specset_add_path(&set, CONFORM_SPECS_DIR, NULL), CFM_EOK);
+  spec = agora_spec(&set);
+  cr_assert_eq(parse_check(&cfg,
+                           "{\"targets\": {\"agora-chat\": {\"base_url\": \"https://a41.x\", "
+                           "\"base_path\": \"/{org_name}/{app_name}\", \"credentials\": "
+                           "{\"app_token\": \"t\"}, \"variables\": {\"org_name\": \"org 1\", "
+                           "\"app_name\": \"app1\", \"app_id\": \"not-in-this-layout\"}}}}",
+                           &set, &err),
+               CFM_EOK, "%s", err.text);
+  cr_assert_eq(build_create(&cfg, spec, &r, &err), CFM_EOK, "%s", err.text);
+  cr_assert_str_eq(cfm_buf_str(&r.url), "https://a41.x/org%201/app1/chatgroups");
+  cfm_request_release(&r);
+  /* A value emptied after the check: the request is refused, naming it. */
+  json_object_set_new(cfm_config_target(&cfg, "agora-chat")->variables, "app_name",
+                      json_string(""));
+  cfm_error_init(&err);
+  cr_assert_eq(build_create(&cfg, spec, &r, &err), CFM_ECONFIG);
+  cr_assert(strstr(err.text, "{app_name} is empty") != NULL, "%s", err.text);
+  cfm_request_release(&r);
+  json_object_del(cfm_config_target(&cfg, "agora-chat")->variables, "app_name");
+  cfm_error_init(&err);
+  cr_assert_eq(build_create(&cfg, spec, &r, &err), CFM_ECONFIG);
+  cr_assert(strstr(err.text, "{app_name} has no value") != NULL, "%s", err.text);
+  cfm_request_release(&r);
+  cfm_config_release(&cfg);
+  /* A brace that opens no {name}: unresolved, refused by the check. */
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char text[400];
+    snprintf(text, sizeof(text),
+             "{\"targets\": {\"agora-chat\": {\"base_url\": \"https://a41.x\", "
+             "\"base_path\": \"%s\", \"credentials\": {\"app_token\": \"t\"}}}}",
+             bad[i]);
+    cr_assert_eq(parse_check(&cfg, text, &set, &err), CFM_ECONFIG, "%s", bad[i]);
+    cr_assert(strstr(err.text, "unresolved placeholder") != NULL, "%s: %s", bad[i], err.text);
+    cfm_config_release(&cfg);
+  }
   cfm_specset_release(&set);
 }

@@ -40,6 +40,37 @@ static const char *spec_dir(void) {
   return CONFORM_SPECS_DIR;
 }
 
+/* The specs, and a mock config that accepts only minted (Agora) and
+ * issued (DingTalk) tokens on the shared virtual clock; the provider
+ * secrets in the environment. */
+static void provider_setup(cfm_specset *specs, cfm_mock_config *mc) {
+  cfm_error_t err;
+  vclock_now = (int64_t)time(NULL);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_specset_add_path(specs, spec_dir(), &err), CFM_EOK, "%s", err.text);
+  cfm_mock_config_init(mc);
+  mc->clock = mock_clock;
+  /* Only the minted / issued tokens are accepted: no static token. */
+  mc->agora_token = "static-agora-token-not-in-the-config";
+  mc->dingtalk_token = "static-dingtalk-token-not-in-the-config";
+  setenv("CFM_WIRE_AGORA_CERT", "conform-demo-app-certificate", 1);
+  setenv("CFM_WIRE_DT_SECRET", "conform-demo-app-secret", 1);
+}
+
+/* A config of provider keys only for both vendors at the mock's port;
+ * agora_extra is spliced into the Agora target ("" or "\"key\": v, "). */
+static void provider_config(char *text, size_t cap, uint16_t port, const char *agora_extra) {
+  snprintf(text, cap,
+           "{\"targets\": {"
+           "\"agora-chat\": {\"base_url\": \"http://127.0.0.1:%u\", %s\"credentials\": "
+           "{\"app_certificate\": {\"env\": \"CFM_WIRE_AGORA_CERT\"}}, \"variables\": "
+           "{\"app_id\": \"conform-demo-app\"}},"
+           "\"dingtalk-rooms\": {\"base_url\": \"http://127.0.0.1:%u\", \"credentials\": "
+           "{\"app_key\": \"conform-demo-app-key\", \"app_secret\": {\"env\": "
+           "\"CFM_WIRE_DT_SECRET\"}}}}}",
+           (unsigned)port, agora_extra, (unsigned)port);
+}
+
 Test(wire, a_run_with_minted_and_fetched_tokens_passes_and_refreshes, .timeout = 120) {
   cfm_specset specs = {0};
   cfm_mock_config mc;
@@ -49,27 +80,11 @@ Test(wire, a_run_with_minted_and_fetched_tokens_passes_and_refreshes, .timeout =
   cfm_run_result res;
   cfm_error_t err;
   char why[256], text[1024];
-  vclock_now = (int64_t)time(NULL);
   cfm_error_init(&err);
-  cr_assert_eq(cfm_specset_add_path(&specs, spec_dir(), &err), CFM_EOK, "%s", err.text);
-  cfm_mock_config_init(&mc);
+  provider_setup(&specs, &mc);
   mc.dingtalk_token_lifetime_s = 600; /* refreshed every 15 tokens asked for */
-  mc.clock = mock_clock;
-  /* Only the minted / issued tokens are accepted: no static token. */
-  mc.agora_token = "static-agora-token-not-in-the-config";
-  mc.dingtalk_token = "static-dingtalk-token-not-in-the-config";
   cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
-  setenv("CFM_WIRE_AGORA_CERT", "conform-demo-app-certificate", 1);
-  setenv("CFM_WIRE_DT_SECRET", "conform-demo-app-secret", 1);
-  snprintf(text, sizeof(text),
-           "{\"targets\": {"
-           "\"agora-chat\": {\"base_url\": \"http://127.0.0.1:%u\", \"credentials\": "
-           "{\"app_certificate\": {\"env\": \"CFM_WIRE_AGORA_CERT\"}}, \"variables\": "
-           "{\"app_id\": \"conform-demo-app\"}},"
-           "\"dingtalk-rooms\": {\"base_url\": \"http://127.0.0.1:%u\", \"credentials\": "
-           "{\"app_key\": \"conform-demo-app-key\", \"app_secret\": {\"env\": "
-           "\"CFM_WIRE_DT_SECRET\"}}}}}",
-           (unsigned)cfm_mock_port(m), (unsigned)cfm_mock_port(m));
+  provider_config(text, sizeof(text), cfm_mock_port(m), "");
   cfm_config_init(&cfg);
   cr_assert_eq(cfm_config_parse(&cfg, "wire.json", text, strlen(text), &err), CFM_EOK, "%s",
                err.text);
@@ -252,4 +267,131 @@ Test(wire, citations_carry_the_public_page) {
   cr_assert_gt(docs, 50);
   cr_assert_eq(linked, docs, "%zu of %zu doc citations without a public page", docs - linked, docs);
   cfm_specset_release(&specs);
+}
+
+/* A run of one vendor's cases (concurrency 1, heavy set-ups skipped)
+ * against the mock m with the config text; fills res. */
+static void run_vendor(cfm_specset *specs, cfm_config *cfg, const char *text, cfm_mock *m,
+                       const char *vendor, cfm_run_result *res) {
+  cfm_run_options opt;
+  cfm_error_t err;
+  cfm_error_init(&err);
+  cfm_config_init(cfg);
+  cr_assert_eq(cfm_config_parse(cfg, "wire.json", text, strlen(text), &err), CFM_EOK, "%s",
+               err.text);
+  cr_assert_eq(cfm_config_check(cfg, specs, &err), CFM_EOK, "%s", err.text);
+  cfm_config_use_mock(cfg, cfm_mock_port(m));
+  cfm_config_set_clock(cfg, run_clock, NULL);
+  memset(&opt, 0, sizeof(opt));
+  opt.concurrency = 1;
+  opt.local_targets = -1;
+  opt.vendor = vendor;
+  cr_assert_eq(cfm_run(specs, cfg, &opt, res, &err), CFM_EOK, "%s", err.text);
+  cr_log_info("%s: %zu cases, %zu pass, %zu fail, %zu error, %zu skip; %lu token(s)", vendor,
+              res->cases, res->counts[CFM_VERDICT_PASS], res->counts[CFM_VERDICT_FAIL],
+              res->counts[CFM_VERDICT_ERROR], res->counts[CFM_VERDICT_SKIP],
+              cfm_target_credential_fetches(cfm_config_target(cfg, vendor)));
+  cr_assert_gt(res->cases, 30);
+  cr_assert_eq(res->counts[CFM_VERDICT_FAIL] + res->counts[CFM_VERDICT_ERROR], 0,
+               "%s: %zu fail, %zu error", vendor, res->counts[CFM_VERDICT_FAIL],
+               res->counts[CFM_VERDICT_ERROR]);
+}
+
+/* The vendor revokes the run's token in the middle of the run (the mock's
+ * hooks: every DingTalk token issued so far after 40 rooms calls; Agora
+ * tokens issued before a moment of the shared virtual clock).  The run
+ * forgets the token, gets a new one and sends the refused request once
+ * more: every case still passes, with exactly one new token per vendor
+ * (lifetimes are long: no refresh by expiry). */
+Test(wire, a_revoked_token_is_replaced_and_the_request_retried_once, .timeout = 120) {
+  cfm_specset specs = {0};
+  cfm_mock_config mc;
+  cfm_mock *m;
+  cfm_config cfg;
+  cfm_run_result res;
+  char why[256], text[1024];
+  /* Agora first: its revocation moment is on the clock the runs move. */
+  static const char *const vendors[] = {"agora-chat", "dingtalk-rooms"};
+  size_t v;
+  provider_setup(&specs, &mc);
+  mc.dingtalk_revoke_after = 40;
+  /* run_clock moves 20 s per token asked for: the Agora token minted
+   * first is refused from the 30th request of the Agora run on. */
+  mc.agora_revoke_at = vclock_now + 30 * 20;
+  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
+  provider_config(text, sizeof(text), cfm_mock_port(m), "\"token_lifetime_s\": 86400, ");
+  for (v = 0; v < 2; v++) {
+    run_vendor(&specs, &cfg, text, m, vendors[v], &res);
+    cr_assert_eq(cfm_target_credential_fetches(cfm_config_target(&cfg, vendors[v])), 2,
+                 "%s: one token, then one after the revocation", vendors[v]);
+    cfm_config_release(&cfg);
+  }
+  cfm_mock_stop(m);
+  cfm_specset_release(&specs);
+}
+
+/* Agora's older /{org_name}/{app_name}/ layout (base_path) end to end:
+ * every request of the run goes there (the mock serves the demo org and
+ * app; the app id given would not be found under /app-id/). */
+Test(wire, agora_org_app_layout_runs_end_to_end, .timeout = 120) {
+  cfm_specset specs = {0};
+  cfm_mock_config mc;
+  cfm_mock *m;
+  cfm_config cfg;
+  cfm_run_result res;
+  cfm_error_t err;
+  char why[256], text[1024];
+  vclock_now = (int64_t)time(NULL);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_specset_add_path(&specs, spec_dir(), &err), CFM_EOK, "%s", err.text);
+  cfm_mock_config_init(&mc);
+  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
+  snprintf(text, sizeof(text),
+           "{\"targets\": {\"agora-chat\": {\"base_url\": \"http://127.0.0.1:%u\", "
+           "\"base_path\": \"/{org_name}/{app_name}\", \"credentials\": {\"app_token\": "
+           "\"conform-demo-app-token\"}, \"variables\": {\"org_name\": \"%s\", \"app_name\": "
+           "\"%s\", \"app_id\": \"an-app-id-the-mock-does-not-know\"}}}}",
+           (unsigned)cfm_mock_port(m), CFM_MOCK_AGORA_ORG, CFM_MOCK_AGORA_APP);
+  run_vendor(&specs, &cfg, text, m, "agora-chat", &res);
+  cr_assert_geq(res.counts[CFM_VERDICT_PASS] + 1, res.cases, "%zu skip, %zu warn",
+                res.counts[CFM_VERDICT_SKIP], res.counts[CFM_VERDICT_WARN]);
+  cfm_config_release(&cfg);
+  cfm_mock_stop(m);
+  cfm_specset_release(&specs);
+}
+
+/* The CLI: a dry run shows the org/app layout in every Agora request; a
+ * placeholder without a value is exit 3 naming it. */
+Test(wire, the_cli_builds_urls_from_base_path, .timeout = 60) {
+  char dir[] = "/tmp/conform-wire-XXXXXX", cfgpath[64], out[4096];
+  FILE *f;
+  int rc;
+  f = config_file(dir, cfgpath, sizeof(cfgpath));
+  fprintf(f, "{\"targets\": {\"agora-chat\": {\"base_url\": \"http://127.0.0.1:9\", "
+             "\"base_path\": \"/{org_name}/{app_name}\", \"credentials\": {\"app_token\": "
+             "\"t-0123\"}, \"variables\": {\"org_name\": \"o1\", \"app_name\": \"a1\"}}}}");
+  fclose(f);
+  rc = cfm_th_sh(out, sizeof(out),
+                 "'%s' run --dry-run --no-reports --config '%s' >'%s/out' 2>&1; rc=$?; "
+                 "grep -c 'http://127.0.0.1:9/' '%s/out'; grep -c 'http://127.0.0.1:9/o1/a1/' "
+                 "'%s/out'; exit $rc",
+                 CONFORM_BIN, cfgpath, dir, dir, dir);
+  cr_assert_eq(rc, 0, "%s", out);
+  {
+    int all = 0, layout = 0;
+    cr_assert_eq(sscanf(out, "%d %d", &all, &layout), 2, "%s", out);
+    cr_assert_gt(all, 30);
+    cr_assert_eq(layout, all, "%d of %d requests outside /o1/a1/", all - layout, all);
+  }
+  f = fopen(cfgpath, "w");
+  cr_assert(f);
+  fprintf(f, "{\"targets\": {\"agora-chat\": {\"base_url\": \"http://127.0.0.1:9\", "
+             "\"base_path\": \"/{org_name}/{app_name}\", \"credentials\": {\"app_token\": "
+             "\"t-0123\"}, \"variables\": {\"org_name\": \"o1\", \"app_name\": \"\"}}}}");
+  fclose(f);
+  rc = cfm_th_sh(out, sizeof(out), "'%s' run --dry-run --no-reports --config '%s' 2>&1",
+                 CONFORM_BIN, cfgpath);
+  cr_assert_eq(rc, 3, "%s", out);
+  cr_assert(strstr(out, "{app_name} is empty") != NULL, "%s", out);
+  cfm_th_sh(out, sizeof(out), "rm -rf '%s'", dir);
 }

@@ -5,6 +5,8 @@
  * Owns cfm_auth_render and the cache's lock.  Must not parse the config
  * nor build URLs; the providers themselves live in credential.c. */
 #include "config_internal.h"
+#include "conform/errmap.h"
+#include "conform/jsonutil.h"
 #include "conform/sanitize.h"
 #include "conform/usersig.h"
 
@@ -60,6 +62,25 @@ unsigned long cfm_target_credential_fetches(const cfm_target *t) {
   n = t->cred->cache.fetches;
   pthread_mutex_unlock(&t->cred->lock);
   return n;
+}
+
+int cfm_target_token_refused(const cfm_target *t, const cfm_spec *spec, long status,
+                             const char *body, size_t len) {
+  const json_t *transport = json_object_get(spec->root, "transport"), *tables[1];
+  const char *scheme = cfm_json_str(json_object_get(transport, "auth"), "scheme"), *name;
+  cfm_mapped mapped;
+  if (!t || !scheme || (strcmp(scheme, "bearer") && strcmp(scheme, "header_token")))
+    return 0;
+  name = !strcmp(scheme, "bearer") ? "app_token" : "access_token";
+  if (cred(t, name) || !cfm_target_has_credential(t, name))
+    return 0; /* a static token: refusing it is the verdict's business */
+  tables[0] = json_object_get(transport, "errors");
+  if (cfm_errmap_map(json_object_get(transport, "error_model"), tables, 1, status, body, len,
+                     &mapped) != 0 ||
+      !mapped.row)
+    return 0;
+  name = cfm_json_str(mapped.row, "trigger");
+  return name && !strcmp(name, "auth_invalid");
 }
 
 /* A token of t's provider (bearer: Agora minted; else DingTalk fetched)

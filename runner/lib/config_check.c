@@ -4,6 +4,7 @@
  * Owns cfm_config_check and cfm_target_base_url.  Must not parse the
  * file (config_parse.c) nor render credentials (config_auth.c). */
 #include "config_internal.h"
+#include "conform/jsonutil.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -130,16 +131,21 @@ static const json_t *variable_of(const cfm_target *t, const cfm_spec *spec, cons
   return v;
 }
 
-/* Text of a string or number variable into out. */
+/* Text of a string or number variable into out (the one JSON-to-text
+ * rule, as the request's own values). */
 static void variable_text(const json_t *v, char *out, size_t cap) {
-  if (json_is_string(v))
-    snprintf(out, cap, "%s", json_string_value(v));
-  else if (json_is_integer(v))
-    snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-  else if (json_is_real(v))
-    snprintf(out, cap, "%.17g", json_real_value(v));
+  if (json_is_string(v) || json_is_number(v))
+    cfm_json_scalar_text(v, out, cap);
   else
     out[0] = '\0';
+}
+
+/* The error for placeholder {name} of t's base URL: it has no value, or
+ * an empty one. */
+static int placeholder_error(const cfm_target *t, const char *name, int empty, cfm_error_t *err) {
+  return cfm_error_set(err, CFM_ECONFIG, t->vendor, "",
+                       "the base URL placeholder {%s} %s: set targets.%s.variables.%s", name,
+                       empty ? "is empty" : "has no value", t->vendor, name);
 }
 
 int cfm_target_base_url(const cfm_target *t, const cfm_spec *spec, char *out, size_t cap,
@@ -151,25 +157,25 @@ int cfm_target_base_url(const cfm_target *t, const cfm_spec *spec, char *out, si
   n = (size_t)snprintf(out, cap, "%s", t->base_url);
   while (*p && n < cap) {
     const char *e = *p == '{' ? strchr(p, '}') : NULL;
-    char name[64], text[256];
+    char name[64], text[1024];
     const json_t *v;
     const char *q;
+    if (*p == '{' && (!e || e == p + 1 || (size_t)(e - p - 1) >= sizeof(name) ||
+                      memchr(p + 1, '{', (size_t)(e - p - 1))))
+      return cfm_error_set(err, CFM_ECONFIG, t->vendor, "",
+                           "the base URL template '%.200s' has an unresolved placeholder at "
+                           "'%.40s' (write {name} with a variable name)",
+                           path_template(t, spec), p);
     if (!e) {
       out[n++] = *p++;
       continue;
     }
     snprintf(name, sizeof(name), "%.*s", (int)(e - p - 1), p + 1);
     if (!(v = variable_of(t, spec, name)))
-      return cfm_error_set(err, CFM_ECONFIG, t->vendor, "",
-                           "the base URL placeholder {%s} has no value: set "
-                           "targets.%s.variables.%s",
-                           name, t->vendor, name);
+      return placeholder_error(t, name, 0, err);
     variable_text(v, text, sizeof(text));
     if (!text[0])
-      return cfm_error_set(err, CFM_ECONFIG, t->vendor, "",
-                           "the base URL placeholder {%s} is empty: set "
-                           "targets.%s.variables.%s",
-                           name, t->vendor, name);
+      return placeholder_error(t, name, 1, err);
     for (q = text; *q && n + 4 < cap; q++) {
       unsigned char c = (unsigned char)*q;
       if (isalnum(c) || strchr("-_.~", c))
@@ -177,6 +183,8 @@ int cfm_target_base_url(const cfm_target *t, const cfm_spec *spec, char *out, si
       else
         n += (size_t)snprintf(out + n, cap - n, "%%%02X", c);
     }
+    if (*q)
+      n = cap; /* did not fit */
     p = e + 1;
   }
   if (n >= cap)

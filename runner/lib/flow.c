@@ -189,6 +189,19 @@ static void count_reach(cfm__run *rh, const char *vendor, const cfm_http_respons
                      json_integer(json_integer_value(json_array_get(reach, slot)) + 1));
 }
 
+/* After the vendor refused a provider's token (minted or fetched) on a
+ * request that carried a valid one: forget the token and send the step
+ * again, once (1).  A second refusal is judged as any answer. */
+static int retry_with_new_token(cfm__case_run *cs, const cfm_http_response *res) {
+  const cfm_target *t = cfm_config_target(cs->run->cfg, cs->c->spec->vendor);
+  int again = !cs->token_retried && cs->cur.auth == CFM_AUTH_VALID &&
+              cfm_target_token_refused(t, cs->c->spec, res->status, res->body, res->len);
+  cs->token_retried = again;
+  if (again)
+    cfm_target_credential_invalidate(t);
+  return again;
+}
+
 static void on_response(void *user, const cfm_http_response *res) {
   cfm__case_run *cs = user;
   if (cs->run->opt->record.fn)
@@ -201,6 +214,10 @@ static void on_response(void *user, const cfm_http_response *res) {
     cs->verdict = CFM_VERDICT_PASS;
     cfm__case_set(cs, CFM_VERDICT_ERROR, NULL, "interrupted before the case finished");
     cfm__flow_finish(cs);
+    return;
+  }
+  if (retry_with_new_token(cs, res)) {
+    cfm__flow_issue(cs);
     return;
   }
   if (cs->cur.kind == CFM_STEP_WALK) {

@@ -202,16 +202,15 @@ static int add_query_sep(cfm_request *r) {
   return cfm_buf_adds(&r->url, strchr(cfm_buf_str(&r->url), '?') ? "&" : "?");
 }
 
-/* The URL: target base, the spec's base path, the path, the query. */
-static int build_url(const cfm_tmpl *t, const json_t *op, const json_t *req, cfm_request *r) {
-  const json_t *transport = json_object_get(t->spec->root, "transport");
-  const char *base = cfm_json_str(transport, "base_url"), *path = cfm_json_str(op, "path");
+/* The URL: the target's base URL (cfm_target_base_url: the target, then
+ * its base_path or the spec's base path, with {variables}), the path, the
+ * query. */
+static int build_url(const cfm_tmpl *t, const char *base, const json_t *op, const json_t *req,
+                     cfm_request *r) {
+  const char *path = cfm_json_str(op, "path");
   const char *k;
   json_t *v;
-  CHECK(cfm_buf_adds(&r->url, t->target->base_url));
-  /* base_url after "https://{host}", with {variables}. */
-  CHECK(url_template(&r->url, base && !strncmp(base, "https://{host}", 14) ? base + 14 : "", t,
-                     NULL, "-_.~"));
+  CHECK(cfm_buf_adds(&r->url, base));
   /* Keep commas readable in csv ids. */
   CHECK(url_template(&r->url, path ? path : "", t, json_object_get(req, "path"), "-_.~,@"));
   json_object_foreach(json_object_get(req, "query"), k, v) {
@@ -260,6 +259,7 @@ int cfm_request_build(const cfm_tmpl *t, const cfm_request_args *a, cfm_request 
   const json_t *transport = json_object_get(t->spec->root, "transport");
   cfm_auth_out auth;
   json_t *req;
+  char base[4096];
   int rc;
   memset(r, 0, sizeof(*r));
   cfm_buf_init(&r->url, 64 * 1024);
@@ -268,10 +268,12 @@ int cfm_request_build(const cfm_tmpl *t, const cfm_request_args *a, cfm_request 
   if (!t->target || !t->target->base_url)
     return cfm_error_set(err, CFM_ECONFIG, t->spec->vendor, "", "no target URL for '%s'",
                          t->spec->vendor);
+  if ((rc = cfm_target_base_url(t->target, t->spec, base, sizeof(base), err)) != CFM_EOK)
+    return rc;
   req = cfm_tmpl_resolve(t, a->request ? a->request : json_null(), r->missing, sizeof(r->missing));
   if (!req)
     return cfm_error_set(err, CFM_ENOMEM, "request", "", "out of memory");
-  rc = build_url(t, a->op, req, r);
+  rc = build_url(t, base, a->op, req, r);
   if (!rc && cfm_auth_render(t->target, json_object_get(transport, "auth"), a->auth, a->now,
                              a->nonce, &auth, err) != CFM_EOK) {
     json_decref(req);

@@ -68,6 +68,7 @@ typedef struct cfm__case_run {
   /* outcome */
   cfm_verdict verdict;
   int done;
+  int token_retried; /* the current request went again with a new provider token */
   char reason[600];
   json_t *prov;
   long status;

@@ -49,7 +49,18 @@ typedef struct cfm_mock_config {
    * open (docs/mock.md, "Alternative readings"): what another faithful
    * implementation could do.  A run against it must give no fail. */
   int reading_alt;
+  /* Test hooks revoking tokens in the middle of a run (0 = never).  After
+   * this many rooms calls every DingTalk token issued so far is refused
+   * (400 InvalidAuthentication); from this second of the mock's clock on,
+   * Agora app tokens issued before it are refused (401). */
+  unsigned dingtalk_revoke_after;
+  int64_t agora_revoke_at;
 } cfm_mock_config;
+
+/* The org and app names of Agora's older /{org_name}/{app_name}/ layout,
+ * which the mock serves beside /app-id/{app_id}/. */
+#define CFM_MOCK_AGORA_ORG "conform-demo-org"
+#define CFM_MOCK_AGORA_APP "conform-demo-app"
 
 typedef struct cfm_mock_fault {
   const char *name;      /* e.g. "tencent-destroy-http-500" */

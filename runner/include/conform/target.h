@@ -101,6 +101,16 @@ void cfm_config_set_clock(cfm_config *cfg, int64_t (*clock)(void *arg), void *ar
  * token (DingTalk 400 InvalidAuthentication, Agora 401) and retry once. */
 void cfm_target_credential_invalidate(const cfm_target *t);
 
+/* 1 when a response (status, body of len bytes) to a request that
+ * carried t's provider token for spec says the token was refused, so that
+ * the caller invalidates it and retries once: t presents a token made by a
+ * provider (app_certificate, app_key + app_secret; never a static token)
+ * and the response maps to one of the spec's transport errors whose
+ * trigger is "auth_invalid" (DingTalk 400 InvalidAuthentication, Agora
+ * 401 unauthorized).  0 otherwise. */
+int cfm_target_token_refused(const cfm_target *t, const cfm_spec *spec, long status,
+                             const char *body, size_t len);
+
 /* Tokens minted or fetched for t so far (0 without a provider). */
 unsigned long cfm_target_credential_fetches(const cfm_target *t);
 
