@@ -393,5 +393,10 @@ Test(wire, the_cli_builds_urls_from_base_path, .timeout = 60) {
                  CONFORM_BIN, cfgpath);
   cr_assert_eq(rc, 3, "%s", out);
   cr_assert(strstr(out, "{app_name} is empty") != NULL, "%s", out);
+  /* cleanup loads and checks the config as run does (one CLI helper). */
+  rc = cfm_th_sh(out, sizeof(out), "'%s' cleanup --config '%s' --reports '%s' 2>&1", CONFORM_BIN,
+                 cfgpath, dir);
+  cr_assert_eq(rc, 3, "%s", out);
+  cr_assert(strstr(out, "{app_name} is empty") != NULL, "%s", out);
   cfm_th_sh(out, sizeof(out), "rm -rf '%s'", dir);
 }

@@ -1,6 +1,7 @@
 /* conform cleanup — delete what an interrupted or killed run left behind,
  * from its clean-up ledger (docs/cli.md "conform cleanup"). */
 #include "cli.h"
+#include "cli_inputs.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -33,67 +34,96 @@ static void on_signal(int sig) {
   cleanup_signal = sig;
 }
 
-int cmd_cleanup(int argc, char **argv) {
-  cfm_specset set = {0};
-  cfm_config cfg;
-  cfm_error_t err;
-  const char *config = NULL, *dir = "reports";
-  const char **targets = NULL;
-  json_t *ledgers = json_array();
-  int i, ntargets = 0, rc = CFM_EXIT_OK;
-  size_t k, total_left = 0, total_deleted = 0;
-  cfm_config_init(&cfg);
-  cfm_error_init(&err);
-  targets = calloc((size_t)argc + 1, sizeof(*targets));
-  if (!targets || !ledgers) {
-    rc = CFM_EXIT_INTERNAL;
-    goto out;
-  }
+/* What the command line asked for. */
+typedef struct cleanup_args {
+  cfm_cli_inputs in;    /* the shipped specs, --config, --target */
+  const char **targets; /* in.targets' storage (owned) */
+  const char *dir;      /* --reports */
+  json_t *ledgers;      /* LEDGER operands (owned) */
+} cleanup_args;
+
+/* parse_args' answer to --help. */
+#define CLEANUP_HELP (-1)
+
+static int parse_args(int argc, char **argv, cleanup_args *ca) {
+  int i;
+  memset(ca, 0, sizeof(*ca));
+  ca->dir = "reports";
+  ca->targets = calloc((size_t)argc + 1, sizeof(*ca->targets));
+  ca->ledgers = json_array();
+  if (!ca->targets || !ca->ledgers)
+    return CFM_EXIT_INTERNAL;
+  ca->in.targets = ca->targets;
   for (i = 1; i < argc; i++) {
     const char *a = argv[i];
     int has_val = i + 1 < argc;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage(stdout);
-      goto out;
+      return CLEANUP_HELP;
     } else if (!strcmp(a, "--config") && has_val) {
-      config = argv[++i];
+      ca->in.config = argv[++i];
     } else if (!strcmp(a, "--target") && has_val) {
-      targets[ntargets++] = argv[++i];
+      ca->targets[ca->in.ntargets++] = argv[++i];
     } else if (!strcmp(a, "--specs-dir") && has_val) {
       cfm_cli_set_specs_dir(argv[++i]);
     } else if (!strcmp(a, "--reports") && has_val) {
-      dir = argv[++i];
+      ca->dir = argv[++i];
     } else if (a[0] == '-') {
       cfm_cli_error("cleanup: unknown option '%s'", a);
       usage(stderr);
-      rc = CFM_EXIT_USAGE;
-      goto out;
+      return CFM_EXIT_USAGE;
     } else {
-      json_array_append_new(ledgers, json_string(a));
+      json_array_append_new(ca->ledgers, json_string(a));
     }
   }
-  if (cfm_specset_add_path(&set, cfm_cli_specs_dir(), &err) != CFM_EOK) {
-    cfm_cli_report_error(&err);
-    rc = CFM_EXIT_SPEC;
-    goto out;
-  }
-  if (config && cfm_config_load(&cfg, config, &err) != CFM_EOK) {
-    rc = cfm_cli_input_failure(&err);
-    goto out;
-  }
-  for (i = 0; i < ntargets; i++) {
+  return CFM_EXIT_OK;
+}
+
+/* Cleans up every ledger of ledgers until done or interrupted, adding to
+ * *deleted and *left.  Returns the exit status so far. */
+static int clean_ledgers(const cfm_specset *set, cfm_config *cfg, const json_t *ledgers,
+                         size_t *deleted_total, size_t *left_total) {
+  int rc = CFM_EXIT_OK;
+  size_t k;
+  for (k = 0; k < json_array_size(ledgers) && !cleanup_stop; k++) {
+    const char *path = json_string_value(json_array_get(ledgers, k));
+    size_t deleted = 0, left = 0;
+    cfm_error_t err;
     cfm_error_init(&err);
-    if (cfm_config_set_target_url(&cfg, targets[i], &err) != CFM_EOK) {
-      cfm_cli_error("%s", err.text);
-      rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_USAGE;
-      goto out;
+    if (cfm_ledger_cleanup(set, cfg, path, &cleanup_stop, stderr, &deleted, &left, &err) !=
+        CFM_EOK) {
+      cfm_cli_report_error(&err);
+      rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
+      continue;
     }
+    fprintf(stderr, "conform: %s: %zu deleted, %zu NOT deleted\n", path, deleted, left);
+    *deleted_total += deleted;
+    *left_total += left;
   }
-  if (json_array_size(ledgers) == 0) {
-    json_decref(ledgers);
-    ledgers = cfm_ledger_unfinished(dir);
-    if (json_array_size(ledgers) == 0) {
-      fprintf(stderr, "conform: no unfinished ledger in '%s': nothing to clean up\n", dir);
+  return rc;
+}
+
+int cmd_cleanup(int argc, char **argv) {
+  cfm_specset set = {0};
+  cfm_config cfg;
+  cleanup_args ca;
+  int rc;
+  size_t total_left = 0, total_deleted = 0;
+  cfm_config_init(&cfg);
+  rc = parse_args(argc, argv, &ca);
+  if (rc == CLEANUP_HELP) {
+    usage(stdout);
+    rc = CFM_EXIT_OK;
+    goto out;
+  }
+  /* The targets as run sees them: regions, base URL templates and the
+   * provider keys resolved by the same check. */
+  if (rc != CFM_EXIT_OK || (rc = cfm_cli_load_inputs(&ca.in, &set, &cfg)) != CFM_EXIT_OK)
+    goto out;
+  if (json_array_size(ca.ledgers) == 0) {
+    json_decref(ca.ledgers);
+    ca.ledgers = cfm_ledger_unfinished(ca.dir);
+    if (json_array_size(ca.ledgers) == 0) {
+      fprintf(stderr, "conform: no unfinished ledger in '%s': nothing to clean up\n", ca.dir);
       goto out;
     }
   }
@@ -101,39 +131,26 @@ int cmd_cleanup(int argc, char **argv) {
   cleanup_signal = 0;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-  for (k = 0; k < json_array_size(ledgers) && !cleanup_stop; k++) {
-    const char *path = json_string_value(json_array_get(ledgers, k));
-    size_t deleted = 0, left = 0;
-    cfm_error_init(&err);
-    if (cfm_ledger_cleanup(&set, &cfg, path, &cleanup_stop, stderr, &deleted, &left, &err) !=
-        CFM_EOK) {
-      cfm_cli_report_error(&err);
-      rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
-      continue;
-    }
-    fprintf(stderr, "conform: %s: %zu deleted, %zu NOT deleted\n", path, deleted, left);
-    total_deleted += deleted;
-    total_left += left;
-  }
+  rc = clean_ledgers(&set, &cfg, ca.ledgers, &total_deleted, &total_left);
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   if (cleanup_stop) {
     int sig = cleanup_signal ? (int)cleanup_signal : SIGINT;
     fprintf(stderr, "conform: interrupted; %zu deleted, %zu NOT deleted so far\n", total_deleted,
             total_left);
-    json_decref(ledgers);
+    json_decref(ca.ledgers);
     cfm_specset_release(&set);
     cfm_config_release(&cfg);
-    free(targets);
+    free(ca.targets);
     raise(sig);
     return CFM_EXIT_INTERNAL;
   }
   if (total_left && rc == CFM_EXIT_OK)
     rc = CFM_EXIT_INCOMPLETE;
 out:
-  json_decref(ledgers);
+  json_decref(ca.ledgers);
   cfm_specset_release(&set);
   cfm_config_release(&cfg);
-  free(targets);
+  free(ca.targets);
   return rc;
 }

@@ -1,5 +1,6 @@
 /* conform run — generate the cases from the specs and run them. */
 #include "cli.h"
+#include "cli_inputs.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -136,307 +137,348 @@ static int run_status(const cfm_run_result *res, const cfm_baseline *baseline, c
   return rc;
 }
 
-int cmd_run(int argc, char **argv) {
-  cfm_specset set = {0};
-  cfm_config cfg;
+/* What the command line asked for. */
+typedef struct run_args {
   cfm_run_options opt;
-  cfm_run_result res;
-  cfm_error_t err;
-  cfm_baseline *baseline = NULL;
-  cfm_mock *mock = NULL;
-  const char *config = NULL, *baseline_path = NULL, *run_id = getenv("CONFORM_RUN_ID");
-  const char *record_path = NULL;
-  const char **targets = NULL;
-  char private_dir[512] = "";
-  cfm_cli_opt p = {"run", "h", run_options, 0, ""};
-  int c, colour = CFM_CLI_COLOUR_AUTO;
-  int i, rc = CFM_EXIT_OK, have_target = 0, nspecs = 0, no_pace = 0, ntargets = 0;
-  double max_rps = 0;
-  size_t t;
-  cfm_config_init(&cfg);
-  memset(&opt, 0, sizeof(opt));
-  opt.reports_dir = "reports";
-  opt.out = stdout;
-  opt.term = stderr;
-  cfm_error_init(&err);
-  targets = calloc((size_t)argc + 1, sizeof(*targets));
-  if (!targets) {
-    rc = CFM_EXIT_INTERNAL;
-    goto out;
-  }
-  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
-    const char *a = optarg;
-    switch (c) {
-    case 'h':
-      usage(stdout);
-      goto out;
-    case O_TARGET:
-      /* Applied after the config, which they override. */
-      targets[ntargets++] = a;
-      break;
-    case O_SPECS_DIR:
-      cfm_cli_set_specs_dir(a);
-      break;
-    case O_CONFIG:
-      config = a;
-      break;
-    case O_FILTER:
-      opt.filter = a;
-      break;
-    case O_EXCLUDE:
-      opt.exclude = a;
-      break;
-    case O_VENDOR:
-      opt.vendor = a;
-      break;
-    case O_LIST:
-      opt.list = 1;
-      break;
-    case O_DRY_RUN:
-      opt.dry_run = 1;
-      break;
-    case O_SHARD:
-      if (cfm_shard_parse(a, &opt.shard_index, &opt.shard_count) != 0) {
-        rc = cfm_cli_usage_error("run", "--shard wants I/N with 1 <= I <= N, got '%s'", a);
-        goto out;
-      }
-      break;
-    case O_RUN_ID:
-      run_id = a;
-      if (!*run_id || strlen(run_id) > 128) {
-        rc = cfm_cli_usage_error("run", "--run-id wants 1 to 128 characters");
-        goto out;
-      }
-      break;
-    case O_BASELINE:
-      baseline_path = a;
-      break;
-    case O_REPORTS:
-      opt.reports_dir = a;
-      break;
-    case O_NO_PACE:
-      no_pace = 1;
-      break;
-    case O_UNSAFE:
-      opt.unsafe = 1;
-      break;
-    case O_RECORD:
-      record_path = optarg;
-      break;
-    case O_NO_REPORTS:
-      opt.reports_dir = NULL;
-      break;
-    case O_COLOR:
-      if (cfm_cli_colour_parse(a, &colour) != 0) {
-        rc = cfm_cli_usage_error("run", "--color wants auto, always or never, got '%s'", a);
-        goto out;
-      }
-      break;
-    case O_MAX_RPS: {
-      char *end;
-      max_rps = strtod(a, &end);
-      if (*end || end == a || !(max_rps > 0 && max_rps <= CFM_MAX_RPS_LIMIT)) {
-        rc = cfm_cli_usage_error("run", "--max-rps wants a number in (0,%d], got '%s'",
+  cfm_cli_inputs in;    /* specs, --config, --target */
+  const char **targets; /* in.targets' storage (owned) */
+  const char *baseline_path, *run_id, *record_path;
+  int colour, no_pace;
+  double max_rps;
+} run_args;
+
+/* What a run holds until it ends (run_release). */
+typedef struct run_state {
+  cfm_specset set;
+  cfm_config cfg;
+  cfm_baseline *baseline;
+  cfm_mock *mock;
+  char private_dir[512]; /* "" = none */
+} run_state;
+
+/* parse_option's answer to --help. */
+#define RUN_HELP (-1)
+
+/* --max-rps, --concurrency, --timeout, --repeat. */
+static int parse_number(int c, const char *a, run_args *ra) {
+  char *end;
+  long v;
+  if (c == O_MAX_RPS) {
+    ra->max_rps = strtod(a, &end);
+    if (*end || end == a || !(ra->max_rps > 0 && ra->max_rps <= CFM_MAX_RPS_LIMIT))
+      return cfm_cli_usage_error("run", "--max-rps wants a number in (0,%d], got '%s'",
                                  CFM_MAX_RPS_LIMIT, a);
-        goto out;
-      }
-      break;
-    }
-    case O_CONCURRENCY:
-    case O_TIMEOUT:
-    case O_REPEAT: {
-      char *end;
-      long v = strtol(a, &end, 10);
-      if (*end || end == a || v < 1 || v > (c != O_TIMEOUT ? 1000 : 600000)) {
-        rc = cfm_cli_usage_error("run", "--%s wants a positive number, got '%s'",
-                                 c == O_CONCURRENCY ? "concurrency"
-                                 : c == O_TIMEOUT   ? "timeout"
-                                                    : "repeat",
-                                 a);
-        goto out;
-      }
-      if (c == O_CONCURRENCY)
-        opt.concurrency = (unsigned)v;
-      else if (c == O_TIMEOUT)
-        opt.timeout_ms = v;
-      else
-        opt.repeat = (unsigned)v;
-      break;
-    }
-    default:
-      rc = CFM_EXIT_USAGE;
-      goto out;
-    }
+    return CFM_EXIT_OK;
   }
-  for (i = optind; i < argc; i++) {
-    if (cfm_specset_add_path(&set, argv[i], &err) != CFM_EOK) {
-      cfm_cli_report_error(&err);
-      rc = CFM_EXIT_SPEC;
-      goto out;
-    }
-    nspecs++;
+  v = strtol(a, &end, 10);
+  if (*end || end == a || v < 1 || v > (c != O_TIMEOUT ? 1000 : 600000))
+    return cfm_cli_usage_error("run", "--%s wants a positive number, got '%s'",
+                               c == O_CONCURRENCY ? "concurrency"
+                               : c == O_TIMEOUT   ? "timeout"
+                                                  : "repeat",
+                               a);
+  if (c == O_CONCURRENCY)
+    ra->opt.concurrency = (unsigned)v;
+  else if (c == O_TIMEOUT)
+    ra->opt.timeout_ms = v;
+  else
+    ra->opt.repeat = (unsigned)v;
+  return CFM_EXIT_OK;
+}
+
+/* The options whose value is checked: --shard, --run-id, --color and the
+ * numbers. */
+static int parse_checked(int c, const char *a, run_args *ra) {
+  switch (c) {
+  case O_SHARD:
+    if (cfm_shard_parse(a, &ra->opt.shard_index, &ra->opt.shard_count) != 0)
+      return cfm_cli_usage_error("run", "--shard wants I/N with 1 <= I <= N, got '%s'", a);
+    return CFM_EXIT_OK;
+  case O_RUN_ID:
+    ra->run_id = a;
+    if (!*ra->run_id || strlen(ra->run_id) > 128)
+      return cfm_cli_usage_error("run", "--run-id wants 1 to 128 characters");
+    return CFM_EXIT_OK;
+  case O_COLOR:
+    if (cfm_cli_colour_parse(a, &ra->colour) != 0)
+      return cfm_cli_usage_error("run", "--color wants auto, always or never, got '%s'", a);
+    return CFM_EXIT_OK;
+  default:
+    return parse_number(c, a, ra);
   }
-  opt.term_is_tty =
-      (isatty(2) ? CFM_TERM_PROGRESS : 0) | (cfm_cli_colour_on(colour, 2) ? CFM_TERM_COLOUR : 0);
-  if (!nspecs && cfm_specset_add_path(&set, cfm_cli_specs_dir(), &err) != CFM_EOK) {
-    cfm_cli_report_error(&err);
-    rc = CFM_EXIT_SPEC;
-    goto out;
+}
+
+/* One option c with its value a: CFM_EXIT_OK, RUN_HELP or an exit status. */
+static int parse_option(int c, const char *a, run_args *ra) {
+  cfm_run_options *opt = &ra->opt;
+  switch (c) {
+  case 'h':
+    return RUN_HELP;
+  case O_TARGET:
+    /* Applied after the config, which they override. */
+    ra->targets[ra->in.ntargets++] = a;
+    break;
+  case O_SPECS_DIR:
+    cfm_cli_set_specs_dir(a);
+    break;
+  case O_CONFIG:
+    ra->in.config = a;
+    break;
+  case O_FILTER:
+    opt->filter = a;
+    break;
+  case O_EXCLUDE:
+    opt->exclude = a;
+    break;
+  case O_VENDOR:
+    opt->vendor = a;
+    break;
+  case O_LIST:
+    opt->list = 1;
+    break;
+  case O_DRY_RUN:
+    opt->dry_run = 1;
+    break;
+  case O_BASELINE:
+    ra->baseline_path = a;
+    break;
+  case O_REPORTS:
+    opt->reports_dir = a;
+    break;
+  case O_NO_PACE:
+    ra->no_pace = 1;
+    break;
+  case O_UNSAFE:
+    opt->unsafe = 1;
+    break;
+  case O_RECORD:
+    ra->record_path = a;
+    break;
+  case O_NO_REPORTS:
+    opt->reports_dir = NULL;
+    break;
+  case O_SHARD:
+  case O_RUN_ID:
+  case O_COLOR:
+  case O_MAX_RPS:
+  case O_CONCURRENCY:
+  case O_TIMEOUT:
+  case O_REPEAT:
+    return parse_checked(c, a, ra);
+  default:
+    return CFM_EXIT_USAGE;
   }
-  if (set.count == 0) {
-    cfm_cli_error("no spec to run: the paths given hold no *.json spec");
-    rc = CFM_EXIT_SPEC;
-    goto out;
+  return CFM_EXIT_OK;
+}
+
+/* The command line into ra (which it initialises). */
+static int parse_args(int argc, char **argv, run_args *ra) {
+  cfm_cli_opt p = {"run", "h", run_options, 0, ""};
+  int c, rc;
+  memset(ra, 0, sizeof(*ra));
+  ra->opt.reports_dir = "reports";
+  ra->opt.out = stdout;
+  ra->opt.term = stderr;
+  ra->run_id = getenv("CONFORM_RUN_ID");
+  ra->colour = CFM_CLI_COLOUR_AUTO;
+  if (!(ra->targets = calloc((size_t)argc + 1, sizeof(*ra->targets))))
+    return CFM_EXIT_INTERNAL;
+  ra->in.targets = ra->targets;
+  while ((c = cfm_cli_getopt(&p, argc, argv)) != -1)
+    if ((rc = parse_option(c, optarg, ra)) != CFM_EXIT_OK)
+      return rc;
+  ra->in.spec_paths = argv + optind;
+  ra->in.nspec_paths = argc - optind;
+  ra->opt.term_is_tty = (isatty(2) ? CFM_TERM_PROGRESS : 0) |
+                        (cfm_cli_colour_on(ra->colour, 2) ? CFM_TERM_COLOUR : 0);
+  return CFM_EXIT_OK;
+}
+
+/* No target URL: the embedded mock, at concurrency 16 unless asked. */
+static int start_mock(run_args *ra, run_state *st) {
+  cfm_mock_config mc;
+  char why[256];
+  cfm_mock_config_init(&mc);
+  if (cfm_mock_start(&mc, &st->mock, why, sizeof(why)) != 0) {
+    cfm_cli_error("cannot start the embedded mock: %s", why);
+    return CFM_EXIT_INTERNAL;
   }
-  if (config && cfm_config_load(&cfg, config, &err) != CFM_EOK) {
-    rc = cfm_cli_input_failure(&err);
-    goto out;
-  }
-  for (i = 0; i < ntargets; i++) {
-    cfm_error_init(&err);
-    if (cfm_config_set_target_url(&cfg, targets[i], &err) != CFM_EOK) {
-      cfm_cli_error("%s", err.text);
-      rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_USAGE;
-      goto out;
-    }
-  }
-  cfm_error_init(&err);
-  if (cfm_config_check(&cfg, &set, &err) != CFM_EOK) {
-    cfm_cli_report_error(&err);
-    rc = err.code == CFM_EUSAGE   ? CFM_EXIT_USAGE
-         : err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL
-                                  : CFM_EXIT_SPEC;
-    goto out;
-  }
-  if (max_rps > 0)
-    cfg.global_rate_per_s = max_rps;
-  opt.max_rps = cfg.global_rate_per_s > 0 ? cfg.global_rate_per_s : 0;
+  cfm_config_use_mock(&st->cfg, cfm_mock_port(st->mock));
+  if (!ra->opt.concurrency)
+    ra->opt.concurrency = 16;
+  return CFM_EXIT_OK;
+}
+
+/* Rates, vendors, the baseline, and the embedded mock or pacing. */
+static int prepare(run_args *ra, run_state *st) {
+  cfm_run_options *opt = &ra->opt;
+  cfm_error_t err;
+  int rc, have_target = 0;
+  size_t t;
+  if (ra->max_rps > 0)
+    st->cfg.global_rate_per_s = ra->max_rps;
+  opt->max_rps = st->cfg.global_rate_per_s > 0 ? st->cfg.global_rate_per_s : 0;
   /* Any URL, in the config or on the command line, means real targets:
    * never the embedded mock, and only the vendors that have one. */
-  for (t = 0; t < cfg.count; t++)
-    have_target |= cfg.targets[t].base_url != NULL;
-  if ((rc = cfm_cli_run_vendor_known(&set, opt.vendor)) != CFM_EXIT_OK ||
-      (rc = cfm_cli_run_selects(&set, &opt)) != CFM_EXIT_OK)
-    goto out;
-  if (have_target && (rc = cfm_cli_run_restrict(&set, &cfg, opt.vendor)) != CFM_EXIT_OK)
-    goto out;
-  if (baseline_path) {
-    if (cfm_baseline_load(baseline_path, &baseline, &err) != CFM_EOK) {
+  for (t = 0; t < st->cfg.count; t++)
+    have_target |= st->cfg.targets[t].base_url != NULL;
+  if ((rc = cfm_cli_run_vendor_known(&st->set, opt->vendor)) != CFM_EXIT_OK ||
+      (rc = cfm_cli_run_selects(&st->set, opt)) != CFM_EXIT_OK)
+    return rc;
+  if (have_target && (rc = cfm_cli_run_restrict(&st->set, &st->cfg, opt->vendor)) != CFM_EXIT_OK)
+    return rc;
+  if (ra->baseline_path) {
+    cfm_error_init(&err);
+    if (cfm_baseline_load(ra->baseline_path, &st->baseline, &err) != CFM_EOK) {
       cfm_cli_report_error(&err);
-      rc = CFM_EXIT_SPEC;
-      goto out;
+      return CFM_EXIT_SPEC;
     }
-    opt.baseline = baseline;
+    opt->baseline = st->baseline;
   }
-  if (!have_target && !opt.list) {
-    cfm_mock_config mc;
-    char why[256];
-    cfm_mock_config_init(&mc);
-    if (cfm_mock_start(&mc, &mock, why, sizeof(why)) != 0) {
-      cfm_cli_error("cannot start the embedded mock: %s", why);
-      rc = CFM_EXIT_INTERNAL;
-      goto out;
-    }
-    cfm_config_use_mock(&cfg, cfm_mock_port(mock));
-    if (!opt.concurrency)
-      opt.concurrency = 16;
-  } else {
-    opt.pace = !no_pace;
+  if (!have_target && !opt->list)
+    return start_mock(ra, st);
+  opt->pace = !ra->no_pace;
+  return CFM_EXIT_OK;
+}
+
+/* The exit status needs every verdict: without --reports they go to a
+ * private directory, removed after. */
+static int private_reports(run_args *ra, run_state *st) {
+  const char *tmp = getenv("TMPDIR");
+  if (ra->opt.reports_dir || ra->opt.list || ra->opt.dry_run)
+    return CFM_EXIT_OK;
+  snprintf(st->private_dir, sizeof(st->private_dir), "%.400s/conform-run-XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(st->private_dir)) {
+    cfm_cli_error("cannot create a private report directory in '%.400s'",
+                  tmp && *tmp ? tmp : "/tmp");
+    st->private_dir[0] = '\0';
+    return CFM_EXIT_INTERNAL;
   }
-  if (!opt.list && (rc = cfm_cli_run_preflight(&set, &cfg, &opt, mock != NULL)) != CFM_EXIT_OK)
-    goto out;
-  if (opt.max_rps > 0 && !opt.list)
-    fprintf(stderr, "conform: at most %g requests/s over the run%s\n", opt.max_rps,
-            opt.pace ? "" : " (not applied: the embedded mock or --no-pace)");
-  /* The exit status needs every verdict: without --reports they go to a
-   * private directory, removed after. */
-  if (!opt.reports_dir && !opt.list && !opt.dry_run) {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(private_dir, sizeof(private_dir), "%.400s/conform-run-XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(private_dir)) {
-      cfm_cli_error("cannot create a private report directory in '%.400s'",
-                    tmp && *tmp ? tmp : "/tmp");
-      private_dir[0] = '\0';
-      rc = CFM_EXIT_INTERNAL;
-      goto out;
-    }
-    opt.reports_dir = private_dir;
-    opt.term_is_tty |= CFM_TERM_NO_PATHS;
-  }
+  ra->opt.reports_dir = st->private_dir;
+  ra->opt.term_is_tty |= CFM_TERM_NO_PATHS;
+  return CFM_EXIT_OK;
+}
+
+/* Reports are closed and clean-up ran: says exactly what is left. */
+static void say_interrupted(const cfm_run_result *res) {
+  if (res->cleanup_failed)
+    fprintf(stderr,
+            "conform: interrupted; %zu created resource(s) deleted, %zu NOT deleted (listed "
+            "above; ledger %s): run 'conform cleanup %s'\n",
+            res->cleanup_sent, res->cleanup_failed, res->ledger[0] ? res->ledger : "none",
+            res->ledger[0] ? res->ledger : "LEDGER");
+  else
+    fprintf(stderr, "conform: interrupted; all %zu created resource(s) deleted%s%s%s\n",
+            res->cleanup_sent, res->ledger[0] ? " (ledger " : "", res->ledger,
+            res->ledger[0] ? ")" : "");
+}
+
+/* A baseline entry no failure used is stale: says so, once. */
+static void audit_baseline(const char *baseline_path, const char *run_dir, int private_dir) {
+  cfm_baseline_usage u;
+  cfm_error_t err;
+  char path[600];
+  snprintf(path, sizeof(path), "%s/report.json", run_dir);
+  cfm_error_init(&err);
+  if (cfm_baseline_audit(baseline_path, path, &u, NULL, NULL, &err) == CFM_EOK && u.stale)
+    fprintf(stderr,
+            "conform: baseline '%s': %zu of %zu entries unused by this run "
+            "('conform baseline check --report %s %s' lists them; "
+            "'conform baseline prune' removes them)\n",
+            baseline_path, u.stale, u.entries, private_dir ? "REPORT.json" : path, baseline_path);
+}
+
+/* The exit status of a run that finished, after its closing lines. */
+static int finish(const run_args *ra, run_state *st, const cfm_run_result *res) {
+  int rc;
+  if (ra->opt.list || ra->opt.dry_run)
+    return CFM_EXIT_OK;
+  fprintf(stderr, "conform: %zu requests in %.3f s (%.0f requests/s)\n", res->requests,
+          res->wall_ms / 1000.0,
+          res->wall_ms > 0 ? (double)res->requests * 1000.0 / res->wall_ms : 0.0);
+  rc = run_status(res, st->baseline, res->run_dir);
+  if (ra->baseline_path && res->run_dir[0])
+    audit_baseline(ra->baseline_path, res->run_dir, st->private_dir[0] != '\0');
+  if (res->cleanup_failed && rc == CFM_EXIT_OK)
+    rc = CFM_EXIT_INCOMPLETE; /* resources left behind: named above, and in the ledger */
+  if (!st->private_dir[0] && res->run_dir[0] &&
+      cfm_cli_run_stamp(res->run_dir, &st->set, &st->cfg, &ra->opt, st->mock != NULL,
+                        ra->run_id && *ra->run_id ? ra->run_id : NULL, res->cases) != CFM_EXIT_OK)
+    rc = CFM_EXIT_INTERNAL;
+  return rc;
+}
+
+/* Frees what ra and st hold; warn: say when the private directory stays. */
+static void run_release(run_args *ra, run_state *st, int warn) {
+  cfm_mock_stop(st->mock);
+  cfm_baseline_free(st->baseline);
+  cfm_specset_release(&st->set);
+  cfm_config_release(&st->cfg);
+  if (st->private_dir[0] && cfm_cli_remove_tree(st->private_dir) != 0 && warn)
+    cfm_cli_warn("cannot remove the private report directory '%s'", st->private_dir);
+  free(ra->targets);
+}
+
+/* Runs the prepared cases with the interrupt handlers installed. */
+static int run_cases(run_args *ra, run_state *st, cfm_run_result *res) {
+  cfm_error_t err;
+  int rc;
+  cfm_error_init(&err);
   run_stop = 0;
   run_signal = 0;
-  opt.interrupt = &run_stop;
+  ra->opt.interrupt = &run_stop;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-  if (record_path && (rc = cfm_cli_record_open(record_path, &cfg, &opt)) != CFM_EXIT_OK)
-    goto out;
-  if (cfm_cli_record_close(&opt, cfm_run(&set, &cfg, &opt, &res, &err)) != CFM_EOK) {
+  if (ra->record_path &&
+      (rc = cfm_cli_record_open(ra->record_path, &st->cfg, &ra->opt)) != CFM_EXIT_OK)
+    return rc;
+  if (cfm_cli_record_close(&ra->opt, cfm_run(&st->set, &st->cfg, &ra->opt, res, &err)) != CFM_EOK) {
     cfm_cli_report_error(&err);
-    rc = err.code == CFM_ECONFIG || err.code == CFM_ESPEC ? CFM_EXIT_SPEC : CFM_EXIT_INTERNAL;
-    goto out;
+    return err.code == CFM_ECONFIG || err.code == CFM_ESPEC ? CFM_EXIT_SPEC : CFM_EXIT_INTERNAL;
   }
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
+  return CFM_EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv) {
+  run_args ra;
+  run_state st;
+  cfm_run_result res;
+  int rc;
+  memset(&st, 0, sizeof(st));
+  cfm_config_init(&st.cfg);
+  rc = parse_args(argc, argv, &ra);
+  if (rc == RUN_HELP) {
+    usage(stdout);
+    rc = CFM_EXIT_OK;
+    goto out;
+  }
+  if (rc != CFM_EXIT_OK || (rc = cfm_cli_load_inputs(&ra.in, &st.set, &st.cfg)) != CFM_EXIT_OK ||
+      (rc = prepare(&ra, &st)) != CFM_EXIT_OK)
+    goto out;
+  if (!ra.opt.list &&
+      (rc = cfm_cli_run_preflight(&st.set, &st.cfg, &ra.opt, st.mock != NULL)) != CFM_EXIT_OK)
+    goto out;
+  if (ra.opt.max_rps > 0 && !ra.opt.list)
+    fprintf(stderr, "conform: at most %g requests/s over the run%s\n", ra.opt.max_rps,
+            ra.opt.pace ? "" : " (not applied: the embedded mock or --no-pace)");
+  if ((rc = private_reports(&ra, &st)) != CFM_EXIT_OK ||
+      (rc = run_cases(&ra, &st, &res)) != CFM_EXIT_OK)
+    goto out;
   if (res.interrupted) {
-    /* Reports are closed and clean-up ran; say exactly what is left, then
-     * die of the signal received, as shells and CI runners expect (exit
+    /* Die of the signal received, as shells and CI runners expect (exit
      * status 130 for SIGINT, 143 for SIGTERM). */
     int sig = run_signal ? (int)run_signal : SIGINT;
-    if (res.cleanup_failed)
-      fprintf(stderr,
-              "conform: interrupted; %zu created resource(s) deleted, %zu NOT deleted (listed "
-              "above; ledger %s): run 'conform cleanup %s'\n",
-              res.cleanup_sent, res.cleanup_failed, res.ledger[0] ? res.ledger : "none",
-              res.ledger[0] ? res.ledger : "LEDGER");
-    else
-      fprintf(stderr, "conform: interrupted; all %zu created resource(s) deleted%s%s%s\n",
-              res.cleanup_sent, res.ledger[0] ? " (ledger " : "", res.ledger,
-              res.ledger[0] ? ")" : "");
-    cfm_mock_stop(mock);
-    cfm_baseline_free(baseline);
-    cfm_specset_release(&set);
-    cfm_config_release(&cfg);
-    if (private_dir[0])
-      cfm_cli_remove_tree(private_dir);
-    free(targets);
+    say_interrupted(&res);
+    run_release(&ra, &st, 0);
     signal(sig, SIG_DFL);
     raise(sig);
     return CFM_EXIT_INTERNAL;
   }
-  if (opt.list || opt.dry_run)
-    goto out;
-  fprintf(stderr, "conform: %zu requests in %.3f s (%.0f requests/s)\n", res.requests,
-          res.wall_ms / 1000.0,
-          res.wall_ms > 0 ? (double)res.requests * 1000.0 / res.wall_ms : 0.0);
-  rc = run_status(&res, baseline, res.run_dir);
-  if (baseline_path && res.run_dir[0]) {
-    /* A baseline entry no failure used is stale: say so, once. */
-    cfm_baseline_usage u;
-    char path[600];
-    snprintf(path, sizeof(path), "%s/report.json", res.run_dir);
-    cfm_error_init(&err);
-    if (cfm_baseline_audit(baseline_path, path, &u, NULL, NULL, &err) == CFM_EOK && u.stale)
-      fprintf(stderr,
-              "conform: baseline '%s': %zu of %zu entries unused by this run "
-              "('conform baseline check --report %s %s' lists them; "
-              "'conform baseline prune' removes them)\n",
-              baseline_path, u.stale, u.entries, private_dir[0] ? "REPORT.json" : path,
-              baseline_path);
-  }
-  if (res.cleanup_failed && rc == CFM_EXIT_OK)
-    rc = CFM_EXIT_INCOMPLETE; /* resources left behind: named above, and in the ledger */
-  if (!private_dir[0] && res.run_dir[0] &&
-      cfm_cli_run_stamp(res.run_dir, &set, &cfg, &opt, mock != NULL,
-                        run_id && *run_id ? run_id : NULL, res.cases) != CFM_EXIT_OK)
-    rc = CFM_EXIT_INTERNAL;
+  rc = finish(&ra, &st, &res);
 out:
-  cfm_mock_stop(mock);
-  cfm_baseline_free(baseline);
-  cfm_specset_release(&set);
-  cfm_config_release(&cfg);
-  if (private_dir[0] && cfm_cli_remove_tree(private_dir) != 0)
-    cfm_cli_warn("cannot remove the private report directory '%s'", private_dir);
-  free(targets);
+  run_release(&ra, &st, 1);
   return rc;
 }
