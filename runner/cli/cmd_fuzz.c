@@ -70,6 +70,35 @@ static int number(const char *opt, const char *s, double lo, double hi, double *
   return 0;
 }
 
+/* The options that take a number: 0 taken, 1 a bad number (reported),
+ * -1 not one of them. */
+static int numeric_option(int c, fuzz_args *a) {
+  double d;
+  switch (c) {
+  case 's':
+    if (number("--seed", optarg, 0, 9007199254740991.0, &d))
+      return 1;
+    a->opt.seed = (unsigned long long)d;
+    return 0;
+  case 'b':
+    if (number("--budget", optarg, 1, 100000000, &d))
+      return 1;
+    a->opt.budget = (size_t)d;
+    return 0;
+  case 't':
+    return number("--time", optarg, 0.001, 86400, &a->opt.time_s) != 0;
+  case 'm':
+    if (number("--max-shrink", optarg, 1, 100000, &d))
+      return 1;
+    a->opt.max_shrink = (size_t)d;
+    return 0;
+  case 'r':
+    return number("--max-rps", optarg, 0.001, CFM_MAX_RPS_LIMIT, &a->max_rps) != 0;
+  default:
+    return -1;
+  }
+}
+
 static int parse(int argc, char **argv, fuzz_args *a, cfm_specset *set, cfm_error_t *err) {
   static const struct option longs[] = {{"seed", required_argument, 0, 's'},
                                         {"budget", required_argument, 0, 'b'},
@@ -87,34 +116,15 @@ static int parse(int argc, char **argv, fuzz_args *a, cfm_specset *set, cfm_erro
                                         {"specs-dir", required_argument, 0, 'd'},
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
-  int c;
-  double d;
+  int c, rc;
   cfm_cli_opt p = {"fuzz", "h", longs, 0, ""};
   while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if ((rc = numeric_option(c, a)) >= 0) {
+      if (rc)
+        return CFM_EXIT_USAGE;
+      continue;
+    }
     switch (c) {
-    case 's':
-      if (number("--seed", optarg, 0, 9007199254740991.0, &d))
-        return CFM_EXIT_USAGE;
-      a->opt.seed = (unsigned long long)d;
-      break;
-    case 'b':
-      if (number("--budget", optarg, 1, 100000000, &d))
-        return CFM_EXIT_USAGE;
-      a->opt.budget = (size_t)d;
-      break;
-    case 't':
-      if (number("--time", optarg, 0.001, 86400, &a->opt.time_s))
-        return CFM_EXIT_USAGE;
-      break;
-    case 'm':
-      if (number("--max-shrink", optarg, 1, 100000, &d))
-        return CFM_EXIT_USAGE;
-      a->opt.max_shrink = (size_t)d;
-      break;
-    case 'r':
-      if (number("--max-rps", optarg, 0.001, CFM_MAX_RPS_LIMIT, &a->max_rps))
-        return CFM_EXIT_USAGE;
-      break;
     case 'T':
       if (a->ntargets == 16) {
         cfm_cli_error("at most 16 --target options");

@@ -1,5 +1,6 @@
 /* conform — what the endpoint fuzzer's files share (efuzz_gen.c values,
- * efuzz_model.c the per-vendor model, efuzz.c execution and shrinking). */
+ * efuzz_model.c the per-vendor model, efuzz_exec.c executing a trial,
+ * efuzz_shrink.c shrinking, efuzz.c the run and replay). */
 #ifndef CONFORM_EFUZZ_INTERNAL_H
 #define CONFORM_EFUZZ_INTERNAL_H
 
@@ -93,5 +94,53 @@ size_t cfm__ef_cps(const char *s, size_t len);
 
 /* One trial of vendor v (new reference: array of steps). */
 json_t *cfm__ef_trial(cfm__ef_rng *r, const cfm__ef_vendor *v, size_t prefix_len);
+
+/* What broke: the property a failure violates (part of its signature). */
+#define EF_PROP_MAP(XX)                                                                            \
+  XX(NONE, "none")                                                                                 \
+  XX(TRANSPORT, "transport")                                                                       \
+  XX(SERVER_ERROR, "no-5xx")                                                                       \
+  XX(VALID_REFUSED, "valid-succeeds")                                                              \
+  XX(NEAR_VALID, "near-valid-refused")                                                             \
+  XX(READBACK, "read-back")
+
+typedef enum {
+#define EF_PROP_ENUM(n, t) EF_P_##n,
+  EF_PROP_MAP(EF_PROP_ENUM)
+#undef EF_PROP_ENUM
+} ef_prop;
+
+/* One execution of a trial. */
+typedef struct ef_outcome {
+  ef_prop prop;   /* EF_P_NONE when every step passed */
+  char op[128];   /* the failing step's operation */
+  char code[128]; /* the vendor code it answered ("" for none) */
+  size_t step;    /* its index */
+  char reason[600];
+  char warn[600];   /* the first warning */
+  char unsent[256]; /* why a step could not be built (credentials ...) */
+  size_t warns, requests;
+} ef_outcome;
+
+typedef struct ef_ctx {
+  const cfm__ef_vendor *v;
+  cfm_config *cfg;
+  const char *prefix;
+  cfm_efuzz_send_fn send;
+  void *user;
+  cfm__ef_rng nonce;
+  size_t cleanup_sent, cleanup_failed;
+} ef_ctx;
+
+/* Runs the steps of one trial against the target (efuzz_exec.c): out
+ * gets the first failure (EF_P_NONE when none), warnings and requests;
+ * whatever the trial created and left is deleted. */
+void cfm__ef_execute(ef_ctx *cx, const json_t *steps, ef_outcome *out);
+
+/* Reduces a failing trial (efuzz_shrink.c): a new reference to the
+ * smallest steps that still fail as *last did; *last gets their outcome,
+ * *runs and *requests what shrinking spent (at most budget runs). */
+json_t *cfm__ef_shrink(ef_ctx *cx, const json_t *steps, ef_outcome *last, size_t budget,
+                       size_t *runs, size_t *requests);
 
 #endif
