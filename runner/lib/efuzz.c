@@ -101,7 +101,9 @@ int cfm_efuzz_run(const cfm_specset *set, cfm_config *cfg, const cfm_efuzz_optio
   while (res->requests < budget && (opt->time_s <= 0 || now_s() - t0 < opt->time_s) &&
          !(opt->interrupt && *opt->interrupt)) {
     const cfm__ef_vendor *v = &m.v[cfm__ef_below(&rng, m.n)];
-    json_t *steps = cfm__ef_trial(&rng, v, strlen(prefix));
+    const cfm_target *tg = cfm_config_target(cfg, v->spec->vendor);
+    json_t *steps = cfm__ef_trial(&rng, v, strlen(prefix),
+                                  !tg || !tg->base_url || cfm_target_is_local(tg->base_url));
     char *text = steps ? json_dumps(steps, JSON_COMPACT) : NULL;
     ef_ctx cx;
     ef_outcome o;

@@ -30,9 +30,13 @@ static json_t *resolve_checks(const cfm_tmpl *t, const json_t *checks) {
   json_t *out = json_deep_copy(checks), *chk;
   size_t i;
   json_array_foreach(out, i, chk) {
-    const json_t *w = json_object_get(chk, "equals");
-    if (w)
-      json_object_set_new(chk, "equals", cfm_tmpl_resolve(t, w, NULL, 0));
+    static const char *const keys[] = {"equals", "contains"};
+    size_t k;
+    for (k = 0; k < 2; k++) {
+      const json_t *w = json_object_get(chk, keys[k]);
+      if (w)
+        json_object_set_new(chk, keys[k], cfm_tmpl_resolve(t, w, NULL, 0));
+    }
   }
   return out;
 }
@@ -57,18 +61,20 @@ static void learn(const cfm__ef_vendor *v, json_t *models, const char *g, const 
   json_object_update(m, json_object_get(v->facts, op));
 }
 
-/* Classifies a judged step; records a failure or a warning in out. */
+/* Classifies a judged step (kind: 0 a generated call, 1 a read-back, 2 a
+ * step of a documented sequence); records a failure or a warning in out. */
 static int judge_props(const cfm_step *st, const cfm_http_response *res, const cfm_judgement *j,
-                       int readback, ef_outcome *out) {
+                       int kind, ef_outcome *out) {
   ef_prop p = EF_P_NONE;
   if (j->verdict == CFM_VERDICT_ERROR)
     p = EF_P_TRANSPORT;
   else if (res->status >= 500)
     p = EF_P_SERVER_ERROR;
   else if (j->verdict == CFM_VERDICT_FAIL)
-    p = st->expect.outcome == CFM_OUTCOME_ERROR ? EF_P_NEAR_VALID
-        : readback                              ? EF_P_READBACK
-                                                : EF_P_VALID_REFUSED;
+    p = kind == 2                                 ? EF_P_RULE
+        : st->expect.outcome == CFM_OUTCOME_ERROR ? EF_P_NEAR_VALID
+        : kind == 1                               ? EF_P_READBACK
+                                                  : EF_P_VALID_REFUSED;
   if (p != EF_P_NONE) {
     out->prop = p;
     snprintf(out->op, sizeof(out->op), "%s", st->op);
@@ -110,12 +116,45 @@ static int repeat_refusal(const ef_trial *tr, const char *g, const char *op,
   return json_object_get(tr->seen, key) != NULL;
 }
 
+/* Captures into vars; a repeated step collects them into arrays. */
+static void keep_captures(json_t *vars, const json_t *captures, int collect) {
+  const char *name;
+  json_t *val;
+  json_object_foreach((json_t *)captures, name, val) {
+    json_t *list = json_object_get(vars, name);
+    if (!collect) {
+      json_object_set(vars, name, val);
+      continue;
+    }
+    if (!json_is_array(list)) {
+      list = json_array();
+      json_object_set_new(vars, name, list);
+    }
+    json_array_append(list, val);
+  }
+}
+
+/* A deletion the target took: the ids its request names leave the ledger. */
+static void forget_deleted(json_t *ledger, const json_t *req) {
+  static const char *const slots[] = {"path", "query", "body"};
+  size_t i = json_array_size(ledger), s;
+  while (i-- > 0) {
+    const json_t *id = json_object_get(json_array_get(ledger, i), "id"), *val;
+    const char *k;
+    int named = 0;
+    for (s = 0; s < 3 && !named; s++)
+      json_object_foreach(json_object_get(req, slots[s]), k, val) named |= json_equal(val, id);
+    if (named)
+      json_array_remove(ledger, i);
+  }
+}
+
 /* What a passed step leaves for the next ones: the call the group took,
  * captures, what must read back, and a deleted id off the ledger. */
 static void remember(ef_ctx *cx, const json_t *sj, const cfm_step *st, const cfm_judgement *j,
                      const json_t *req, ef_trial *tr) {
-  const char *g = cfm_json_str(sj, "group"), *name;
-  json_t *val;
+  const char *g = cfm_json_str(sj, "group");
+  int accepted = !(j->mapped && strcmp(j->cls, "OK"));
   if (g && j->verdict == CFM_VERDICT_PASS) {
     char key[300];
     snprintf(key, sizeof(key), "%s|%s", g, st->op);
@@ -123,61 +162,40 @@ static void remember(ef_ctx *cx, const json_t *sj, const cfm_step *st, const cfm
   }
   if (j->verdict == CFM_VERDICT_FAIL)
     return;
-  if (!(j->mapped && strcmp(j->cls, "OK"))) {
-    json_object_foreach(j->captures, name, val) json_object_set(tr->vars, name, val);
+  if (accepted) {
+    keep_captures(tr->vars, j->captures, st->repeat_given);
     if (g && !json_object_get(sj, "mutated") && !json_is_true(json_object_get(sj, "readback")) &&
         st->expect.outcome == CFM_OUTCOME_SUCCESS)
       learn(cx->v, tr->models, g, st->op, req);
   }
-  if (g && cx->v->del >= 0 && !strcmp(st->op, cx->v->ops[cx->v->del].id)) {
-    /* Deleted: no clean-up needed for the id held in g. */
-    const json_t *id = json_object_get(tr->vars, g), *e;
-    size_t i;
-    json_array_foreach(tr->ledger, i, e) {
-      if (id && json_equal(json_object_get(e, "id"), (json_t *)id)) {
-        json_array_remove(tr->ledger, i);
-        break;
-      }
-    }
-  }
+  if (accepted && cx->v->del >= 0 && !strcmp(st->op, cx->v->ops[cx->v->del].id))
+    forget_deleted(tr->ledger, req);
 }
 
-/* Builds and sends one step's request; judges it.  Returns 1 when the
- * trial fails here, -1 when the step could not be built (skipped). */
-static int run_step(ef_ctx *cx, const json_t *sj, ef_trial *tr, ef_outcome *out) {
-  json_t *vars = tr->vars, *models = tr->models;
+/* Builds, sends and judges iteration iter of step st.  Returns 1 when
+ * the trial fails here, 0 when it goes on, 2 when a documented sequence
+ * ends here (a set-up refused, a value missing, its expectation met
+ * early), -1 when a generated step could not be built (skipped). */
+static int send_one(ef_ctx *cx, const json_t *sj, const cfm_step *st, const json_t *op,
+                    unsigned iter, ef_trial *tr, ef_outcome *out) {
   const cfm_spec *spec = cx->v->spec;
-  cfm_step st;
-  const json_t *op;
   const char *g = cfm_json_str(sj, "group");
-  int readback = json_is_true(json_object_get(sj, "readback")), rc = -1;
-  cfm_tmpl t = {cx->prefix, 0, vars, spec, cfm_config_target(cx->cfg, spec->vendor)};
-  json_t *req = NULL, *checks = NULL;
+  int readback = json_is_true(json_object_get(sj, "readback"));
+  int keep = json_is_true(json_object_get(sj, "keep")), rc = keep ? 2 : -1;
+  cfm_tmpl t = {cx->prefix, iter, tr->vars, spec, cfm_config_target(cx->cfg, spec->vendor)};
+  json_t *req, *checks;
   cfm_request r;
   cfm_http_request hr;
   cfm_http_response res;
   cfm_judgement j;
   cfm_error_t err;
-  if (cfm_step_decode(sj, &st) || !(op = cfm_spec_operation(spec, st.op)))
-    return -1;
-  if (readback && !(g && json_object_size(json_object_get(models, g))))
-    return -1;
-  if (json_is_true(json_object_get(sj, "gone"))) {
-    /* Expects not found only after this execution deleted the group (a
-     * shrunk case without the deletion must not fail for that). */
-    char key[300];
-    snprintf(key, sizeof(key), "%s|%s", g ? g : "",
-             cx->v->del >= 0 ? cx->v->ops[cx->v->del].id : "");
-    if (!json_object_get(tr->seen, key))
-      return -1;
-  }
   cfm_error_init(&err);
-  req = cfm_tmpl_resolve(&t, st.request, NULL, 0);
-  checks =
-      readback ? readback_checks(json_object_get(models, g)) : resolve_checks(&t, st.expect.body);
+  req = cfm_tmpl_resolve(&t, st->request, NULL, 0);
+  checks = readback ? readback_checks(json_object_get(tr->models, g))
+                    : resolve_checks(&t, st->expect.body);
   {
     cfm_request_args a = {
-        op, req, st.auth, st.raw_body, (int64_t)time(NULL), (uint32_t)cfm__ef_next(&cx->nonce)};
+        op, req, st->auth, st->raw_body, (int64_t)time(NULL), (uint32_t)cfm__ef_next(&cx->nonce)};
     if (cfm_request_build(&t, &a, &r, &err) != CFM_EOK || r.missing[0]) {
       if (err.code && !out->unsent[0])
         snprintf(out->unsent, sizeof(out->unsent), "%s", err.text);
@@ -191,15 +209,17 @@ static int run_step(ef_ctx *cx, const json_t *sj, ef_trial *tr, ef_outcome *out)
   out->requests++;
   {
     cfm_exchange ex = {&hr, &res};
-    cfm_verdict_judge(spec, op, &st, checks, 0, &ex, &j);
+    cfm_verdict_judge(spec, op, st, checks, 0, &ex, &j);
   }
-  rc = judge_props(&st, &res, &j, readback, out);
-  if (rc == 1 && out->prop == EF_P_VALID_REFUSED && repeat_refusal(tr, g, st.op, &j)) {
+  rc = judge_props(st, &res, &j, keep ? 2 : readback, out);
+  if (rc == 1 && out->prop == EF_P_VALID_REFUSED && repeat_refusal(tr, g, st->op, &j)) {
     out->prop = EF_P_NONE;
     rc = 0;
   }
   if (!rc)
-    remember(cx, sj, &st, &j, req, tr);
+    remember(cx, sj, st, &j, req, tr);
+  if (!rc && keep && !j.go_on)
+    rc = 2;
   if (j.created)
     json_array_extend(tr->ledger, j.created);
   cfm_judgement_release(&j);
@@ -210,6 +230,36 @@ out:
   return rc;
 }
 
+/* Runs one step (each repetition, or a walk).  Returns as send_one. */
+static int run_step(ef_ctx *cx, const json_t *sj, ef_trial *tr, ef_outcome *out) {
+  const char *g = cfm_json_str(sj, "group");
+  const json_t *op;
+  cfm_step st;
+  unsigned iter;
+  int rc = -1;
+  if (cfm_step_decode(sj, &st))
+    return -1;
+  if (st.kind == CFM_STEP_WALK)
+    return cfm__ef_walk(cx, &st, tr->vars, out);
+  if (!(op = cfm_spec_operation(cx->v->spec, st.op)))
+    return -1;
+  if (json_is_true(json_object_get(sj, "readback")) &&
+      !(g && json_object_size(json_object_get(tr->models, g))))
+    return -1;
+  if (json_is_true(json_object_get(sj, "gone"))) {
+    /* Expects not found only after this execution deleted the group (a
+     * shrunk case without the deletion must not fail for that). */
+    char key[300];
+    snprintf(key, sizeof(key), "%s|%s", g ? g : "",
+             cx->v->del >= 0 ? cx->v->ops[cx->v->del].id : "");
+    if (!json_object_get(tr->seen, key))
+      return -1;
+  }
+  for (iter = 0; iter < st.repeat && (rc = send_one(cx, sj, &st, op, iter, tr, out)) == 0; iter++)
+    ;
+  return rc;
+}
+
 /* Deletes what a trial created and left (not judged; counted). */
 static void clean_up(ef_ctx *cx, json_t *ledger) {
   const cfm__ef_vendor *v = cx->v;
@@ -217,9 +267,10 @@ static void clean_up(ef_ctx *cx, json_t *ledger) {
   const json_t *tmpl = json_object_get(json_object_get(cr, "cleanup"), "request"), *e;
   const json_t *op =
       cfm_spec_operation(v->spec, cfm_json_str(json_object_get(cr, "cleanup"), "op"));
-  size_t i;
-  json_array_foreach(ledger, i, e) {
-    json_t *vars = json_pack("{s:O}", "id", json_object_get(e, "id"));
+  size_t i = json_array_size(ledger);
+  /* Newest first: a group created inside another goes before it. */
+  while (i-- > 0) {
+    json_t *vars = json_pack("{s:O}", "id", json_object_get(e = json_array_get(ledger, i), "id"));
     cfm_tmpl t = {cx->prefix, 0, vars, v->spec, cfm_config_target(cx->cfg, v->spec->vendor)};
     cfm_request_args a = {
         op, tmpl, CFM_AUTH_VALID, NULL, (int64_t)time(NULL), (uint32_t)cfm__ef_next(&cx->nonce)};
@@ -249,10 +300,11 @@ void cfm__ef_execute(ef_ctx *cx, const json_t *steps, ef_outcome *out) {
   size_t i;
   memset(out, 0, sizeof(*out));
   json_array_foreach(steps, i, sj) {
-    if (run_step(cx, sj, &tr, out) == 1) {
+    int rc = run_step(cx, sj, &tr, out);
+    if (rc == 1)
       out->step = i;
+    if (rc == 1 || rc == 2)
       break;
-    }
   }
   clean_up(cx, tr.ledger);
   json_decref(tr.vars);

@@ -41,7 +41,10 @@ static void drop_steps(ef_shrink *s, json_t *steps) {
   while (json_array_size(steps) > s->last.step + 1)
     json_array_remove(steps, json_array_size(steps) - 1);
   for (i = json_array_size(steps); i-- > 0;) {
-    json_t *c = json_deep_copy(steps);
+    json_t *c;
+    if (json_is_true(json_object_get(json_array_get(steps, i), "keep")))
+      continue; /* a documented sequence stays whole */
+    c = json_deep_copy(steps);
     json_array_remove(c, i);
     if (json_array_size(c) && still_fails(s, c)) {
       json_array_clear(steps);
@@ -109,6 +112,8 @@ static void simplify_fields(ef_shrink *s, json_t *steps) {
     json_t *body = json_object_get(json_object_get(json_array_get(steps, i), "request"), "body");
     const char *k;
     json_t *val, *tmp;
+    if (json_is_true(json_object_get(json_array_get(steps, i), "keep")))
+      continue;
     json_object_foreach_safe(body, tmp, k, val) {
       int pass;
       json_t *c = json_deep_copy(steps);
