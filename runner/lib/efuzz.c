@@ -72,6 +72,12 @@ static void on_fail(ef_ctx *cx, const cfm_efuzz_options *opt, const json_t *step
   json_decref(small);
 }
 
+/* 1 when vendor's target is the embedded mock or on the loopback. */
+static int is_local(cfm_config *cfg, const char *vendor) {
+  const cfm_target *tg = cfm_config_target(cfg, vendor);
+  return !tg || !tg->base_url || cfm_target_is_local(tg->base_url);
+}
+
 static void ctx_init(ef_ctx *cx, const cfm__ef_vendor *v, cfm_config *cfg, const char *prefix,
                      cfm_efuzz_send_fn send, void *user, unsigned long long seed) {
   memset(cx, 0, sizeof(*cx));
@@ -81,6 +87,7 @@ static void ctx_init(ef_ctx *cx, const cfm__ef_vendor *v, cfm_config *cfg, const
   cx->send = send;
   cx->user = user;
   cx->nonce.s = seed ^ 0x5DEECE66Dull;
+  cx->live = !is_local(cfg, v->spec->vendor);
 }
 
 int cfm_efuzz_run(const cfm_specset *set, cfm_config *cfg, const cfm_efuzz_options *opt,
@@ -101,9 +108,7 @@ int cfm_efuzz_run(const cfm_specset *set, cfm_config *cfg, const cfm_efuzz_optio
   while (res->requests < budget && (opt->time_s <= 0 || now_s() - t0 < opt->time_s) &&
          !(opt->interrupt && *opt->interrupt)) {
     const cfm__ef_vendor *v = &m.v[cfm__ef_below(&rng, m.n)];
-    const cfm_target *tg = cfm_config_target(cfg, v->spec->vendor);
-    json_t *steps = cfm__ef_trial(&rng, v, strlen(prefix),
-                                  !tg || !tg->base_url || cfm_target_is_local(tg->base_url));
+    json_t *steps = cfm__ef_trial(&rng, v, strlen(prefix), is_local(cfg, v->spec->vendor));
     char *text = steps ? json_dumps(steps, JSON_COMPACT) : NULL;
     ef_ctx cx;
     ef_outcome o;
@@ -133,6 +138,7 @@ int cfm_efuzz_run(const cfm_specset *set, cfm_config *cfg, const cfm_efuzz_optio
                          "request it can build");
     res->cleanup_sent += cx.cleanup_sent;
     res->cleanup_failed += cx.cleanup_failed;
+    res->guarded += cx.guarded;
     json_decref(steps);
     if (rc || (res->fails && !opt->keep_going))
       break;
@@ -170,6 +176,7 @@ int cfm_efuzz_replay(const cfm_specset *set, cfm_config *cfg, const json_t *case
   res->warns = o.warns;
   res->cleanup_sent = cx.cleanup_sent;
   res->cleanup_failed = cx.cleanup_failed;
+  res->guarded = cx.guarded;
   snprintf(res->reason, sizeof(res->reason), "%s", o.prop == EF_P_NONE ? "no failure" : o.reason);
   res->fails = o.prop == prop_parse(cfm_json_str(sig, "property")) &&
                !strcmp(o.op, cfm_json_str(sig, "op")) &&

@@ -43,7 +43,7 @@ static json_t *resolve_checks(const cfm_tmpl *t, const json_t *checks) {
 
 /* After a call the target accepted: what must read back from its group. */
 static void learn(const cfm__ef_vendor *v, json_t *models, const char *g, const char *op,
-                  const json_t *req) {
+                  const json_t *req, const char *broken) {
   json_t *m = json_object_get(models, g), *val;
   const json_t *body = json_object_get(req, "body");
   const char *k;
@@ -55,7 +55,9 @@ static void learn(const cfm__ef_vendor *v, json_t *models, const char *g, const 
     json_object_set_new(models, g, m = json_object());
   json_object_foreach((json_t *)body, k, val) {
     const char *ptr = cfm_json_str(v->readmap, k);
-    if (ptr)
+    if (ptr && broken && !strcmp(broken, k))
+      json_object_del(m, ptr); /* what a target makes of it is unknown */
+    else if (ptr)
       json_object_set(m, ptr, val);
   }
   json_object_update(m, json_object_get(v->facts, op));
@@ -101,6 +103,7 @@ static int judge_props(const cfm_step *st, const cfm_http_response *res, const c
  * what was created and not yet deleted, and which calls each group took. */
 typedef struct ef_trial {
   json_t *vars, *models, *ledger, *seen;
+  json_t *made; /* every id the trial created, deleted or not, as text */
 } ef_trial;
 
 /* A documented rule of state: a call the group already took may be
@@ -164,12 +167,27 @@ static void remember(ef_ctx *cx, const json_t *sj, const cfm_step *st, const cfm
     return;
   if (accepted) {
     keep_captures(tr->vars, j->captures, st->repeat_given);
-    if (g && !json_object_get(sj, "mutated") && !json_is_true(json_object_get(sj, "readback")) &&
-        st->expect.outcome == CFM_OUTCOME_SUCCESS)
-      learn(cx->v, tr->models, g, st->op, req);
+    /* A near-valid call the target took (silently, where the documents
+     * allow it) changed the group too; the broken field is unknown. */
+    if (g && !json_is_true(json_object_get(sj, "readback")))
+      learn(cx->v, tr->models, g, st->op, req, cfm_json_str(sj, "mutated"));
   }
   if (accepted && cx->v->del >= 0 && !strcmp(st->op, cx->v->ops[cx->v->del].id))
     forget_deleted(tr->ledger, req);
+}
+
+/* Resources a call created: on the ledger (deleted when the trial ends)
+ * and among the ids the trial may name in destructive calls. */
+static void note_created(ef_trial *tr, const json_t *created) {
+  const json_t *e;
+  size_t i;
+  json_array_foreach(created, i, e) {
+    char text[256];
+    cfm_json_scalar_text(json_object_get(e, "id"), text, sizeof(text));
+    json_array_append(tr->ledger, (json_t *)e);
+    if (text[0])
+      json_object_set_new(tr->made, text, json_true());
+  }
 }
 
 /* Builds, sends and judges iteration iter of step st.  Returns 1 when
@@ -203,6 +221,11 @@ static int send_one(ef_ctx *cx, const json_t *sj, const cfm_step *st, const json
       goto out;
     }
   }
+  if (keep && cx->live && cfm__ef_seq_foreign(op, r.resolved, tr->made)) {
+    cx->guarded++;
+    cfm_request_release(&r);
+    goto out;
+  }
   cfm_request_http(&r, t.target, &hr);
   memset(&res, 0, sizeof(res));
   cx->send(cx->user, &hr, &res);
@@ -220,8 +243,7 @@ static int send_one(ef_ctx *cx, const json_t *sj, const cfm_step *st, const json
     remember(cx, sj, st, &j, req, tr);
   if (!rc && keep && !j.go_on)
     rc = 2;
-  if (j.created)
-    json_array_extend(tr->ledger, j.created);
+  note_created(tr, j.created);
   cfm_judgement_release(&j);
   cfm_request_release(&r);
 out:
@@ -295,7 +317,7 @@ static void clean_up(ef_ctx *cx, json_t *ledger) {
 }
 
 void cfm__ef_execute(ef_ctx *cx, const json_t *steps, ef_outcome *out) {
-  ef_trial tr = {json_object(), json_object(), json_array(), json_object()};
+  ef_trial tr = {json_object(), json_object(), json_array(), json_object(), json_object()};
   const json_t *sj;
   size_t i;
   memset(out, 0, sizeof(*out));
@@ -311,4 +333,5 @@ void cfm__ef_execute(ef_ctx *cx, const json_t *steps, ef_outcome *out) {
   json_decref(tr.models);
   json_decref(tr.ledger);
   json_decref(tr.seen);
+  json_decref(tr.made);
 }

@@ -102,6 +102,11 @@ json_t *cfm__ef_trial(cfm__ef_rng *r, const cfm__ef_vendor *v, size_t prefix_len
 /* Reads v's documented sequences from its rule, scenario and observable-
  * limit cases into v->seqs.  Returns CFM_EOK or CFM_ENOMEM. */
 int cfm__ef_seqs_read(cfm__ef_vendor *v, const cfm_caselist *cl);
+/* 1 when a destructive call of op (a documented sequence's step, its
+ * request resolved) names a bound id that is not in made (the ids the
+ * trial created, as text): not sent to a live target, like the run's
+ * foreign-id rule (docs/safety.md). */
+int cfm__ef_seq_foreign(const json_t *op, const json_t *resolved, const json_t *made);
 /* One documented sequence of v, whole (new reference), or NULL when v has
  * none it may draw (heavy ones need a local target). */
 json_t *cfm__ef_seq_trial(cfm__ef_rng *r, const cfm__ef_vendor *v, int local);
@@ -142,6 +147,8 @@ typedef struct ef_ctx {
   void *user;
   cfm__ef_rng nonce;
   size_t cleanup_sent, cleanup_failed;
+  int live;       /* the target is not local: the foreign-id guard applies */
+  size_t guarded; /* documented steps not sent: they named an id the trial did not create */
 } ef_ctx;
 
 /* Runs the steps of one trial against the target (efuzz_exec.c): out

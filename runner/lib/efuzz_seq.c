@@ -7,6 +7,7 @@
  * Must not judge (efuzz_exec.c) nor vary values (efuzz_gen.c). */
 #include "efuzz_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "conform/jsonutil.h"
@@ -83,4 +84,29 @@ json_t *cfm__ef_seq_trial(cfm__ef_rng *r, const cfm__ef_vendor *v, int local) {
     return json_deep_copy(json_object_get(s, "steps"));
   }
   return NULL;
+}
+
+int cfm__ef_seq_foreign(const json_t *op, const json_t *resolved, const json_t *made) {
+  const json_t *bind = json_object_get(op, "bind"), *p;
+  size_t i;
+  if (!json_is_true(json_object_get(op, "destructive")))
+    return 0;
+  json_array_foreach(json_object_get(op, "params"), i, p) {
+    const char *name = cfm_json_str(p, "name"), *in = cfm_json_str(p, "in");
+    const char *b = cfm_json_str(bind, name ? name : "");
+    const json_t *v;
+    char text[256];
+    if (!name || !in || !b || strncmp(b, "${", 2) || !strncmp(b, "${var.", 6) ||
+        !strncmp(b, "${run", 5) || (strcmp(in, "path") && strcmp(in, "body")))
+      continue;
+    v = json_object_get(json_object_get(resolved, in), name);
+    if (!v && !strcmp(in, "body"))
+      continue; /* names nothing */
+    if (!v || !(json_is_string(v) || json_is_integer(v)))
+      return 1;
+    cfm_json_scalar_text(v, text, sizeof(text));
+    if (!text[0] || !json_object_get(made, text))
+      return 1;
+  }
+  return 0;
 }
