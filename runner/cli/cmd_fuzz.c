@@ -33,6 +33,8 @@ static void usage(FILE *f) {
         "  --allow-remote       permit targets off the loopback (the volume is printed first)\n"
         "  --max-rps N          requests/s against URL targets (default 5 remote, none local)\n"
         "  --mock-fault NAME    the embedded mock answers with this fault (repeatable)\n"
+        "  --mock-reading R     faithful (default) or alt: the embedded mock's reading\n"
+        "                       of what the documents leave open (docs/mock.md)\n"
         "  --out FILE           where the shrunk case goes (default fuzz-case.json)\n"
         "  --replay FILE        run a saved case once: exit 1 when it still fails\n"
         "  --keep-going         count every failing trial (the first is saved)\n"
@@ -50,7 +52,7 @@ typedef struct fuzz_args {
   int ntargets, allow_remote, nspecs;
   double max_rps;
   const char *faults[FUZZ_MAX_FAULTS + 1];
-  int nfaults;
+  int nfaults, reading_alt;
 } fuzz_args;
 
 static volatile sig_atomic_t interrupted;
@@ -70,6 +72,56 @@ static int number(const char *opt, const char *s, double lo, double hi, double *
   return 0;
 }
 
+/* The options that take a number: 0 taken, 1 a bad number (reported),
+ * -1 not one of them. */
+static int numeric_option(int c, fuzz_args *a) {
+  double d;
+  switch (c) {
+  case 's':
+    if (number("--seed", optarg, 0, 9007199254740991.0, &d))
+      return 1;
+    a->opt.seed = (unsigned long long)d;
+    return 0;
+  case 'b':
+    if (number("--budget", optarg, 1, 100000000, &d))
+      return 1;
+    a->opt.budget = (size_t)d;
+    return 0;
+  case 't':
+    return number("--time", optarg, 0.001, 86400, &a->opt.time_s) != 0;
+  case 'm':
+    if (number("--max-shrink", optarg, 1, 100000, &d))
+      return 1;
+    a->opt.max_shrink = (size_t)d;
+    return 0;
+  case 'r':
+    return number("--max-rps", optarg, 0.001, CFM_MAX_RPS_LIMIT, &a->max_rps) != 0;
+  default:
+    return -1;
+  }
+}
+
+/* The embedded mock's options: 0 taken, 1 refused (reported), -1 not one
+ * of them. */
+static int mock_option(int c, fuzz_args *a) {
+  if (c == 'f') {
+    if (a->nfaults == FUZZ_MAX_FAULTS) {
+      cfm_cli_error("at most %d --mock-fault options", FUZZ_MAX_FAULTS);
+      return 1;
+    }
+    a->faults[a->nfaults++] = optarg;
+    return 0;
+  }
+  if (c != 'g')
+    return -1;
+  if (strcmp(optarg, "faithful") && strcmp(optarg, "alt")) {
+    cfm_cli_error("--mock-reading takes 'faithful' or 'alt', not '%s'", optarg);
+    return 1;
+  }
+  a->reading_alt = !strcmp(optarg, "alt");
+  return 0;
+}
+
 static int parse(int argc, char **argv, fuzz_args *a, cfm_specset *set, cfm_error_t *err) {
   static const struct option longs[] = {{"seed", required_argument, 0, 's'},
                                         {"budget", required_argument, 0, 'b'},
@@ -80,6 +132,7 @@ static int parse(int argc, char **argv, fuzz_args *a, cfm_specset *set, cfm_erro
                                         {"allow-remote", no_argument, 0, 'R'},
                                         {"max-rps", required_argument, 0, 'r'},
                                         {"mock-fault", required_argument, 0, 'f'},
+                                        {"mock-reading", required_argument, 0, 'g'},
                                         {"out", required_argument, 0, 'o'},
                                         {"replay", required_argument, 0, 'p'},
                                         {"keep-going", no_argument, 0, 'k'},
@@ -87,47 +140,21 @@ static int parse(int argc, char **argv, fuzz_args *a, cfm_specset *set, cfm_erro
                                         {"specs-dir", required_argument, 0, 'd'},
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
-  int c;
-  double d;
+  int c, rc;
   cfm_cli_opt p = {"fuzz", "h", longs, 0, ""};
   while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
+    if ((rc = numeric_option(c, a)) >= 0 || (rc = mock_option(c, a)) >= 0) {
+      if (rc)
+        return CFM_EXIT_USAGE;
+      continue;
+    }
     switch (c) {
-    case 's':
-      if (number("--seed", optarg, 0, 9007199254740991.0, &d))
-        return CFM_EXIT_USAGE;
-      a->opt.seed = (unsigned long long)d;
-      break;
-    case 'b':
-      if (number("--budget", optarg, 1, 100000000, &d))
-        return CFM_EXIT_USAGE;
-      a->opt.budget = (size_t)d;
-      break;
-    case 't':
-      if (number("--time", optarg, 0.001, 86400, &a->opt.time_s))
-        return CFM_EXIT_USAGE;
-      break;
-    case 'm':
-      if (number("--max-shrink", optarg, 1, 100000, &d))
-        return CFM_EXIT_USAGE;
-      a->opt.max_shrink = (size_t)d;
-      break;
-    case 'r':
-      if (number("--max-rps", optarg, 0.001, CFM_MAX_RPS_LIMIT, &a->max_rps))
-        return CFM_EXIT_USAGE;
-      break;
     case 'T':
       if (a->ntargets == 16) {
         cfm_cli_error("at most 16 --target options");
         return CFM_EXIT_USAGE;
       }
       a->targets[a->ntargets++] = optarg;
-      break;
-    case 'f':
-      if (a->nfaults == FUZZ_MAX_FAULTS) {
-        cfm_cli_error("at most %d --mock-fault options", FUZZ_MAX_FAULTS);
-        return CFM_EXIT_USAGE;
-      }
-      a->faults[a->nfaults++] = optarg;
       break;
     case 'v':
       a->opt.vendor = optarg;
@@ -221,6 +248,7 @@ static int start_mock(const fuzz_args *a, cfm_cli_fuzz_mock *ip, cfm_config *cfg
   char why[256];
   cfm_mock_config_init(&mc);
   mc.faults = a->nfaults ? a->faults : NULL;
+  mc.reading_alt = a->reading_alt;
   if (cfm_mock_start(&mc, &ip->mock, why, sizeof(why)) != 0) {
     cfm_cli_error("cannot start the embedded mock: %s", why);
     return strstr(why, "fault") ? CFM_EXIT_USAGE : CFM_EXIT_INTERNAL;
@@ -278,6 +306,11 @@ static int report(const fuzz_args *a, const cfm_efuzz_result *res) {
           res->digest);
   if (res->first_warn[0])
     fprintf(stderr, "conform: fuzz: first warning: %s\n", res->first_warn);
+  if (res->guarded)
+    fprintf(stderr,
+            "conform: fuzz: %zu documented steps not sent: they would name an id the trial did "
+            "not create\n",
+            res->guarded);
   if (res->cleanup_failed)
     cfm_cli_warn("%zu of %zu clean-up deletions failed", res->cleanup_failed, res->cleanup_sent);
   if (!res->repro)
@@ -321,8 +354,8 @@ static int fuzz(fuzz_args *a, cfm_specset *set, cfm_config *cfg) {
   void *user = &ip;
   if ((rc = check_targets(a, cfg, &have_url)) != CFM_EXIT_OK)
     return rc;
-  if (have_url && a->nfaults) {
-    cfm_cli_error("--mock-fault applies to the embedded mock only");
+  if (have_url && (a->nfaults || a->reading_alt)) {
+    cfm_cli_error("--mock-fault and --mock-reading apply to the embedded mock only");
     return CFM_EXIT_USAGE;
   }
   if (have_url && (rc = cfm_cli_run_restrict(set, cfg, a->opt.vendor)) != CFM_EXIT_OK)

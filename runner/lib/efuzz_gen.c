@@ -15,6 +15,8 @@
 #define EF_FREE_TEXT 40
 /* Most steps of one trial (besides the closing deletions). */
 #define EF_MAX_STEPS 10
+/* One trial in this many is a documented sequence (efuzz_seq.c). */
+#define EF_SEQ_ONE_IN 4
 
 uint64_t cfm__ef_next(cfm__ef_rng *r) {
   uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
@@ -177,10 +179,15 @@ json_t *cfm__ef_valid_scalar(cfm__ef_rng *r, const cfm__ef_field *f) {
     return json_boolean(cfm__ef_below(r, 2));
   if (!strcmp(f->type, "integer") && f->has_range) {
     unsigned long long span = (unsigned long long)(f->max - f->min);
-    switch (cfm__ef_below(r, 4)) {
+    switch (cfm__ef_below(r, 5)) {
     case 0:
       return json_integer(f->min);
     case 1:
+      return json_integer(f->max);
+    case 2:
+      /* Past a clamping bound is still valid: the target caps it. */
+      if (f->range_clamp)
+        return json_integer(f->max + 1 + (long long)cfm__ef_below(r, 3));
       return json_integer(f->max);
     default:
       return json_integer(f->min + (long long)(cfm__ef_next(r) % (span + 1)));
@@ -421,11 +428,16 @@ static void add_call(cfm__ef_rng *r, const cfm__ef_vendor *v, trial_state *ts, j
     json_array_append_new(steps, readback_of(v, g));
 }
 
-json_t *cfm__ef_trial(cfm__ef_rng *r, const cfm__ef_vendor *v, size_t prefix_len) {
-  json_t *steps = json_array();
+json_t *cfm__ef_trial(cfm__ef_rng *r, const cfm__ef_vendor *v, size_t prefix_len, int local) {
+  json_t *steps;
   trial_state ts;
-  size_t n = 1 + cfm__ef_below(r, EF_MAX_STEPS - 1), i;
-  if (!steps)
+  size_t n, i;
+  /* One trial in EF_SEQ_ONE_IN is a documented sequence, run whole. */
+  if (json_array_size(v->seqs) && cfm__ef_below(r, EF_SEQ_ONE_IN) == 0 &&
+      (steps = cfm__ef_seq_trial(r, v, local)) != NULL)
+    return steps;
+  n = 1 + cfm__ef_below(r, EF_MAX_STEPS - 1);
+  if (!(steps = json_array()))
     return NULL;
   memset(&ts, 0, sizeof(ts));
   for (i = 0; i < n && json_array_size(steps) < EF_MAX_STEPS; i++) {

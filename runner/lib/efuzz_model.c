@@ -34,18 +34,21 @@ void cfm__ef_rename_var(json_t *v, const char *from, const char *to) {
 
 /* The last step of case c (new reference), with its set-up's one capture
  * renamed to G; NULL when the case is not a plain call with at most one
- * set-up step. */
+ * set-up step, or a call on an id its set-up created and then deleted
+ * (*group = 2: a not-found case, create -> delete -> use). */
 static json_t *call_step(const cfm_case *c, int *group) {
   json_t *steps = cfm_case_steps(c), *last, *out = NULL;
   size_t n = json_array_size(steps);
   *group = 0;
-  if (n == 0 || n > 2)
+  if (n == 0 || n > 3)
     goto done;
   last = json_array_get(steps, n - 1);
-  if (!json_object_get(last, "op"))
+  if (!json_object_get(last, "op") ||
+      (n == 3 && (!json_is_true(json_object_get(json_array_get(steps, 1), "setup")) ||
+                  json_object_get(json_array_get(steps, 1), "capture"))))
     goto done;
   out = json_deep_copy(last);
-  if (n == 2) {
+  if (n >= 2) {
     const json_t *cap = json_object_get(json_array_get(steps, 0), "capture");
     const char *name;
     json_t *ptr;
@@ -55,7 +58,7 @@ static json_t *call_step(const cfm_case *c, int *group) {
       goto done;
     }
     json_object_foreach((json_t *)cap, name, ptr) cfm__ef_rename_var(out, name, "G");
-    *group = 1;
+    *group = (int)n - 1;
   }
 done:
   json_decref(steps);
@@ -103,6 +106,7 @@ static void read_limits(cfm__ef_field *f, const json_t *p) {
       f->min = json_integer_value(json_object_get(l, "min"));
       f->max = json_integer_value(json_object_get(l, "max"));
       f->range_reject = reject;
+      f->range_clamp = !strcmp(cfm_json_str(l, "above") ? cfm_json_str(l, "above") : "", "clamp");
     }
   }
 }
@@ -257,6 +261,11 @@ static int read_extras(cfm__ef_vendor *v, cfm__ef_op *o, const cfm_caselist *cl)
       if (cl->items[i].spec != v->spec || strncmp(cl->items[i].id, pre, strlen(pre)) ||
           !(st = call_step(&cl->items[i], &g)))
         continue;
+      if (g == 2 && k == 0 && o->group && !o->gone) {
+        /* A deleted group: the generator calls groups its trial deleted. */
+        json_array_append(v->expects, json_object_get(st, "expect"));
+        o->gone = json_object_get(st, "expect");
+      }
       if (g != o->group) {
         json_decref(st);
         continue;
@@ -297,6 +306,8 @@ static int build_vendor(cfm__ef_vendor *v, const cfm_spec *spec, const cfm_casel
       return CFM_ENOMEM;
     v->nops++;
   }
+  if (cfm__ef_seqs_read(v, cl))
+    return CFM_ENOMEM;
   if (v->create >= 0) {
     const json_t *cr = json_object_get(v->ops[v->create].op, "creates");
     v->del = index_of(v, cfm_json_str(json_object_get(cr, "cleanup"), "op"));
@@ -365,6 +376,7 @@ void cfm__ef_model_release(cfm__ef_model *m) {
     json_decref(v->readmap);
     json_decref(v->facts);
     json_decref(v->expects);
+    json_decref(v->seqs);
   }
   free(m->v);
   memset(m, 0, sizeof(*m));

@@ -7,8 +7,10 @@
  * with three extra keys the engine reads: "group" (the capture name of the
  * group a step works on), "mutated" (the one field a near-valid step
  * breaks; shrinking leaves it alone), "readback" (a read of the group
- * whose expected fields come from what the target accepted before) and
- * "gone" (a call on a group this execution deleted; skipped otherwise).
+ * whose expected fields come from what the target accepted before),
+ * "gone" (a call on a group this execution deleted; skipped otherwise) and
+ * "keep" (a step of a documented sequence: a rule, scenario or limit case
+ * run whole, which shrinking never drops or simplifies).
  * docs/fuzzing.md "Endpoint fuzzing" describes generators, properties,
  * shrinking and safety. */
 #ifndef CONFORM_EFUZZ_H
@@ -50,6 +52,8 @@ typedef struct cfm_efuzz_result {
   size_t shrink_requests;    /* their requests */
   size_t cleanup_sent;       /* deletions of what the trials left */
   size_t cleanup_failed;
+  size_t guarded;            /* documented steps not sent to a live target: they named an id
+                                the trial did not create (the foreign-id rule) */
   unsigned long long digest; /* FNV-1a over every generated step: same seed, same digest */
   char reason[600];          /* the first failure's reason ("" when none) */
   char first_warn[600];      /* the first warning's reason */
