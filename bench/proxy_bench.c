@@ -166,7 +166,8 @@ int main(int argc, char **argv) {
   cfm_proxy *px;
   cfm_error_t err;
   char why[256], mbase[64], pbase[64], path[200], durl[300], purl[300], arg[100];
-  size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 2000, c = argc > 3 ? strtoul(argv[3], NULL, 10) : 4;
+  size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 2000,
+         c = argc > 3 ? strtoul(argv[3], NULL, 10) : 4;
   double d50, d99, p50, p99, drps, prps;
   size_t dfail, pfail;
   if (argc < 2 || n < 100 || c < 1 || c > 64) {
