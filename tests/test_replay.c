@@ -38,7 +38,7 @@ static void teardown(void) {
 
 TestSuite(replay, .init = setup, .fini = teardown);
 
-Test(replay, usage_errors, .timeout = 60) {
+Test(replay, usage_errors) {
   char out[2048];
   cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s replay 2>/dev/null", CONFORM_BIN), 2);
   cr_assert_eq(cfm_th_sh(out, sizeof(out), "%s replay a b 2>/dev/null", CONFORM_BIN), 2);
@@ -62,7 +62,7 @@ Test(replay, usage_errors, .timeout = 60) {
 
 /* Against the embedded mock: the case's set-up, request and clean-up are
  * printed, the credential redacted; the verdict is pass. */
-Test(replay, one_case_on_the_embedded_mock, .timeout = 60) {
+Test(replay, one_case_on_the_embedded_mock) {
   char out[16384];
   cr_assert_eq(
       cfm_th_sh(out, sizeof(out), "%s replay agora-chat.get_group.not_found.group_id", CONFORM_BIN),
@@ -77,7 +77,7 @@ Test(replay, one_case_on_the_embedded_mock, .timeout = 60) {
 /* A run against a faulty mock, then the failing case replayed from its
  * report: the same target fails again (exit 1, "was: fail"); a faithful
  * target passes; the credential never shows. */
-Test(replay, from_a_report_same_and_other_target, .timeout = 120) {
+Test(replay, from_a_report_same_and_other_target) {
   const char *faults[] = {"dingtalk-token-not-checked", NULL};
   char bad[64], good[64], why[256], out[16384];
   cfm_mock *mb = cfm_th_mock_start(NULL, faults, bad, sizeof(bad), why, sizeof(why));
@@ -112,7 +112,7 @@ Test(replay, from_a_report_same_and_other_target, .timeout = 120) {
 /* A case file `conform fuzz` saved replays as `fuzz --replay` does: the
  * failure recurs against a target with the fault, not on the faithful
  * embedded mock. */
-Test(replay, fuzz_case_file, .timeout = 120) {
+Test(replay, fuzz_case_file) {
   const char *faults[] = {"dingtalk-astral-name-cut", NULL};
   char bad[64], why[256], out[16384];
   cfm_mock *mb = cfm_th_mock_start(NULL, faults, bad, sizeof(bad), why, sizeof(why));

@@ -26,6 +26,7 @@ typedef struct px_req {
   char *uri; /* as the client wrote it: path and query, not decoded */
   cfm_buf body;
   int started, too_big;
+  cfm__px_exchange *x; /* the forwarded exchange, queued for judging once answered */
 } px_req;
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
@@ -45,10 +46,12 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
                          enum MHD_RequestTerminationCode code) {
   px_req *r = *state;
-  (void)cls;
   (void)c;
   (void)code;
   if (r) {
+    /* The answer is sent (or the client gone): now the copy may be judged. */
+    if (r->x)
+      cfm__proxy_enqueue(cls, r->x);
     cfm_buf_release(&r->body);
     free(r->uri);
     free(r);
@@ -232,7 +235,7 @@ static enum MHD_Result forward(cfm_proxy *p, struct MHD_Connection *c, px_req *r
   }
   cfm__px_strv_free(res_hdrs);
   count(p, &p->stats.forwarded);
-  cfm__proxy_enqueue(p, x);
+  r->x = x; /* queued by on_completed */
   return ret;
 }
 

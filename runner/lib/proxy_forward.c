@@ -51,6 +51,7 @@ typedef struct res_state {
   size_t nhdrs;
   int hdr_failed;
   char content_type[256];
+  char content_encoding[64];
 } res_state;
 
 static size_t on_body(char *p, size_t size, size_t n, void *user) {
@@ -70,6 +71,15 @@ static void hdrs_clear(res_state *s) {
   if (s->hdrs)
     s->hdrs[0] = NULL;
   s->content_type[0] = '\0';
+  s->content_encoding[0] = '\0';
+}
+
+/* The value of a header line p (len bytes) whose name is name_len long. */
+static void header_value(const char *p, size_t len, size_t name_len, char *out, size_t cap) {
+  const char *v = p + name_len + 1;
+  while (v < p + len && (*v == ' ' || *v == '\t'))
+    v++;
+  snprintf(out, cap, "%.*s", (int)(p + len - v), v);
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *user) {
@@ -95,12 +105,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *user) {
   line[len] = '\0';
   s->hdrs[s->nhdrs++] = line;
   s->hdrs[s->nhdrs] = NULL;
-  if (name == 12 && !strncasecmp(p, "content-type", 12)) {
-    const char *v = p + 13;
-    while (v < p + len && (*v == ' ' || *v == '\t'))
-      v++;
-    snprintf(s->content_type, sizeof(s->content_type), "%.*s", (int)(p + len - v), v);
-  }
+  if (name == 12 && !strncasecmp(p, "content-type", 12))
+    header_value(p, len, name, s->content_type, sizeof(s->content_type));
+  else if (name == 16 && !strncasecmp(p, "content-encoding", 16))
+    header_value(p, len, name, s->content_encoding, sizeof(s->content_encoding));
   return size * n;
 }
 
@@ -227,6 +235,7 @@ static int take_answer(CURL *h, res_state *s, cfm__px_exchange *x, char ***res_h
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &secs);
   x->ms = secs * 1000.0;
+  snprintf(x->content_encoding, sizeof(x->content_encoding), "%s", s->content_encoding);
   if (!(x->content_type = strdup(s->content_type)))
     return fail(x, CFM_ENOMEM, "out of memory", "");
   x->res_len = s->body.len;

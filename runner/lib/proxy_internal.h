@@ -20,7 +20,8 @@ typedef struct cfm__px_exchange {
   int error; /* CFM_EOK, or why no upstream answer came (CFM_ENETWORK, ...) */
   char error_text[256];
   long status;
-  char *content_type; /* "" when none */
+  char *content_type;        /* "" when none */
+  char content_encoding[64]; /* the answer's Content-Encoding ("" when none) */
   char *res_body;
   size_t res_len;
   double ms; /* the upstream transfer */

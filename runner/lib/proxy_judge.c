@@ -9,8 +9,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <zlib.h>
 
+#include "conform/buf.h"
 #include "conform/jsonutil.h"
 #include "conform/report.h"
 
@@ -119,6 +122,8 @@ static void report_close(cfm_proxy *p) {
 
 typedef struct emit_args {
   const char *id, *vendor, *op, *kind, *reason, *code, *cls;
+  const char *body; /* the answer as judged (decoded), body_len bytes */
+  size_t body_len;
   cfm_verdict v;
   json_t *prov;
 } emit_args;
@@ -127,13 +132,13 @@ typedef struct emit_args {
 static void emit(cfm_proxy *p, const cfm__px_exchange *x, const emit_args *a) {
   cfm_case_result r;
   char summary[700], excerpt[512];
-  size_t n = x->res_len < 300 ? x->res_len : 300;
+  size_t n = a->body_len < 300 ? a->body_len : 300;
   int baselined = a->v == CFM_VERDICT_FAIL && p->opt.baseline &&
                   cfm_baseline_accepts(p->opt.baseline, a->id, a->code);
   json_t *assumed =
       a->prov ? NULL : json_pack("{s:s}", "assumed", "no documented statement applies");
   snprintf(summary, sizeof(summary), "%s %.600s", x->method, x->url);
-  snprintf(excerpt, sizeof(excerpt), "%.*s", (int)n, x->res_body ? x->res_body : "");
+  snprintf(excerpt, sizeof(excerpt), "%.*s", (int)n, a->body);
   memset(&r, 0, sizeof(r));
   r.id = (char *)a->id;
   r.vendor = (char *)a->vendor;
@@ -164,13 +169,48 @@ static void emit(cfm_proxy *p, const cfm__px_exchange *x, const emit_args *a) {
   json_decref(assumed);
 }
 
+/* Inflates a gzip- or deflate-encoded answer for judging (the client got
+ * it as it came), into out (capped by the body cap).  Returns 0, or -1:
+ * not such an encoding, or not inflatable within the cap. */
+static int inflate_answer(const cfm__px_exchange *x, size_t cap, cfm_buf *out) {
+  static const char *const codings[] = {"gzip", "x-gzip", "deflate"};
+  unsigned char chunk[16384];
+  z_stream z;
+  size_t i;
+  int zr = Z_DATA_ERROR, known = 0;
+  for (i = 0; i < sizeof(codings) / sizeof(codings[0]); i++)
+    known |= !strcasecmp(x->content_encoding, codings[i]);
+  cfm_buf_init(out, cap);
+  memset(&z, 0, sizeof(z));
+  if (!known || !x->res_len || inflateInit2(&z, 15 + 32) != Z_OK)
+    return -1;
+  z.next_in = (Bytef *)x->res_body;
+  z.avail_in = (uInt)x->res_len;
+  do {
+    z.next_out = chunk;
+    z.avail_out = sizeof(chunk);
+    zr = inflate(&z, Z_NO_FLUSH);
+    if ((zr == Z_OK || zr == Z_STREAM_END) &&
+        cfm_buf_add(out, chunk, sizeof(chunk) - z.avail_out) != CFM_EOK)
+      zr = Z_MEM_ERROR;
+  } while (zr == Z_OK);
+  inflateEnd(&z);
+  if (zr != Z_STREAM_END) {
+    cfm_buf_release(out);
+    return -1;
+  }
+  return 0;
+}
+
 static void judge_one(cfm_proxy *p, const cfm__px_exchange *x) {
   cfm_http_request req;
   cfm_http_response res;
   cfm_passive_result pr;
   char id[400];
   emit_args a;
+  cfm_buf plain;
   size_t seq = p->seq++;
+  int rc;
   memset(&req, 0, sizeof(req));
   memset(&res, 0, sizeof(res));
   req.method = x->method;
@@ -187,13 +227,21 @@ static void judge_one(cfm_proxy *p, const cfm__px_exchange *x) {
   res.len = x->res_len;
   res.duration_ms = x->ms;
   res.attempts = 1;
-  if (cfm_passive_judge(p->opt.set, &p->stream, &req, &res, &pr) != CFM_EOK) {
+  if (inflate_answer(x, p->opt.max_body, &plain) == 0) {
+    res.body = plain.data ? plain.data : "";
+    res.len = plain.len;
+  }
+  rc = cfm_passive_judge(p->opt.set, &p->stream, &req, &res, &pr);
+  if (rc != CFM_EOK) {
+    cfm_buf_release(&plain);
     pthread_mutex_lock(&p->lock);
     p->stats.report_failed = 1; /* out of memory: the exchange is not judged */
     pthread_mutex_unlock(&p->lock);
     return;
   }
   memset(&a, 0, sizeof(a));
+  a.body = res.body;
+  a.body_len = res.len;
   a.vendor = pr.match.spec ? pr.match.spec->vendor : "proxy";
   a.op = pr.match.op ? cfm_json_str(pr.match.op, "id") : "";
   if (!pr.match.op)
@@ -218,6 +266,7 @@ static void judge_one(cfm_proxy *p, const cfm__px_exchange *x) {
     a.cls = "";
     emit(p, x, &a);
   }
+  cfm_buf_release(&plain);
   cfm_passive_result_release(&pr);
   p->rep_exchanges++;
   pthread_mutex_lock(&p->lock);
