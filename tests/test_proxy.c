@@ -477,6 +477,38 @@ Test(proxy, reports_roll_by_count_and_on_request) {
   rig_clean(&g);
 }
 
+/* --roll-seconds 1: the report of an exchange judged after the hold is
+ * lifted is closed by age before the stop; the stop then writes no empty
+ * one.  (The wait is bounded: 300 polls of 0.1 s.) */
+Test(proxy, reports_roll_by_age) {
+  char up[64];
+  struct MHD_Daemon *echo = echo_start(up, sizeof(up));
+  cfm_proxy_options o;
+  cfm_proxy_stats st;
+  cfm_th_resp r;
+  rig g;
+  int i;
+  memset(&o, 0, sizeof(o));
+  o.roll_seconds = 1;
+  o.hold_judging = 1;
+  rig_start(&g, up, 1, &o);
+  cr_assert_eq(cfm_th_request(NULL, g.base, "GET", "/v1.0/rooms/groups/7", NULL, NULL, 0, &r), 0);
+  cfm_th_resp_free(&r);
+  cfm_proxy_resume(g.px);
+  for (i = 0; i < 300; i++) {
+    cfm_proxy_stats_get(g.px, &st);
+    if (st.reports)
+      break;
+    usleep(100000);
+  }
+  cr_assert_eq(st.reports, 1, "no report closed by age");
+  cr_assert_eq(st.judged, 1);
+  rig_stop(&g, &st);
+  MHD_stop_daemon(echo);
+  cr_assert_eq(st.reports, 1);
+  rig_clean(&g);
+}
+
 /* The command: usage errors, then SIGHUP and SIGTERM on the real binary. */
 Test(proxy, command_usage_and_signals) {
   char out[4096], dir[] = "/tmp/cfm-proxy-cli-XXXXXX";
