@@ -21,6 +21,7 @@ skip_reason() {
   *"--config conform.json"*) echo "needs conform.json with real targets and credentials" ;;
   *"--config creds.json"*) echo "needs creds.json with real credentials" ;;
   *"mock --listen"*) echo "serves until SIGINT (docs/mock.md; tests/test_mock.c runs it)" ;;
+  *"proxy --listen"*) echo "serves until SIGINT (docs/passive.md; tests/test_proxy.c runs it)" ;;
   *../shared/*) [ -d ../shared ] || echo "needs the seed documents in ../shared/seeds" ;;
   esac
 }

@@ -160,6 +160,8 @@ int cmd_help(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_mock(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_specs(int argc, char **argv);
 int cmd_version(int argc, char **argv);

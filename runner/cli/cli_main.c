@@ -23,6 +23,8 @@ const struct cfm_cmd cfm_commands[] = {
     {"lint", cmd_lint, "check specs against the format and its rules"},
     {"merge", cmd_merge, "merge shard reports into one run"},
     {"mock", cmd_mock, "serve the reference mock of all three vendors"},
+    {"proxy", cmd_proxy, "forward live traffic to the vendors and judge each exchange"},
+    {"replay", cmd_replay, "re-run one case (or a fuzz case file) and print its exchanges"},
     {"run", cmd_run, "run the contract cases against targets (default: embedded mock)"},
     {"specs", cmd_specs, "list vendors, operations and their documented items"},
     {"version", cmd_version, "print the version"},
