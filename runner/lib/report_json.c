@@ -1,8 +1,11 @@
-/* Case results <-> report.json objects, and the escaping every writer uses. */
-#include "report_internal.h"
+/* conform — the report.json sink: case results <-> report.json objects,
+ * the file's head and its summary/coverage tail, and the escaping every
+ * writer uses.  Touches no other report file. */
+#include "report_sink.h"
 
 #include "conform/sanitize.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,4 +115,72 @@ int cfm__case_from_json(const json_t *obj, cfm_case_result *r) {
     return -1;
   }
   return 0;
+}
+
+static json_t *verdict_counts(const size_t *counts) {
+  json_t *o = json_object();
+  int v;
+  for (v = 0; v < CFM_VERDICT__COUNT; v++)
+    json_object_set_new(o, cfm_verdict_name((cfm_verdict)v), json_integer((json_int_t)counts[v]));
+  return o;
+}
+
+json_t *cfm__json_summary(cfm_report *r, double wall_ms) {
+  static const char *const grades[] = {"doc", "secondary", "assumed", "none"};
+  json_t *s = verdict_counts(r->counts), *byprov = json_object(), *byop = json_array();
+  size_t i;
+  json_object_set_new(s, "total", json_integer((json_int_t)r->n));
+  json_object_set_new(s, "baselined", json_integer((json_int_t)r->baselined));
+  json_object_set_new(s, "wall_ms", json_real(wall_ms));
+  for (i = 0; i < 4; i++)
+    json_object_set_new(byprov, grades[i], verdict_counts(r->prov_counts[i]));
+  json_object_set_new(s, "by_provenance", byprov);
+  for (i = 0; i < r->nops; i++) {
+    json_t *o = verdict_counts(r->ops[i].counts);
+    json_object_set_new(o, "vendor", cfm__json_text(r->ops[i].vendor));
+    json_object_set_new(o, "operation", cfm__json_text(r->ops[i].operation));
+    json_array_append_new(byop, o);
+  }
+  json_object_set_new(s, "by_operation", byop);
+  return s;
+}
+
+/* The head of report.json up to the opening of "cases"; 0, or -1 when out
+ * of memory. */
+int cfm__json_head(cfm_report *r) {
+  json_t *head;
+  char *text;
+  head = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:O, s:o}", "format", "conform-report/1", "tool",
+                   "name", "conform", "version", CONFORM_VERSION, "run_id", r->run_id, "started",
+                   r->started, "targets", r->targets, "shard",
+                   r->shard ? json_string(r->shard) : json_null());
+  text = head ? json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(head);
+  if (!text)
+    return -1;
+  /* Drop the closing brace: cases, summary and coverage follow. */
+  text[strlen(text) - 1] = '\0';
+  fprintf(r->json, "%s,\n\"cases\":[", text);
+  free(text);
+  return 0;
+}
+
+/* Closes "cases", writes the summary and the coverage, and commits
+ * report.json (a failure is noted in r). */
+void cfm__json_finish(cfm_report *r, double wall_ms) {
+  json_t *s = cfm__json_summary(r, wall_ms), *c = cfm__cov_json(r);
+  fputs("\n],\n\"summary\":", r->json);
+  if (!s || json_dumpf(s, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+    cfm__report_note_failure(r, "report.json", s ? errno : ENOMEM);
+    r->json_failed = 1;
+  }
+  fputs(",\n\"coverage\":", r->json);
+  if (!c || json_dumpf(c, r->json, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+    cfm__report_note_failure(r, "report.json", c ? errno : ENOMEM);
+    r->json_failed = 1;
+  }
+  fputs("}\n", r->json);
+  json_decref(s);
+  json_decref(c);
+  cfm__report_commit(r, r->json, "report.json", r->json_failed);
 }
