@@ -7,6 +7,7 @@
  * itself nor know any vendor: rules live in verdict.c, facts in the specs. */
 #include "run_internal.h"
 
+#include "conform/coverage.h"
 #include "conform/jsonutil.h"
 #include "conform/sanitize.h"
 
@@ -156,6 +157,9 @@ static int judge_step(cfm__case_run *cs, const cfm_http_response *res, int setup
   size_t nsteps = json_array_size(cs->steps);
   int go_on;
   cfm_verdict_judge(cs->c->spec, op, &cs->cur, checks, setup, &ex, &j);
+  if (cfm_coverage_note_rows(cs->c->spec, op, &cs->cur, j.row, &cs->expected_rows,
+                             &cs->observed_rows) != CFM_EOK)
+    cs->run->report_error = 1;
   if (j.verdict != CFM_VERDICT_PASS && nsteps > 1) { /* name the step that decided */
     char why[sizeof(j.reason) + 400];
     snprintf(why, sizeof(why), "step %zu/%zu %s %s: %s", cs->step + 1, nsteps,
@@ -451,6 +455,8 @@ static void report_case(cfm__case_run *cs) {
   r.response_excerpt = excerpt;
   r.duration_ms = cfm__now_ms() - cs->started;
   r.covers = cs->c->covers;
+  r.expected_rows = cs->expected_rows;
+  r.observed_rows = cs->observed_rows;
   if (r.verdict == CFM_VERDICT_FAIL && rh->opt->baseline &&
       cfm_baseline_accepts(rh->opt->baseline, id, cs->code)) {
     r.baselined = 1;
@@ -477,6 +483,8 @@ void cfm__flow_finish(cfm__case_run *cs) {
   json_decref(cs->vars);
   json_decref(cs->walk_ids);
   json_decref(cs->prov);
+  json_decref(cs->expected_rows);
+  json_decref(cs->observed_rows);
   free(cs->walk_cursor);
   free(cs->repro);
   free(cs);

@@ -300,40 +300,90 @@ static void write_html_top(cfm_report *r, FILE *f, double wall_ms) {
   fputs("</table>\n", f);
 }
 
-/* The documented items and the cases that exercised each. */
-static void write_html_coverage(cfm_report *r, FILE *f) {
-  size_t i, exercised = 0;
-  for (i = 0; i < r->ncov; i++)
-    exercised += r->cov[i].ncases > 0;
+static size_t count_of(const json_t *o, const char *key) {
+  return (size_t)json_integer_value(json_object_get(o, key));
+}
+
+/* A coverage item's spec, label (else pointer) and kind, between seps. */
+static void write_item_names(FILE *f, const json_t *it, const char *sep1, const char *sep2) {
+  cfm__xml_escape(f, json_string_value(json_object_get(it, "spec")));
+  fputs(sep1, f);
+  cfm__xml_escape(f, cfm__s_or(json_string_value(json_object_get(it, "label")),
+                               json_string_value(json_object_get(it, "pointer"))));
+  fputs(sep2, f);
+  cfm__xml_escape(f, json_string_value(json_object_get(it, "kind")));
+}
+
+/* Coverage by kind of item, and the items no case exercises. */
+static void write_html_coverage_totals(FILE *f, const json_t *cov) {
+  const char *kind;
+  const json_t *k, *it;
+  size_t i, n = json_array_size(json_object_get(cov, "unexercised"));
   fprintf(f,
-          "<h2>Coverage of documented statements</h2>\n<p>%zu documented items, %zu exercised "
-          "by at least one case.  <em>observed</em>: a case exercising the item passed, so the "
-          "target was seen behaving as documented.</p>\n",
-          r->ncov, exercised);
-  fputs("<table class=\"sort\"><thead><tr><th>spec</th><th>item</th><th>kind</th><th>doc</th>"
-        "<th>cases</th><th>observed</th></tr></thead><tbody>\n",
+          "<h2>Coverage of documented statements</h2>\n<p id=\"coverage-totals\" "
+          "data-documented=\"%zu\" data-exercised=\"%zu\" data-observed=\"%zu\">%zu "
+          "documented items, %zu exercised by at least one case, %zu observed.  "
+          "<em>exercised</em>: a case sent the request the item is about (an error row: a "
+          "case expected it or the target answered with it).  <em>observed</em>: the target "
+          "was seen behaving as documented (an error row: it answered with that row; any "
+          "other item: a case exercising it passed).</p>\n",
+          count_of(cov, "documented"), count_of(cov, "exercised"), count_of(cov, "observed"),
+          count_of(cov, "documented"), count_of(cov, "exercised"), count_of(cov, "observed"));
+  fputs("<table id=\"coverage-kinds\"><tr><th>kind</th><th>documented</th><th>exercised</th>"
+        "<th>observed</th></tr>\n",
         f);
-  for (i = 0; i < r->ncov; i++) {
-    const json_t *it = r->cov[i].item;
-    size_t j;
+  json_object_foreach((json_t *)json_object_get(cov, "by_kind"), kind, k) {
+    fputs("<tr data-kind=\"", f);
+    cfm__xml_escape(f, kind);
+    fputs("\"><td>", f);
+    cfm__xml_escape(f, kind);
+    fprintf(f,
+            "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td></tr>\n",
+            count_of(k, "documented"), count_of(k, "exercised"), count_of(k, "observed"));
+  }
+  fprintf(f,
+          "</table>\n<details id=\"unexercised\"%s><summary>%zu documented items no case "
+          "exercises</summary><ul>\n",
+          n && n <= 50 ? " open" : "", n);
+  json_array_foreach(json_object_get(cov, "unexercised"), i, it) {
+    fputs("<li>", f);
+    write_item_names(f, it, ": ", " <span class=\"muted\">(");
+    fputs(")</span></li>\n", f);
+  }
+  fputs("</ul></details>\n", f);
+}
+
+/* The documented items and the cases that exercised each, from the same
+ * object report.json stores (so the two agree). */
+static void write_html_coverage(cfm_report *r, FILE *f) {
+  json_t *cov = cfm__cov_json(r);
+  const json_t *it;
+  size_t i, j;
+  if (!cov) {
+    fputs("<h2>Coverage of documented statements</h2>\n<p>out of memory</p>\n", f);
+    return;
+  }
+  write_html_coverage_totals(f, cov);
+  fputs("<table class=\"sort\"><thead><tr><th>spec</th><th>item</th><th>kind</th><th>doc</th>"
+        "<th>cases</th><th>seen</th><th>observed</th></tr></thead><tbody>\n",
+        f);
+  json_array_foreach(json_object_get(cov, "items"), i, it) {
+    size_t n = count_of(it, "cases");
+    int seen = json_is_true(json_object_get(it, "observed"));
     fputs("<tr><td>", f);
-    cfm__xml_escape(f, json_string_value(json_object_get(it, "spec")));
-    fputs("</td><td>", f);
-    cfm__xml_escape(f, cfm__s_or(json_string_value(json_object_get(it, "label")),
-                                 json_string_value(json_object_get(it, "pointer"))));
-    fputs("</td><td>", f);
-    cfm__xml_escape(f, json_string_value(json_object_get(it, "kind")));
+    write_item_names(f, it, "</td><td>", "</td><td>");
     fputs("</td><td>", f);
     write_provenance_html(f, json_object_get(it, "provenance"));
-    fprintf(f, "</td><td class=\"n%s\" title=\"", r->cov[i].ncases ? "" : " fail");
-    for (j = 0; j < json_array_size(r->cov[i].case_ids); j++) {
-      cfm__xml_escape(f, json_string_value(json_array_get(r->cov[i].case_ids, j)));
+    fprintf(f, "</td><td class=\"n%s\" title=\"", n ? "" : " fail");
+    for (j = 0; j < json_array_size(json_object_get(it, "case_ids")); j++) {
+      cfm__xml_escape(f, json_string_value(json_array_get(json_object_get(it, "case_ids"), j)));
       fputc(' ', f);
     }
-    fprintf(f, "\">%zu</td><td class=\"%s\">%s</td></tr>\n", r->cov[i].ncases,
-            r->cov[i].npass ? "pass" : "muted", r->cov[i].npass ? "yes" : "no");
+    fprintf(f, "\">%zu</td><td class=\"n\">%zu</td><td class=\"%s\">%s</td></tr>\n", n,
+            count_of(it, "seen"), seen ? "pass" : "muted", seen ? "yes" : "no");
   }
   fputs("</tbody></table>\n", f);
+  json_decref(cov);
 }
 
 int cfm__html_write(cfm_report *r, double wall_ms) {

@@ -72,6 +72,10 @@ json_t *cfm__case_to_json(const cfm_case_result *r) {
   json_object_set_new(o, "duration_ms", json_real(r->duration_ms));
   json_object_set_new(o, "baselined", json_boolean(r->baselined));
   json_object_set_new(o, "covers", r->covers ? json_incref(r->covers) : json_array());
+  json_object_set_new(o, "expected_rows",
+                      r->expected_rows ? json_incref(r->expected_rows) : json_array());
+  json_object_set_new(o, "observed_rows",
+                      r->observed_rows ? json_incref(r->observed_rows) : json_array());
   return o;
 }
 
@@ -109,6 +113,10 @@ int cfm__case_from_json(const json_t *obj, cfm_case_result *r) {
   r->baselined = r->verdict == CFM_VERDICT_FAIL && json_is_true(json_object_get(obj, "baselined"));
   v = json_object_get(obj, "covers");
   r->covers = json_is_array(v) ? json_deep_copy(v) : NULL;
+  v = json_object_get(obj, "expected_rows");
+  r->expected_rows = json_is_array(v) ? json_deep_copy(v) : NULL;
+  v = json_object_get(obj, "observed_rows");
+  r->observed_rows = json_is_array(v) ? json_deep_copy(v) : NULL;
   if (!r->id || !r->vendor || !r->operation || !r->kind || !r->reason || !r->request_summary ||
       !r->repro || !r->vendor_code || !r->observed_class || !r->response_excerpt) {
     cfm_case_result_release(r);

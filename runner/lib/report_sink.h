@@ -57,6 +57,8 @@ typedef struct cov_item {
   size_t npass;
   size_t nfail;
   json_t *case_ids; /* first COV_CASE_IDS ids */
+  size_t nseen;     /* cases whose answers matched it (error rows) */
+  size_t stamp;     /* the case (r->n) that counted it last: once per case */
 } cov_item;
 
 struct cfm_report {
@@ -137,6 +139,9 @@ void cfm__term_release(cfm_report *r);
 /* report_coverage.c: documented items and the cases that exercised them. */
 int cfm__cov_load(cfm_report *r, const json_t *items);
 void cfm__cov_note(cfm_report *r, const cfm_case_result *res);
+/* The coverage object of report.json (new reference): documented,
+ * exercised, observed, by_kind, unexercised and items.  report.html
+ * renders the same object, so the two always agree. */
 json_t *cfm__cov_json(cfm_report *r);
 void cfm__cov_release(cfm_report *r);
 

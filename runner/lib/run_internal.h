@@ -70,6 +70,7 @@ typedef struct cfm__case_run {
   int done;
   char reason[600];
   json_t *prov;
+  json_t *expected_rows, *observed_rows; /* error rows (conform/coverage.h) */
   long status;
   char code[128];
   char cls[32];

