@@ -122,3 +122,38 @@ Test(report_run, coverage_counts_the_error_rows_cases_hit) {
   free(html);
   json_decref(rep);
 }
+
+/* Reproductions of a whole run: none cut (before: 39 limit cases ended
+ * mid-character with "..."), long bodies in files beside the report,
+ * credentials of valid requests as environment references. */
+Test(report_run, reproductions_are_whole_with_files_and_references) {
+  json_t *rep = mock_run(NULL);
+  const json_t *c;
+  size_t i, files = 0, refs[3] = {0, 0, 0};
+  static const char *const envs[] = {"\"Bearer $AGORA_APP_TOKEN\"", "\"$DINGTALK_ACCESS_TOKEN\"",
+                                     "\"$TENCENT_USERSIG\""};
+  json_array_foreach(json_object_get(rep, "cases"), i, c) {
+    const char *repro = json_string_value(json_object_get(c, "repro"));
+    const char *file = json_string_value(json_object_get(c, "repro_file"));
+    size_t k, n = strlen(repro);
+    cr_assert_null(strstr(repro, "\xEF\xBF\xBD"), "%s: a replaced byte", repro);
+    cr_assert(n < 4 || strcmp(repro + n - 4, "...'"), "cut: %s", repro);
+    for (k = 0; k < 3; k++)
+      refs[k] += strstr(repro, envs[k]) != NULL;
+    if (file) {
+      char path[600], at[300];
+      FILE *f;
+      snprintf(at, sizeof(at), "'@%s'", file);
+      cr_assert_not_null(strstr(repro, at), "%s does not send %s", repro, file);
+      snprintf(path, sizeof(path), "%s/reports/latest/%s", dir, file);
+      f = fopen(path, "rb");
+      cr_assert_not_null(f, "%s missing", path);
+      fclose(f);
+      files++;
+    }
+  }
+  cr_assert_gt(files, 0);
+  for (i = 0; i < 3; i++)
+    cr_assert_gt(refs[i], 0, "no reproduction names %s", envs[i]);
+  json_decref(rep);
+}

@@ -9,6 +9,7 @@
 
 #include "conform/coverage.h"
 #include "conform/jsonutil.h"
+#include "conform/repro.h"
 #include "conform/sanitize.h"
 
 #include <stdarg.h>
@@ -275,17 +276,39 @@ static int build_step(cfm__case_run *cs, const json_t *op, cfm_request *r) {
   return 0;
 }
 
-static void redact_cb(const void *user, const char *in, char *out, size_t cap) {
-  cfm_redact(user, in, out, cap);
+/* The redacted summary line and reproduction of a built request. */
+static void case_id(const cfm__case_run *cs, char *id, size_t cap) {
+  if (cs->rep)
+    snprintf(id, cap, "%s.r%u", cs->c->id, cs->rep);
+  else
+    snprintf(id, cap, "%s", cs->c->id);
 }
 
-/* The redacted summary line and reproduction of a built request. */
+/* The redacted summary line and reproduction of a built request: valid
+ * credentials as environment references, a long body in a file beside
+ * the report (inline for --dry-run, which writes no report). */
 static void describe(cfm__case_run *cs, const cfm_request *r) {
-  char summary[700];
+  char summary[700], id[300], file[300];
+  cfm_repro_auth auth;
+  cfm_repro_opts o;
+  cfm_repro p;
   snprintf(summary, sizeof(summary), "%s %s", r->method, cfm_buf_str(&r->url));
   cfm_redact(cs->run->cfg, summary, cs->summary, sizeof(cs->summary));
+  cfm_repro_auth_of(cs->c->spec, &auth);
+  case_id(cs, id, sizeof(id));
+  cfm_repro_body_path(id, file, sizeof(file));
+  o.cfg = cs->run->cfg;
+  o.auth = cs->cur.auth == CFM_AUTH_VALID ? &auth : NULL;
+  o.body_file = cs->run->opt->dry_run ? NULL : file;
   free(cs->repro);
-  cs->repro = cfm_request_repro(r, redact_cb, cs->run->cfg);
+  free(cs->repro_body);
+  cs->repro = cs->repro_body = NULL;
+  cs->repro_body_len = 0;
+  if (cfm_repro_make(r, &o, &p) == CFM_EOK) {
+    cs->repro = p.command;
+    cs->repro_body = p.body;
+    cs->repro_body_len = p.body_len;
+  }
 }
 
 /* The pace of op's requests (requests/s; 0 = unpaced) and its key. */
@@ -431,12 +454,9 @@ void cfm__flow_issue(cfm__case_run *cs) {
 static void report_case(cfm__case_run *cs) {
   cfm__run *rh = cs->run;
   cfm_case_result r;
-  char id[300], excerpt[CFM__EXCERPT + 64];
+  char id[300], excerpt[CFM__EXCERPT + 64], repro_file[300];
   memset(&r, 0, sizeof(r));
-  if (cs->rep)
-    snprintf(id, sizeof(id), "%s.r%u", cs->c->id, cs->rep);
-  else
-    snprintf(id, sizeof(id), "%s", cs->c->id);
+  case_id(cs, id, sizeof(id));
   if (cs->verdict == CFM_VERDICT_PASS && !cs->reason[0])
     snprintf(cs->reason, sizeof(cs->reason), "as documented");
   r.id = id;
@@ -447,6 +467,10 @@ static void report_case(cfm__case_run *cs) {
   r.reason = cs->reason;
   r.provenance = cs->prov ? cs->prov : cs->c->provenance;
   r.repro = cs->repro ? cs->repro : "";
+  cfm_repro_body_path(id, repro_file, sizeof(repro_file));
+  r.repro_file = cs->repro_body ? repro_file : NULL;
+  r.repro_body = cs->repro_body;
+  r.repro_body_len = cs->repro_body_len;
   r.request_summary = cs->summary;
   r.http_status = cs->status;
   r.vendor_code = cs->code;
@@ -487,6 +511,7 @@ void cfm__flow_finish(cfm__case_run *cs) {
   json_decref(cs->observed_rows);
   free(cs->walk_cursor);
   free(cs->repro);
+  free(cs->repro_body);
   free(cs);
   rh->inflight--;
   start_next(rh);

@@ -11,6 +11,7 @@
  * and the first few failures (for the terminal) stay in memory. */
 #include "report_sink.h"
 
+#include "conform/repro.h"
 #include "conform/sanitize.h"
 
 #include <errno.h>
@@ -46,7 +47,10 @@ FILE *cfm__report_open_in_run(cfm_report *r, const char *name, const char *mode)
 
 /* Records the first write failure of each file: the file and the reason. */
 void cfm__report_note_failure(cfm_report *r, const char *name, int e) {
-  int i = name[7] == 'j' ? 0 : name[0] == 'j' ? 1 : 2; /* report.json, junit.xml, report.html */
+  int i = !strcmp(name, "report.json")   ? 0
+          : !strcmp(name, "junit.xml")   ? 1
+          : !strcmp(name, "report.html") ? 2
+                                         : 3; /* a reproduction's body file */
   r->io_error = 1;
   if (!r->failure[i][0])
     snprintf(r->failure[i], sizeof(r->failure[i]), "cannot write '%s/%s': %s", r->run_dir, name,
@@ -204,6 +208,34 @@ static op_stat *find_op(cfm_report *r, const char *vendor, const char *operation
   return &r->ops[r->nops++];
 }
 
+/* Writes the body file of a reproduction (repro/<case>.json) into the run
+ * directory; a name the reproduction code would not make is refused. */
+static void write_repro_body(cfm_report *r, const cfm_case_result *res) {
+  char path[800];
+  FILE *f;
+  int e = 0;
+  if (!cfm_repro_body_path_ok(res->repro_file)) {
+    cfm__report_note_failure(r, res->repro_file, EINVAL);
+    return;
+  }
+  snprintf(path, sizeof(path), "%s/repro", r->run_dir);
+  if (!r->repro_dir && mkdir(path, 0755) != 0 && errno != EEXIST) {
+    cfm__report_note_failure(r, "repro", errno);
+    return;
+  }
+  r->repro_dir = 1;
+  snprintf(path, sizeof(path), "%s/%s", r->run_dir, res->repro_file);
+  errno = 0;
+  if (!(f = fopen(path, "wb")))
+    e = errno ? errno : EIO;
+  else if (fwrite(res->repro_body, 1, res->repro_body_len, f) != res->repro_body_len)
+    e = errno ? errno : EIO;
+  if (f && fclose(f) != 0 && !e)
+    e = errno ? errno : EIO;
+  if (e)
+    cfm__report_note_failure(r, res->repro_file, e);
+}
+
 int cfm_report_add(cfm_report *r, const cfm_case_result *res) {
   json_t *obj;
   op_stat *op;
@@ -223,6 +255,8 @@ int cfm_report_add(cfm_report *r, const cfm_case_result *res) {
   }
   json_decref(obj);
   cfm__junit_case(r, res);
+  if (res->repro_file && res->repro_body)
+    write_repro_body(r, res);
   if (!res->baselined && (res->verdict == CFM_VERDICT_FAIL || res->verdict == CFM_VERDICT_ERROR))
     cause = cfm__term_note_cause(r, res);
   cfm__html_case(r, res, cause);
@@ -340,7 +374,7 @@ int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary)
     summary->baselined = r->baselined;
     summary->wall_ms = wall_ms;
     snprintf(summary->run_dir, sizeof(summary->run_dir), "%s", r->run_dir);
-    for (i = 0; i < 3 && !summary->error[0]; i++)
+    for (i = 0; i < 4 && !summary->error[0]; i++)
       snprintf(summary->error, sizeof(summary->error), "%s", r->failure[i]);
   }
   report_free(r);

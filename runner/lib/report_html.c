@@ -157,7 +157,15 @@ void cfm__html_case(cfm_report *r, const cfm_case_result *res, long cause) {
   }
   fputs("<tr><th>reproduce</th><td><pre>", f);
   cfm__xml_escape(f, cfm__s_or(res->repro, "-"));
-  fputs("</pre></td></tr></table></details>\n", f);
+  fputs("</pre>", f);
+  if (res->repro_file && res->repro_body) {
+    fputs("body: <a href=\"", f);
+    cfm__xml_escape(f, res->repro_file);
+    fputs("\">", f);
+    cfm__xml_escape(f, res->repro_file);
+    fputs("</a> (run the command in the report's directory)", f);
+  }
+  fputs("</td></tr></table></details>\n", f);
 }
 
 static void html_counts_row(FILE *f, const size_t *counts) {

@@ -63,6 +63,8 @@ json_t *cfm__case_to_json(const cfm_case_result *r) {
   json_object_set(o, "provenance", r->provenance ? r->provenance : json_null());
   set_text(o, "request", r->request_summary);
   set_text(o, "repro", r->repro);
+  if (r->repro_file)
+    set_text(o, "repro_file", r->repro_file);
   resp = json_object();
   json_object_set_new(resp, "status", json_integer(r->http_status));
   set_text(resp, "vendor_code", r->vendor_code);
@@ -101,6 +103,8 @@ int cfm__case_from_json(const json_t *obj, cfm_case_result *r) {
   r->reason = dup_field(obj, "reason");
   r->request_summary = dup_field(obj, "request");
   r->repro = dup_field(obj, "repro");
+  v = json_object_get(obj, "repro_file");
+  r->repro_file = json_is_string(v) ? strdup(json_string_value(v)) : NULL;
   v = json_object_get(obj, "provenance");
   r->provenance = json_is_object(v) ? json_deep_copy(v) : NULL;
   resp = json_object_get(obj, "response");

@@ -90,9 +90,10 @@ struct cfm_report {
   char started[32];
   struct timespec last_progress;
   int io_error;
+  int repro_dir;                              /* <run_dir>/repro exists */
   int aborted;                                /* cfm_report_open failed: close only cleans up */
   int json_failed, junit_failed, html_failed; /* a write to that file failed */
-  char failure[3][600]; /* per file: "cannot write '<path>': <reason>" or "" */
+  char failure[4][600]; /* report.json, junit.xml, report.html, repro/: "cannot write ..." or "" */
 };
 
 /* Each report file is written under a temporary name in the run

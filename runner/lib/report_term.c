@@ -182,7 +182,7 @@ void cfm__term_summary(cfm_report *r, double wall_ms) {
   fputc('\n', r->term);
   if (r->io_error) {
     /* No "reports:" line for files that were not written. */
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < 4; i++) {
       if (!r->failure[i][0])
         continue;
       fputs("conform: error: ", r->term);

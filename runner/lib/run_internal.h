@@ -77,6 +77,8 @@ typedef struct cfm__case_run {
   char excerpt[CFM__EXCERPT + 1];
   char summary[700];
   char *repro;
+  char *repro_body; /* the body file of repro (conform/repro.h), or NULL */
+  size_t repro_body_len;
   double started;
 } cfm__case_run;
 

@@ -43,6 +43,12 @@ typedef struct cfm_case_result {
    * matched (conform/coverage.h). */
   json_t *expected_rows;
   json_t *observed_rows;
+  /* The body file repro sends (--data-binary @repro/<case>.json), relative
+   * to the run directory, and its bytes; NULL when the body is inline.
+   * The report writes the file beside report.json (conform/repro.h). */
+  char *repro_file;
+  char *repro_body;
+  size_t repro_body_len;
 } cfm_case_result;
 
 void cfm_case_result_release(cfm_case_result *r);
