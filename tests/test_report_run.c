@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "helper_cli.h"
+#include "helper_file.h"
 
 static char dir[128];
 
@@ -22,20 +23,6 @@ static void remove_dir(void) {
 }
 
 TestSuite(report_run, .init = make_dir, .fini = remove_dir);
-
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  long n;
-  char *text;
-  cr_assert_not_null(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  rewind(f);
-  text = calloc(1, (size_t)n + 1);
-  cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-  fclose(f);
-  return text;
-}
 
 /* Runs the shipped specs against the embedded mock (only vendor when not
  * NULL) into dir/reports; returns report.json. */
@@ -100,7 +87,8 @@ Test(report_run, coverage_counts_the_error_rows_cases_hit) {
                    (size_t)json_integer_value(json_object_get(cov, "exercised")));
   /* report.html shows the same numbers. */
   snprintf(path, sizeof(path), "%s/reports/latest/report.html", dir);
-  html = slurp(path);
+  html = cfm_th_slurp(path);
+  cr_assert_not_null(html, "cannot read %s", path);
   cr_assert_eq(html_attr(html, "id=\"coverage-totals\"", "data-documented"),
                json_integer_value(json_object_get(cov, "documented")));
   cr_assert_eq(html_attr(html, "id=\"coverage-totals\"", "data-exercised"),
