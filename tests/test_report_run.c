@@ -145,3 +145,41 @@ Test(report_run, reproductions_are_whole_with_files_and_references) {
     cr_assert_gt(refs[i], 0, "no reproduction names %s", envs[i]);
   json_decref(rep);
 }
+
+/* Merging shards keeps the reproductions' body files: the merged run
+ * directory has every file its reproductions name. */
+Test(report_run, merge_copies_the_body_files_of_every_shard) {
+  char path[600];
+  json_t *rep;
+  const json_t *c;
+  size_t i, files = 0;
+  int k;
+  for (k = 1; k <= 2; k++)
+    cr_assert_eq(cfm_th_sh(NULL, 0,
+                           "cd '%s' && CONFORM_SPECS_DIR='%s' '%s' run --shard %d/2 --run-id m "
+                           "--reports s%d >/dev/null 2>&1",
+                           dir, CONFORM_SPECS_DIR, CONFORM_BIN, k, k),
+                 0);
+  cr_assert_eq(cfm_th_sh(NULL, 0,
+                         "cd '%s' && '%s' merge --reports merged s1/latest/report.json "
+                         "s2/latest/report.json >/dev/null 2>&1",
+                         dir, CONFORM_BIN),
+               0);
+  snprintf(path, sizeof(path), "%s/merged/latest/report.json", dir);
+  rep = json_load_file(path, 0, NULL);
+  cr_assert_not_null(rep);
+  json_array_foreach(json_object_get(rep, "cases"), i, c) {
+    const char *file = json_string_value(json_object_get(c, "repro_file"));
+    char *body;
+    if (!file)
+      continue;
+    snprintf(path, sizeof(path), "%s/merged/latest/%s", dir, file);
+    body = cfm_th_slurp(path);
+    cr_assert_not_null(body, "%s missing after merge", path);
+    cr_assert_gt(strlen(body), 0);
+    free(body);
+    files++;
+  }
+  cr_assert_gt(files, 0);
+  json_decref(rep);
+}
