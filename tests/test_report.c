@@ -610,3 +610,72 @@ Test(report, html_has_banner_filters_causes_and_links) {
   cr_assert_null(strstr(html, " src=\"http"), "no external resource");
   free(html);
 }
+
+/* Coverage of error rows (issue 20): a row a case expected counts as
+ * exercised, a row the target answered with as observed, each case once
+ * per item however many lists name it; the items at 0 cases are listed. */
+Test(report, coverage_counts_expected_and_observed_error_rows) {
+  cfm_report_options opt;
+  cfm_report *rep;
+  cfm_case_result r;
+  char path[600];
+  json_t *items, *rep_json, *cov;
+  const json_t *it;
+  size_t i;
+  long seen[3] = {-1, -1, -1}, cases[3] = {-1, -1, -1};
+  int observed[3] = {-1, -1, -1};
+  make_tmp();
+  items = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]", "spec", "agora-chat",
+                    "pointer", "/operations/0/errors/0", "kind", "error", "spec", "agora-chat",
+                    "pointer", "/operations/0/errors/1", "kind", "error", "spec", "agora-chat",
+                    "pointer", "/transport/errors/0", "kind", "error");
+  memset(&opt, 0, sizeof(opt));
+  opt.dir = tmpdir;
+  opt.run_id = "rows";
+  opt.coverage_items = items;
+  cr_assert_eq(cfm_report_open(&opt, &rep, NULL), CFM_EOK);
+  /* Expected row 0, the target answered with row 1 (a candidate set). */
+  fill(&r, "agora-chat.create_group.limit.a", "create_group", CFM_VERDICT_PASS, "", "ok");
+  r.expected_rows =
+      json_pack("[s, s]", "agora-chat#/operations/0/errors/0", "agora-chat#/operations/0/errors/1");
+  r.observed_rows = json_pack("[s]", "agora-chat#/operations/0/errors/1");
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  /* A second case that saw row 1 (a path form of the spec counts too). */
+  fill(&r, "agora-chat.create_group.limit.b", "create_group", CFM_VERDICT_FAIL, "x", "no");
+  r.observed_rows = json_pack("[s]", "specs/agora-chat.json#/operations/0/errors/1");
+  cr_assert_eq(cfm_report_add(rep, &r), CFM_EOK);
+  cfm_case_result_release(&r);
+  cr_assert_eq(cfm_report_close(rep, 1.0, NULL), CFM_EOK);
+  snprintf(path, sizeof(path), "%s/rows/report.json", tmpdir);
+  rep_json = json_load_file(path, 0, NULL);
+  cr_assert_not_null(rep_json);
+  cov = json_object_get(rep_json, "coverage");
+  json_array_foreach(json_object_get(cov, "items"), i, it) {
+    const char *p = json_string_value(json_object_get(it, "pointer"));
+    size_t k = !strcmp(p, "/operations/0/errors/0")   ? 0
+               : !strcmp(p, "/operations/0/errors/1") ? 1
+                                                      : 2;
+    cases[k] = (long)json_integer_value(json_object_get(it, "cases"));
+    seen[k] = (long)json_integer_value(json_object_get(it, "seen"));
+    observed[k] = json_is_true(json_object_get(it, "observed"));
+  }
+  cr_assert_eq(cases[0], 1);
+  cr_assert_eq(seen[0], 0);
+  cr_assert_eq(observed[0], 0, "a row only expected was not observed");
+  cr_assert_eq(cases[1], 2, "counted once per case");
+  cr_assert_eq(seen[1], 2);
+  cr_assert_eq(observed[1], 1);
+  cr_assert_eq(cases[2], 0);
+  cr_assert_eq(json_integer_value(json_object_get(cov, "exercised")), 2);
+  cr_assert_eq(json_integer_value(json_object_get(cov, "observed")), 1);
+  cr_assert_eq(json_integer_value(json_object_get(
+                   json_object_get(json_object_get(cov, "by_kind"), "error"), "exercised")),
+               2);
+  cr_assert_eq(json_array_size(json_object_get(cov, "unexercised")), 1);
+  cr_assert_str_eq(json_string_value(json_object_get(
+                       json_array_get(json_object_get(cov, "unexercised"), 0), "pointer")),
+                   "/transport/errors/0");
+  json_decref(rep_json);
+  json_decref(items);
+}

@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conform/repro.h"
 #include "conform/request.h"
+#include "conform/sanitize.h"
 #include "conform/spec.h"
 
 static cfm_specset specs;
@@ -197,4 +199,155 @@ Test(request, templates_resolve_whole_values_and_splices) {
   json_decref(out);
   json_decref(in);
   json_decref(vars);
+}
+
+/* ---- full reproductions (issue 20, "Reproductions") ------------------------ */
+
+/* Makes the reproduction of r as the run does (valid credentials). */
+static void make_repro(const char *vendor, const cfm_request *r, const char *file, cfm_repro *p) {
+  cfm_repro_auth auth;
+  cfm_repro_opts o;
+  cfm_repro_auth_of(spec_of(vendor), &auth);
+  o.cfg = &cfg;
+  o.auth = &auth;
+  o.body_file = file;
+  cr_assert_eq(cfm_repro_make(r, &o, p), CFM_EOK);
+}
+
+/* Runs repro under sh with env set (a "NAME=value; export NAME" line). */
+static char *run_repro_env(const char *env, const char *repro, const char *dir) {
+  char *both = malloc(strlen(env) + strlen(repro) + 2);
+  char *args;
+  sprintf(both, "%s\n%s", env, repro);
+  args = run_repro(both, dir);
+  free(both);
+  return args;
+}
+
+Test(request, credentials_are_environment_references) {
+  static const struct {
+    const char *vendor, *op, *env, *want;
+  } v[] = {
+      {"agora-chat", "create_group", "AGORA_APP_TOKEN", "Authorization: Bearer tok-1'$x\n"},
+      {"dingtalk-rooms", "create_group", "DINGTALK_ACCESS_TOKEN",
+       "x-acs-dingtalk-access-token: tok-1'$x\n"},
+      {"tencent-im", "destroy_group", "TENCENT_USERSIG", "&usersig=tok-1'$x&"},
+  };
+  char dir[] = "/tmp/conform-repro-XXXXXX", env[200], ref[64], cmd[300];
+  size_t i;
+  cr_assert_not_null(mkdtemp(dir));
+  for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    cfm_request r;
+    cfm_error_t err;
+    cfm_repro p;
+    char *args, *redacted;
+    size_t n;
+    cr_assert_eq(build(v[i].vendor, v[i].op, "{\"body\": {}}", NULL, &r, &err), CFM_EOK, "%s",
+                 err.text);
+    make_repro(v[i].vendor, &r, NULL, &p);
+    snprintf(ref, sizeof(ref), "$%s\"", v[i].env);
+    cr_assert_not_null(strstr(p.command, ref), "%s", p.command);
+    cr_assert_null(strstr(p.command, ": REDACTED"), "%s", p.command);
+    cr_assert_null(strstr(p.command, "usersig=REDACTED"), "%s", p.command);
+    /* Every sink's sanitiser keeps the reference whole. */
+    redacted = cfm_sanitize(&cfg, p.command, strlen(p.command), 1u << 20, CFM_SINK_RAW, &n);
+    cr_assert_str_eq(redacted, p.command);
+    free(redacted);
+    /* The shell fills it in, as one argument, whatever the value holds. */
+    snprintf(env, sizeof(env), "%s='tok-1'\\''$x'; export %s", v[i].env, v[i].env);
+    args = run_repro_env(env, p.command, dir);
+    cr_assert_not_null(strstr(args, v[i].want), "%s: %s", p.command, args);
+    free(args);
+    cfm_repro_release(&p);
+    cfm_request_release(&r);
+  }
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  cr_assert_eq(system(cmd), 0);
+}
+
+Test(request, a_wrong_credential_stays_redacted_not_referenced) {
+  cfm_request r;
+  cfm_error_t err;
+  cfm_repro p;
+  cfm_repro_opts o = {&cfg, NULL, NULL}; /* no auth: what an auth case sends */
+  cr_assert_eq(build("agora-chat", "create_group", "{\"body\": {}}", NULL, &r, &err), CFM_EOK);
+  cr_assert_eq(cfm_repro_make(&r, &o, &p), CFM_EOK);
+  cr_assert_null(strstr(p.command, "$AGORA_APP_TOKEN"), "%s", p.command);
+  cr_assert_not_null(strstr(p.command, "REDACTED"), "%s", p.command);
+  cfm_repro_release(&p);
+  cfm_request_release(&r);
+}
+
+/* 1 when s holds only valid UTF-8. */
+static int valid_utf8(const char *s) {
+  const unsigned char *u = (const unsigned char *)s;
+  while (*u) {
+    size_t k = *u < 0x80 ? 1 : (*u & 0xE0) == 0xC0 ? 2 : (*u & 0xF0) == 0xE0 ? 3 : 4, i;
+    for (i = 1; i < k; i++)
+      if ((u[i] & 0xC0) != 0x80)
+        return 0;
+    u += k;
+  }
+  return 1;
+}
+
+Test(request, long_bodies_go_to_a_file_whole_and_never_execute) {
+  char dir[] = "/tmp/conform-repro-XXXXXX", marker[200], path[300], cmd[300], tmpl[8000];
+  char big[5000] = "";
+  cfm_request r;
+  cfm_error_t err;
+  cfm_repro p;
+  char *args;
+  FILE *f;
+  struct stat st;
+  size_t i;
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(marker, sizeof(marker), "%s/MARK", dir);
+  for (i = 0; i < 700; i++)
+    strcat(big, "\xE7\xBE\xA4"); /* 群: the limit cases' text */
+  strcat(big, "'$(touch MARK)'`touch MARK`");
+  snprintf(tmpl, sizeof(tmpl), "{\"body\": {\"groupname\": \"%s\"}}", big);
+  cr_assert_eq(build("agora-chat", "create_group", tmpl, NULL, &r, &err), CFM_EOK, "%s", err.text);
+  cr_assert_gt(r.body.len, CFM_REPRO_INLINE_MAX);
+  make_repro("agora-chat", &r, "repro/agora-chat.create_group.limit.x.json", &p);
+  cr_assert_not_null(
+      strstr(p.command, " --data-binary '@repro/agora-chat.create_group.limit.x.json'"), "%s",
+      p.command);
+  cr_assert_lt(strlen(p.command), 1024, "%s", p.command);
+  cr_assert_not_null(p.body);
+  /* The file holds the body whole, byte for byte. */
+  cr_assert_eq(p.body_len, r.body.len);
+  cr_assert_eq(memcmp(p.body, r.body.data, r.body.len), 0);
+  snprintf(path, sizeof(path), "%s/repro", dir);
+  cr_assert_eq(mkdir(path, 0755), 0);
+  snprintf(path, sizeof(path), "%s/repro/agora-chat.create_group.limit.x.json", dir);
+  f = fopen(path, "wb");
+  cr_assert_eq(fwrite(p.body, 1, p.body_len, f), p.body_len);
+  fclose(f);
+  args = run_repro_env("AGORA_APP_TOKEN=t; export AGORA_APP_TOKEN", p.command, dir);
+  cr_assert_neq(stat(marker, &st), 0, "the reproduction ran a command: %s", p.command);
+  cr_assert_not_null(strstr(args, "\n@repro/agora-chat.create_group.limit.x.json\n"), "%s", args);
+  free(args);
+  cfm_repro_release(&p);
+  /* Without a file (clean-up's reproductions) the body is cut between
+   * characters, never inside one. */
+  args = cfm_request_repro(&r, redact_cb, &cfg);
+  cr_assert(valid_utf8(args), "cut inside a character");
+  cr_assert_not_null(strstr(args, "...'"), "%s", args);
+  free(args);
+  cfm_request_release(&r);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  cr_assert_eq(system(cmd), 0);
+}
+
+Test(request, body_file_names_are_plain_files_under_repro) {
+  char out[300];
+  cfm_repro_body_path("a.b/../../etc/x y", out, sizeof(out));
+  cr_assert_str_eq(out, "repro/a.b_.__.__etc_x_y.json");
+  cr_assert(cfm_repro_body_path_ok(out));
+  cfm_repro_body_path(".hidden", out, sizeof(out));
+  cr_assert_str_eq(out, "repro/_hidden.json");
+  cr_assert_not(cfm_repro_body_path_ok("repro/../x.json"));
+  cr_assert_not(cfm_repro_body_path_ok("/etc/passwd"));
+  cr_assert_not(cfm_repro_body_path_ok("repro/a/b.json"));
 }

@@ -158,6 +158,7 @@ int cmd_extract(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_credential(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_mock(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);

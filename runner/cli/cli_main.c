@@ -16,6 +16,7 @@ const struct cfm_cmd cfm_commands[] = {
     {"baseline", cmd_baseline, "write or check a baseline of accepted deviations"},
     {"check", cmd_check, "judge recorded exchanges (HAR files) against the documents"},
     {"cleanup", cmd_cleanup, "delete what an interrupted or killed run left (its ledger)"},
+    {"credential", cmd_credential, "print a fresh credential of a target for a reproduction"},
     {"export", cmd_export, "write a spec as OpenAPI 3.1 (with x-conform extensions)"},
     {"extract", cmd_extract, "draft a spec from a vendor document, or report drift"},
     {"fuzz", cmd_fuzz, "fuzz the endpoints with generated requests and sequences (seeded)"},

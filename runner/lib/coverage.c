@@ -1,7 +1,10 @@
 /* conform — the documented items of a spec set, for the coverage view of
  * the reports (operations, parameters, limits, error rows, auth,
- * scenarios).  Must not generate cases. */
+ * scenarios), and the error rows one case expected and observed.  Must not
+ * generate or judge cases. */
 #include "conform/runner.h"
+#include "conform/coverage.h"
+#include "conform/error.h"
 #include "conform/jsonutil.h"
 
 #include <stdio.h>
@@ -80,4 +83,61 @@ json_t *cfm_coverage_items(const cfm_specset *set) {
 #undef ITEM
   }
   return items;
+}
+
+/* ---- error rows a case expected and observed ------------------------------ */
+
+/* "<vendor>#<pointer>" of the row in spec that is row itself (when row is
+ * not NULL) or has id (when row is NULL), op's rows before the transport's.
+ * Returns 0, or -1 when there is none. */
+static int find_row(const cfm_spec *spec, const json_t *op, const json_t *row, const char *id,
+                    char *out, size_t cap) {
+  const json_t *ops = json_object_get(spec->root, "operations"), *o, *r;
+  const json_t *transport = json_object_get(json_object_get(spec->root, "transport"), "errors");
+  size_t i, j;
+  json_array_foreach(ops, i, o) {
+    if (op && o != op)
+      continue;
+    json_array_foreach(json_object_get(o, "errors"), j, r) {
+      if (row ? r == row : (cfm_json_str(r, "id") && !strcmp(cfm_json_str(r, "id"), id))) {
+        snprintf(out, cap, "%s#/operations/%zu/errors/%zu", spec->vendor, i, j);
+        return 0;
+      }
+    }
+  }
+  json_array_foreach(transport, j, r) {
+    if (row ? r == row : (cfm_json_str(r, "id") && !strcmp(cfm_json_str(r, "id"), id))) {
+      snprintf(out, cap, "%s#/transport/errors/%zu", spec->vendor, j);
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* Appends s to *arr (created on first use) unless it is there. */
+static int add_once(json_t **arr, const char *s) {
+  size_t i;
+  json_t *v;
+  if (!*arr && !(*arr = json_array()))
+    return CFM_ENOMEM;
+  json_array_foreach(*arr, i, v) {
+    if (!strcmp(json_string_value(v), s))
+      return CFM_EOK;
+  }
+  return json_array_append_new(*arr, json_string(s)) ? CFM_ENOMEM : CFM_EOK;
+}
+
+int cfm_coverage_note_rows(const cfm_spec *spec, const json_t *op, const cfm_step *step,
+                           const json_t *row, json_t **expected, json_t **observed) {
+  char ptr[300];
+  size_t i;
+  const json_t *id;
+  json_array_foreach(step ? step->expect.errors : NULL, i, id) {
+    if (json_is_string(id) && !find_row(spec, op, NULL, json_string_value(id), ptr, sizeof(ptr)) &&
+        add_once(expected, ptr))
+      return CFM_ENOMEM;
+  }
+  if (row && !find_row(spec, NULL, row, NULL, ptr, sizeof(ptr)) && add_once(observed, ptr))
+    return CFM_ENOMEM;
+  return CFM_EOK;
 }

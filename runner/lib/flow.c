@@ -7,7 +7,9 @@
  * itself nor know any vendor: rules live in verdict.c, facts in the specs. */
 #include "run_internal.h"
 
+#include "conform/coverage.h"
 #include "conform/jsonutil.h"
+#include "conform/repro.h"
 #include "conform/sanitize.h"
 
 #include <stdarg.h>
@@ -156,6 +158,9 @@ static int judge_step(cfm__case_run *cs, const cfm_http_response *res, int setup
   size_t nsteps = json_array_size(cs->steps);
   int go_on;
   cfm_verdict_judge(cs->c->spec, op, &cs->cur, checks, setup, &ex, &j);
+  if (cfm_coverage_note_rows(cs->c->spec, op, &cs->cur, j.row, &cs->expected_rows,
+                             &cs->observed_rows) != CFM_EOK)
+    cs->run->report_error = 1;
   if (j.verdict != CFM_VERDICT_PASS && nsteps > 1) { /* name the step that decided */
     char why[sizeof(j.reason) + 400];
     snprintf(why, sizeof(why), "step %zu/%zu %s %s: %s", cs->step + 1, nsteps,
@@ -288,17 +293,39 @@ static int build_step(cfm__case_run *cs, const json_t *op, cfm_request *r) {
   return 0;
 }
 
-static void redact_cb(const void *user, const char *in, char *out, size_t cap) {
-  cfm_redact(user, in, out, cap);
+/* The redacted summary line and reproduction of a built request. */
+static void case_id(const cfm__case_run *cs, char *id, size_t cap) {
+  if (cs->rep)
+    snprintf(id, cap, "%s.r%u", cs->c->id, cs->rep);
+  else
+    snprintf(id, cap, "%s", cs->c->id);
 }
 
-/* The redacted summary line and reproduction of a built request. */
+/* The redacted summary line and reproduction of a built request: valid
+ * credentials as environment references, a long body in a file beside
+ * the report (inline for --dry-run, which writes no report). */
 static void describe(cfm__case_run *cs, const cfm_request *r) {
-  char summary[700];
+  char summary[700], id[300], file[300];
+  cfm_repro_auth auth;
+  cfm_repro_opts o;
+  cfm_repro p;
   snprintf(summary, sizeof(summary), "%s %s", r->method, cfm_buf_str(&r->url));
   cfm_redact(cs->run->cfg, summary, cs->summary, sizeof(cs->summary));
+  cfm_repro_auth_of(cs->c->spec, &auth);
+  case_id(cs, id, sizeof(id));
+  cfm_repro_body_path(id, file, sizeof(file));
+  o.cfg = cs->run->cfg;
+  o.auth = cs->cur.auth == CFM_AUTH_VALID ? &auth : NULL;
+  o.body_file = cs->run->opt->dry_run ? NULL : file;
   free(cs->repro);
-  cs->repro = cfm_request_repro(r, redact_cb, cs->run->cfg);
+  free(cs->repro_body);
+  cs->repro = cs->repro_body = NULL;
+  cs->repro_body_len = 0;
+  if (cfm_repro_make(r, &o, &p) == CFM_EOK) {
+    cs->repro = p.command;
+    cs->repro_body = p.body;
+    cs->repro_body_len = p.body_len;
+  }
 }
 
 /* The pace of op's requests (requests/s; 0 = unpaced) and its key. */
@@ -444,12 +471,9 @@ void cfm__flow_issue(cfm__case_run *cs) {
 static void report_case(cfm__case_run *cs) {
   cfm__run *rh = cs->run;
   cfm_case_result r;
-  char id[300], excerpt[CFM__EXCERPT + 64];
+  char id[300], excerpt[CFM__EXCERPT + 64], repro_file[300];
   memset(&r, 0, sizeof(r));
-  if (cs->rep)
-    snprintf(id, sizeof(id), "%s.r%u", cs->c->id, cs->rep);
-  else
-    snprintf(id, sizeof(id), "%s", cs->c->id);
+  case_id(cs, id, sizeof(id));
   if (cs->verdict == CFM_VERDICT_PASS && !cs->reason[0])
     snprintf(cs->reason, sizeof(cs->reason), "as documented");
   r.id = id;
@@ -460,6 +484,10 @@ static void report_case(cfm__case_run *cs) {
   r.reason = cs->reason;
   r.provenance = cs->prov ? cs->prov : cs->c->provenance;
   r.repro = cs->repro ? cs->repro : "";
+  cfm_repro_body_path(id, repro_file, sizeof(repro_file));
+  r.repro_file = cs->repro_body ? repro_file : NULL;
+  r.repro_body = cs->repro_body;
+  r.repro_body_len = cs->repro_body_len;
   r.request_summary = cs->summary;
   r.http_status = cs->status;
   r.vendor_code = cs->code;
@@ -468,6 +496,8 @@ static void report_case(cfm__case_run *cs) {
   r.response_excerpt = excerpt;
   r.duration_ms = cfm__now_ms() - cs->started;
   r.covers = cs->c->covers;
+  r.expected_rows = cs->expected_rows;
+  r.observed_rows = cs->observed_rows;
   if (r.verdict == CFM_VERDICT_FAIL && rh->opt->baseline &&
       cfm_baseline_accepts(rh->opt->baseline, id, cs->code)) {
     r.baselined = 1;
@@ -494,8 +524,11 @@ void cfm__flow_finish(cfm__case_run *cs) {
   json_decref(cs->vars);
   json_decref(cs->walk_ids);
   json_decref(cs->prov);
+  json_decref(cs->expected_rows);
+  json_decref(cs->observed_rows);
   free(cs->walk_cursor);
   free(cs->repro);
+  free(cs->repro_body);
   free(cs);
   rh->inflight--;
   start_next(rh);

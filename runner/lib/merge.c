@@ -1,6 +1,7 @@
 /* conform — merging shard reports into one run (all formats). */
 #include "conform/fileio.h"
 #include "conform/report.h"
+#include "conform/repro.h"
 #include "report_internal.h"
 
 #include <stdio.h>
@@ -8,6 +9,23 @@
 #include <string.h>
 
 #define REPORT_MAX_BYTES (1024u * 1024u * 1024u)
+
+/* The body file of a shard's reproduction, read from beside its
+ * report.json so the merged run directory has it too (when it cannot be
+ * read, the command still names it). */
+static void load_repro_body(const char *report_json, cfm_case_result *res) {
+  char path[1200];
+  const char *slash = strrchr(report_json, '/');
+  if (!cfm_repro_body_path_ok(res->repro_file))
+    return;
+  snprintf(path, sizeof(path), "%.*s%s", slash ? (int)(slash - report_json + 1) : 0, report_json,
+           res->repro_file);
+  if (cfm_read_file(path, CFM_REPRO_FILE_MAX, &res->repro_body, &res->repro_body_len, NULL) !=
+      CFM_EOK) {
+    res->repro_body = NULL;
+    res->repro_body_len = 0;
+  }
+}
 
 /* The documented part of a coverage item, without a run's counters. */
 static json_t *coverage_core(const json_t *item) {
@@ -212,6 +230,8 @@ int cfm_report_merge(const char *const *report_jsons, size_t n, const char *repo
         rc = cfm_error_set(err, CFM_ECONFIG, report_jsons[i], ptr, "not a case object");
         break;
       }
+      if (res.repro_file)
+        load_repro_body(report_jsons[i], &res);
       rc = cfm_report_add(rep, &res);
       if (rc)
         cfm_error_set(err, rc, reports_dir, "", "cannot write the merged report");

@@ -1,5 +1,5 @@
-/* conform — building one request: ${...} templates, URL, headers, body,
- * and the shell-safe reproduction.
+/* conform — building one request: ${...} templates, URL, headers, body;
+ * its reproduction lives in repro.c.
  *
  * Owns the text of what is sent.  Must not judge responses, schedule
  * requests or keep run state: everything it needs comes in cfm_tmpl and
@@ -318,69 +318,4 @@ void cfm_request_http(const cfm_request *r, const cfm_target *tg, cfm_http_reque
     hr->ca_file = tg->ca_file;
     hr->no_verify = !tg->verify_tls;
   }
-}
-
-/* ---- reproduction --------------------------------------------------------- */
-
-int cfm_shell_quote(cfm_buf *b, const char *s, size_t len) {
-  size_t i, start = 0;
-  CHECK(cfm_buf_add(b, "'", 1));
-  for (i = 0; i < len; i++) {
-    if (s[i] != '\'')
-      continue;
-    CHECK(cfm_buf_add(b, s + start, i - start));
-    CHECK(cfm_buf_add(b, "'\\''", 4));
-    start = i + 1;
-  }
-  CHECK(cfm_buf_add(b, s + start, len - start));
-  return cfm_buf_add(b, "'", 1);
-}
-
-/* Appends " <opt> '<arg redacted>'" (opt may be ""). */
-static int repro_arg(cfm_buf *b, const char *opt, const char *arg, cfm_redact_fn redact,
-                     const void *user) {
-  size_t cap = 2 * strlen(arg) + 256;
-  char *clean = redact ? malloc(cap) : NULL;
-  int rc;
-  if (redact && !clean)
-    return CFM_ENOMEM;
-  if (clean)
-    redact(user, arg, clean, cap);
-  rc = cfm_buf_addf(b, " %s%s", opt, opt[0] ? " " : "");
-  if (!rc)
-    rc = cfm_shell_quote(b, clean ? clean : arg, strlen(clean ? clean : arg));
-  free(clean);
-  return rc;
-}
-
-char *cfm_request_repro(const cfm_request *r, cfm_redact_fn redact, const void *user) {
-  cfm_buf b;
-  size_t i;
-  int rc;
-  cfm_buf_init(&b, 4u << 20);
-  rc = cfm_buf_adds(&b, "curl -sS -X ");
-  /* A method of letters needs no quotes; anything else gets them. */
-  if (!rc && r->method && r->method[0] &&
-      strspn(r->method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(r->method))
-    rc = cfm_buf_adds(&b, r->method);
-  else if (!rc)
-    rc = cfm_shell_quote(&b, r->method ? r->method : "GET", strlen(r->method ? r->method : "GET"));
-  if (!rc)
-    rc = repro_arg(&b, "", cfm_buf_str(&r->url), redact, user);
-  for (i = 0; !rc && i < r->nheaders; i++)
-    rc = repro_arg(&b, "-H", r->headers[i], redact, user);
-  if (!rc && r->has_body) {
-    char cut[2048 + 4];
-    const char *body = cfm_buf_str(&r->body);
-    if (r->body.len > 2048) {
-      snprintf(cut, sizeof(cut), "%.2048s...", body);
-      body = cut;
-    }
-    rc = repro_arg(&b, "--data-binary", body, redact, user);
-  }
-  if (rc) {
-    cfm_buf_release(&b);
-    return NULL;
-  }
-  return cfm_buf_detach(&b, NULL);
 }

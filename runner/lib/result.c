@@ -37,5 +37,9 @@ void cfm_case_result_release(cfm_case_result *r) {
   free(r->observed_class);
   free(r->response_excerpt);
   json_decref(r->covers);
+  json_decref(r->expected_rows);
+  json_decref(r->observed_rows);
+  free(r->repro_file);
+  free(r->repro_body);
   memset(r, 0, sizeof(*r));
 }

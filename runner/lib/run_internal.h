@@ -71,12 +71,15 @@ typedef struct cfm__case_run {
   int token_retried; /* the current request went again with a new provider token */
   char reason[600];
   json_t *prov;
+  json_t *expected_rows, *observed_rows; /* error rows (conform/coverage.h) */
   long status;
   char code[128];
   char cls[32];
   char excerpt[CFM__EXCERPT + 1];
   char summary[700];
   char *repro;
+  char *repro_body; /* the body file of repro (conform/repro.h), or NULL */
+  size_t repro_body_len;
   double started;
 } cfm__case_run;
 

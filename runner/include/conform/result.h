@@ -38,6 +38,17 @@ typedef struct cfm_case_result {
   int baselined;  /* 1 when a baseline accepted this failure */
   json_t *covers; /* new reference: array of spec JSON pointers exercised
                      ("specs/x.json#/operations/0/errors/2"); may be NULL */
+  /* Error rows (pointers as in covers), new references, may be NULL: the
+   * rows the case's steps expected, and the rows the target's answers
+   * matched (conform/coverage.h). */
+  json_t *expected_rows;
+  json_t *observed_rows;
+  /* The body file repro sends (--data-binary @repro/<case>.json), relative
+   * to the run directory, and its bytes; NULL when the body is inline.
+   * The report writes the file beside report.json (conform/repro.h). */
+  char *repro_file;
+  char *repro_body;
+  size_t repro_body_len;
 } cfm_case_result;
 
 void cfm_case_result_release(cfm_case_result *r);
