@@ -58,7 +58,7 @@ mutations=$(cat <<'EOF'
 @@ errmap-row-status-ignored | runner/lib/errmap.c
 -(json_is_integer(st) && json_integer_value(st) != status)
 +(json_is_integer(st) && json_integer_value(st) != status && 0)
-@@ redact-short-secrets-kept | runner/lib/sanitize.c
+@@ redact-short-secrets-kept | runner/lib/sanitize_registry.c
 -#define MIN_SECRET 4
 +#define MIN_SECRET 40
 @@ redact-usersig-skipped | runner/lib/sanitize.c
