@@ -31,6 +31,11 @@ typedef struct cfm_violations {
  * or -1 if the schema itself is malformed (a bad pattern, a non-object). */
 int cfm_schema_validate(const json_t *schema, const json_t *instance, cfm_violations *out);
 
+/* The JSON Schema type name of v ("object", "array", "string", "integer"
+ * for a JSON integer, "number" for a real, "boolean", "null"); a static
+ * string. */
+const char *cfm_schema_type_name(const json_t *v);
+
 /* Counts Unicode code points in a UTF-8 string of len bytes (invalid bytes
  * count one each). */
 size_t cfm_utf8_length(const char *s, size_t len);
