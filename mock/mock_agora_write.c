@@ -190,40 +190,19 @@ static int check_fields(cfm_mock *m, json_t *body, mock_resp *resp) {
   return combination_faults(m, body, resp);
 }
 
-void cfm__agora_create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
-  json_t *body = cfm__agora_parse_body(r, resp), *g, *members, *v, *env, *uniq = NULL;
+/* The distinct members of a create (not the owner), each an existing user.
+ * Returns 0 with *uniq set (new), or -1 with resp filled. */
+static int create_members(const json_t *body, mock_resp *resp, json_t **uniq) {
   unsigned char seen[AGORA_USERS] = {0};
-  agroup *slot;
+  json_t *members, *v;
   size_t i;
-  json_int_t maxusers;
-  int pub;
-  if (!body)
-    return;
-  if (!json_object_get(body, "public") && !cfm__mock_fault(m, "agora-public-optional")) {
-    cfm__agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
-                     "group must contain public field!%s", "");
-    goto out;
-  }
-  if (!json_is_string(json_object_get(body, "owner"))) {
-    cfm__agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
-                     "%s must be provided", "owner");
-    goto out;
-  }
-  if (check_fields(m, body, resp))
-    goto out;
-  if (!user_exists(json_string_value(json_object_get(body, "owner")))) {
-    cfm__agora_error(resp, 404, "resource_not_found", "EntityNotFoundException",
-                     "username %.256s doesn't exist!",
-                     json_string_value(json_object_get(body, "owner")));
-    goto out;
-  }
   members = json_object_get(body, "members");
   if (members && !json_is_array(members)) {
     cfm__agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
                      "members must be an array%s", "");
-    goto out;
+    return -1;
   }
-  uniq = json_array();
+  *uniq = json_array();
   json_array_foreach(members, i, v) {
     size_t k;
     int dup;
@@ -231,31 +210,22 @@ void cfm__agora_create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
       cfm__agora_error(resp, 404, "resource_not_found", "EntityNotFoundException",
                        "username %.256s doesn't exist!",
                        json_is_string(v) ? json_string_value(v) : "?");
-      goto out;
+      return -1;
     }
     /* The owner is not a member of the list; a repeated id counts once. */
     k = user_index(json_string_value(v));
     dup = json_equal(v, json_object_get(body, "owner")) || seen[k];
     seen[k] = 1;
     if (!dup)
-      json_array_append(uniq, v);
+      json_array_append(*uniq, v);
   }
-  maxusers = json_is_integer(json_object_get(body, "maxusers"))
-                 ? json_integer_value(json_object_get(body, "maxusers"))
-                 : 200;
-  if ((json_int_t)json_array_size(uniq) + 1 > maxusers &&
-      !cfm__mock_fault(m, "agora-members-over-max")) {
-    cfm__agora_error(resp, 403, "exceed_limit", "ExceedLimitException",
-                     "members size is greater than max user size !%s", "");
-    goto out;
-  }
-  if (m->agora->count >= m->cfg.max_groups) {
-    cfm__agora_error(resp, 403, "exceed_limit", "ExceedLimitException",
-                     "user %s has joined too many groups!",
-                     json_string_value(json_object_get(body, "owner")));
-    goto out;
-  }
-  pub = json_is_true(json_object_get(body, "public"));
+  return 0;
+}
+
+/* The stored group object of a create (new), or NULL when out of memory. */
+static json_t *group_record(cfm_mock *m, const json_t *body, json_t *uniq, json_int_t maxusers,
+                            int pub) {
+  json_t *g;
   g = json_pack("{s:s, s:s, s:s, s:b, s:I, s:b, s:b, s:b, s:O, s:o, s:s, s:b, s:I}", "groupname",
                 json_string_value(json_object_get(body, "groupname"))
                     ? json_string_value(json_object_get(body, "groupname"))
@@ -279,10 +249,8 @@ void cfm__agora_create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
                     ? json_string_value(json_object_get(body, "custom"))
                     : "",
                 "disabled", 0, "created", (json_int_t)cfm__mock_now_ms());
-  if (!g) {
-    cfm__agora_error(resp, 500, "internal_error", "Exception", "out of memory%s", "");
-    goto out;
-  }
+  if (!g)
+    return NULL;
   if (cfm__mock_fault(m, "agora-combining-dropped")) {
     json_object_set_new(g, "groupname", drop_combining(json_object_get(g, "groupname")));
     json_object_set_new(g, "description", drop_combining(json_object_get(g, "description")));
@@ -290,13 +258,20 @@ void cfm__agora_create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   /* The documented rule: public groups never allow member invites at creation. */
   if (pub && !cfm__mock_fault(m, "agora-public-keeps-allowinvites"))
     json_object_set_new(g, "allowinvites", json_false());
+  return g;
+}
+
+/* A slot at the end of the groups for g (stolen), with the next id; NULL
+ * when out of memory (g freed, resp filled). */
+static agroup *store_group(cfm_mock *m, json_t *g, mock_resp *resp) {
+  agroup *slot;
   if (m->agora->count == m->agora->cap) {
     size_t ncap = m->agora->cap ? m->agora->cap * 2 : 64;
     agroup *n = realloc(m->agora->items, ncap * sizeof(*n));
     if (!n) {
       json_decref(g);
       cfm__agora_error(resp, 500, "internal_error", "Exception", "out of memory%s", "");
-      goto out;
+      return NULL;
     }
     m->agora->items = n;
     m->agora->cap = ncap;
@@ -304,6 +279,58 @@ void cfm__agora_create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
   slot = &m->agora->items[m->agora->count++];
   snprintf(slot->id, sizeof(slot->id), "%llu", m->agora->next_id++);
   slot->g = g;
+  return slot;
+}
+
+void cfm__agora_create_group(cfm_mock *m, const mock_req *r, mock_resp *resp) {
+  json_t *body = cfm__agora_parse_body(r, resp), *g, *env, *uniq = NULL;
+  agroup *slot;
+  json_int_t maxusers;
+  int pub;
+  if (!body)
+    return;
+  if (!json_object_get(body, "public") && !cfm__mock_fault(m, "agora-public-optional")) {
+    cfm__agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
+                     "group must contain public field!%s", "");
+    goto out;
+  }
+  if (!json_is_string(json_object_get(body, "owner"))) {
+    cfm__agora_error(resp, 400, "invalid_parameter", "IllegalArgumentException",
+                     "%s must be provided", "owner");
+    goto out;
+  }
+  if (check_fields(m, body, resp))
+    goto out;
+  if (!user_exists(json_string_value(json_object_get(body, "owner")))) {
+    cfm__agora_error(resp, 404, "resource_not_found", "EntityNotFoundException",
+                     "username %.256s doesn't exist!",
+                     json_string_value(json_object_get(body, "owner")));
+    goto out;
+  }
+  if (create_members(body, resp, &uniq))
+    goto out;
+  maxusers = json_is_integer(json_object_get(body, "maxusers"))
+                 ? json_integer_value(json_object_get(body, "maxusers"))
+                 : 200;
+  if ((json_int_t)json_array_size(uniq) + 1 > maxusers &&
+      !cfm__mock_fault(m, "agora-members-over-max")) {
+    cfm__agora_error(resp, 403, "exceed_limit", "ExceedLimitException",
+                     "members size is greater than max user size !%s", "");
+    goto out;
+  }
+  if (m->agora->count >= m->cfg.max_groups) {
+    cfm__agora_error(resp, 403, "exceed_limit", "ExceedLimitException",
+                     "user %s has joined too many groups!",
+                     json_string_value(json_object_get(body, "owner")));
+    goto out;
+  }
+  pub = json_is_true(json_object_get(body, "public"));
+  if (!(g = group_record(m, body, uniq, maxusers, pub))) {
+    cfm__agora_error(resp, 500, "internal_error", "Exception", "out of memory%s", "");
+    goto out;
+  }
+  if (!(slot = store_group(m, g, resp)))
+    goto out;
   env = cfm__agora_envelope(m, "post", r->path);
   json_object_set_new(
       env, "data",
