@@ -44,6 +44,12 @@ mutations=$(cat <<'EOF'
 @@ schema-minitems-inclusive-flip | runner/lib/schema.c
 -json_is_number(k) && (double)n < num(k))
 +json_is_number(k) && (double)n <= num(k))
+@@ schema-exclusive-minimum-inclusive | runner/lib/schema.c
+-json_is_number(k) && d <= num(k))
++json_is_number(k) && d < num(k))
+@@ schema-exclusive-maximum-inclusive | runner/lib/schema.c
+-json_is_number(k) && d >= num(k))
++json_is_number(k) && d > num(k))
 @@ errmap-404-class | runner/lib/errmap.c
 -  case 404:
 -    return CFM_CLASS_NOT_FOUND;

@@ -206,6 +206,13 @@ static void check_scalar(vctx *c, const json_t *s, const json_t *v, const char *
     if ((k = json_object_get(s, "maximum")) && json_is_number(k) && d > num(k))
       violation(c, ptr, "maximum", "%s is above the maximum %s", cfm_number_text(d, a, sizeof(a)),
                 cfm_number_text(num(k), b, sizeof(b)));
+    /* draft 2020-12: a number; the bound itself is outside */
+    if ((k = json_object_get(s, "exclusiveMinimum")) && json_is_number(k) && d <= num(k))
+      violation(c, ptr, "exclusiveMinimum", "%s is not above the exclusive minimum %s",
+                cfm_number_text(d, a, sizeof(a)), cfm_number_text(num(k), b, sizeof(b)));
+    if ((k = json_object_get(s, "exclusiveMaximum")) && json_is_number(k) && d >= num(k))
+      violation(c, ptr, "exclusiveMaximum", "%s is not below the exclusive maximum %s",
+                cfm_number_text(d, a, sizeof(a)), cfm_number_text(num(k), b, sizeof(b)));
   }
 }
 

@@ -3,7 +3,8 @@
  * Keywords: type (string or array of strings; "integer" accepts integral
  * reals too), properties, required, additionalProperties (bool or schema),
  * items, minItems/maxItems, minLength/maxLength (Unicode code points),
- * x-maxBytes (UTF-8 bytes), minimum/maximum, enum, const, pattern (PCRE2,
+ * x-maxBytes (UTF-8 bytes), minimum/maximum, exclusiveMinimum/
+ * exclusiveMaximum (numbers, as in draft 2020-12), enum, const, pattern (PCRE2,
  * unanchored as in JSON Schema).  Unknown keywords are ignored, "x-*"
  * annotations included.  Every violation is reported, with a JSON pointer. */
 #ifndef CONFORM_SCHEMA_H
