@@ -203,96 +203,126 @@ static int is_member(const tgroup *g, const char *a) {
   return 0;
 }
 
-static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
+/* Create's own fields: Type, Name, the byte caps (and the fuzz-only sum
+ * fault).  Returns 0, or -1 with resp filled. */
+static int create_fields_ok(cfm_mock *m, const json_t *body, mock_resp *resp) {
   static const char *const types[] = {"Public",    "Private", "ChatRoom", "AVChatRoom",
                                       "Community", "Work",    "Meeting",  "BChatRoom"};
-  const char *type = json_string_value(json_object_get(body, "Type"));
-  const char *name = json_string_value(json_object_get(body, "Name"));
-  const char *owner = json_string_value(json_object_get(body, "Owner_Account"));
-  const char *custom = json_string_value(json_object_get(body, "GroupId"));
-  const json_t *list = json_object_get(body, "MemberList"), *it;
   static const struct {
     const char *f;
     size_t max;
   } caps[] = {{"Introduction", 240}, {"Notification", 300}, {"FaceUrl", 100}};
-  tgroup *g;
-  size_t i, name_len = name ? strlen(name) : 0;
+  const char *type = json_string_value(json_object_get(body, "Type"));
+  const char *name = json_string_value(json_object_get(body, "Name"));
+  size_t i;
   int ok = 0;
-  if ((json_object_get(body, "Owner_Account") && !owner) ||
-      (json_object_get(body, "GroupId") && !custom)) {
-    reply(m, resp, 10004, NULL, "Owner_Account and GroupId must be strings");
-    return;
-  }
   for (i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
     ok |= !strcmp(type, types[i]);
   if (!ok) {
     reply(m, resp, 10004, NULL, "Type is required and must be a known group type");
-    return;
+    return -1;
   }
   if (!name || !*name || (strlen(name) > 30 && !m->cfg.reading_alt)) {
     reply(m, resp, 10004, NULL, "Name is required, at most 30 bytes");
-    return;
+    return -1;
   }
-  /* The secondary source gives the byte caps, not the answer above them:
-   * the alternative reading accepts, keeping Name's first 30 bytes (whole
-   * characters) and the other fields as sent. */
-  while (name_len > 30 ||
-         (name_len < strlen(name) && ((unsigned char)name[name_len] & 0xC0) == 0x80))
-    name_len--;
   for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
     const json_t *v = json_object_get(body, caps[i].f);
     if (v && (!json_is_string(v) || (json_string_length(v) > caps[i].max && !m->cfg.reading_alt))) {
       reply(m, resp, 10004, NULL, "%s must be a string of at most %zu bytes", caps[i].f,
             caps[i].max);
-      return;
+      return -1;
     }
   }
   if (cfm__mock_fault(m, "tencent-name-intro-sum-500") &&
       json_is_string(json_object_get(body, "Introduction")) &&
       strlen(name) + json_string_length(json_object_get(body, "Introduction")) > 260) {
     cfm__mock_json(resp, 500, json_pack("{s:s}", "error", "internal"));
-    return;
+    return -1;
   }
+  return 0;
+}
+
+/* Create's accounts and ids: the owner, MemberList, the custom GroupId
+ * and room for one more group.  Returns 0, or -1 with resp filled. */
+static int create_accounts_ok(cfm_mock *m, const json_t *body, mock_resp *resp) {
+  const char *type = json_string_value(json_object_get(body, "Type"));
+  const char *owner = json_string_value(json_object_get(body, "Owner_Account"));
+  const char *custom = json_string_value(json_object_get(body, "GroupId"));
+  const json_t *list = json_object_get(body, "MemberList"), *it;
+  size_t i;
   if (owner && !account_exists(owner)) {
     reply(m, resp, 10019, NULL, "account does not exist: %.60s", owner);
-    return;
+    return -1;
   }
   if (list && (!json_is_array(list) || json_array_size(list) > MAX_CREATE_MEMBERS)) {
     reply(m, resp, 10004, NULL, "MemberList must be an array of at most 100 members");
-    return;
+    return -1;
   }
   if (json_array_size(list) && !strcmp(type, "AVChatRoom")) {
     reply(m, resp, 10007, NULL, "an AVChatRoom cannot be created with members");
-    return;
+    return -1;
   }
   json_array_foreach(list, i, it) {
     const char *a = json_string_value(json_object_get(it, "Member_Account"));
     if (!account_exists(a)) {
       reply(m, resp, 10019, NULL, "account does not exist: %.60s", a ? a : "?");
-      return;
+      return -1;
     }
   }
   if (custom && (check_id(custom) || find(m, custom))) {
     reply(m, resp, check_id(custom) ? 10004 : 10021, NULL, "group id %.60s is not available",
           custom);
-    return;
+    return -1;
   }
   if (m->tencent->count >= m->cfg.max_groups) {
     reply(m, resp, 10004, NULL, "the mock holds its maximum number of groups");
-    return;
+    return -1;
   }
+  return 0;
+}
+
+/* A zeroed slot for a new group, or NULL with resp filled. */
+static tgroup *new_slot(cfm_mock *m, mock_resp *resp) {
+  tgroup *g;
   if (m->tencent->count == m->tencent->cap) {
     size_t ncap = m->tencent->cap ? m->tencent->cap * 2 : 64;
     tgroup *n = realloc(m->tencent->items, ncap * sizeof(*n));
     if (!n) {
       reply(m, resp, 10002, NULL, "out of memory");
-      return;
+      return NULL;
     }
     m->tencent->items = n;
     m->tencent->cap = ncap;
   }
   g = &m->tencent->items[m->tencent->count++];
   memset(g, 0, sizeof(*g));
+  return g;
+}
+
+static void create_group(cfm_mock *m, const json_t *body, mock_resp *resp) {
+  const char *type = json_string_value(json_object_get(body, "Type"));
+  const char *name = json_string_value(json_object_get(body, "Name"));
+  const char *owner = json_string_value(json_object_get(body, "Owner_Account"));
+  const char *custom = json_string_value(json_object_get(body, "GroupId"));
+  const json_t *list = json_object_get(body, "MemberList"), *it;
+  tgroup *g;
+  size_t i, name_len;
+  if ((json_object_get(body, "Owner_Account") && !owner) ||
+      (json_object_get(body, "GroupId") && !custom)) {
+    reply(m, resp, 10004, NULL, "Owner_Account and GroupId must be strings");
+    return;
+  }
+  if (create_fields_ok(m, body, resp) || create_accounts_ok(m, body, resp) ||
+      !(g = new_slot(m, resp)))
+    return;
+  /* The secondary source gives the byte caps, not the answer above them:
+   * the alternative reading accepts, keeping Name's first 30 bytes (whole
+   * characters) and the other fields as sent. */
+  name_len = strlen(name);
+  while (name_len > 30 ||
+         (name_len < strlen(name) && ((unsigned char)name[name_len] & 0xC0) == 0x80))
+    name_len--;
   if (custom)
     snprintf(g->id, sizeof(g->id), "%s", custom);
   else

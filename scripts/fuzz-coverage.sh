@@ -19,11 +19,11 @@ CC=clang cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCONFORM_BUILD_T
   -DCMAKE_C_FLAGS="-fprofile-instr-generate -fcoverage-mapping" >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 declare -A files=(
-  [spec]="runner/lib/spec.c runner/lib/schema.c runner/lib/cases.c"
+  [spec]="runner/lib/spec.c runner/lib/spec_lint.c runner/lib/schema.c runner/lib/cases.c"
   [response]="runner/lib/schema.c runner/lib/errmap.c"
   [errmap_agora]="runner/lib/errmap.c" [errmap_dingtalk]="runner/lib/errmap.c"
   [errmap_tencent]="runner/lib/errmap.c"
-  [mock]="mock/mock_core.c mock/mock_agora.c mock/mock_tencent.c mock/mock_dingtalk.c"
+  [mock]="mock/mock_core.c mock/mock_agora.c mock/mock_agora_read.c mock/mock_agora_write.c mock/mock_tencent.c mock/mock_dingtalk.c"
   [usersig]="runner/lib/usersig.c" [config]="runner/lib/config.c"
   [baseline]="runner/lib/baseline.c" [extract]="$(cd "$here" && echo runner/lib/extract*.c)"
   [report]="runner/lib/report_json.c")

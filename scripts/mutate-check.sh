@@ -44,6 +44,12 @@ mutations=$(cat <<'EOF'
 @@ schema-minitems-inclusive-flip | runner/lib/schema.c
 -json_is_number(k) && (double)n < num(k))
 +json_is_number(k) && (double)n <= num(k))
+@@ schema-exclusive-minimum-inclusive | runner/lib/schema.c
+-json_is_number(k) && d <= num(k))
++json_is_number(k) && d < num(k))
+@@ schema-exclusive-maximum-inclusive | runner/lib/schema.c
+-json_is_number(k) && d >= num(k))
++json_is_number(k) && d > num(k))
 @@ errmap-404-class | runner/lib/errmap.c
 -  case 404:
 -    return CFM_CLASS_NOT_FOUND;
@@ -58,7 +64,7 @@ mutations=$(cat <<'EOF'
 @@ errmap-row-status-ignored | runner/lib/errmap.c
 -(json_is_integer(st) && json_integer_value(st) != status)
 +(json_is_integer(st) && json_integer_value(st) != status && 0)
-@@ redact-short-secrets-kept | runner/lib/sanitize.c
+@@ redact-short-secrets-kept | runner/lib/sanitize_registry.c
 -#define MIN_SECRET 4
 +#define MIN_SECRET 40
 @@ redact-usersig-skipped | runner/lib/sanitize.c
@@ -73,10 +79,10 @@ mutations=$(cat <<'EOF'
 @@ usersig-expiry-inclusive-flip | runner/lib/usersig.c
 -  st = t + expire < now ?
 +  st = t + expire <= now ?
-@@ mock-agora-clamp-dropped | mock/mock_agora.c
+@@ mock-agora-clamp-dropped | mock/mock_agora_read.c
 -    if (limit > 1000 && !cfm__mock_fault(m, "agora-list-unclamped"))
 +    if (limit > 1000 && 0 && !cfm__mock_fault(m, "agora-list-unclamped"))
-@@ mock-agora-avatar-limit-1023 | mock/mock_agora.c
+@@ mock-agora-avatar-limit-1023 | mock/mock_agora_write.c
 -#define LIMIT_AVATAR 1024
 +#define LIMIT_AVATAR 1023
 @@ mock-tencent-missing-group-10015 | mock/mock_tencent.c

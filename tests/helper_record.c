@@ -13,6 +13,7 @@
 
 #include "conform/jsonutil.h"
 #include "conform/mock.h"
+#include "helper_run.h"
 
 #define REC_MAX_BODY (1u << 20)
 #define REC_MAX_LOG 4096
@@ -360,4 +361,28 @@ void cfm_rec_stop(cfm_rec *r) {
   json_decref(r->ids);
   pthread_mutex_destroy(&r->mu);
   free(r);
+}
+
+void cfm_rec_options(cfm_run_options *opt, volatile sig_atomic_t *stop) {
+  memset(opt, 0, sizeof(*opt));
+  opt->concurrency = 8;
+  opt->assume_live = 1;
+  opt->seed = 7;
+  opt->interrupt = stop;
+}
+
+int cfm_rec_run(cfm_rec *r, const cfm_run_options *opt, cfm_run_result *res, cfm_error_t *err) {
+  const cfm_specset *specs = cfm_test_specs(err);
+  cfm_config cfg;
+  int rc;
+  if (!specs)
+    return err->code ? err->code : CFM_ESPEC;
+  cfm_config_init(&cfg);
+  rc = cfm_config_use_mock(&cfg, (uint16_t)cfm_rec_port(r));
+  if (rc == CFM_EOK)
+    rc = cfm_run(specs, &cfg, opt, res, err);
+  else
+    cfm_error_set(err, rc, "", "", "cannot use the recording target");
+  cfm_config_release(&cfg);
+  return rc;
 }

@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "conform/runner.h"
+
 typedef struct cfm_rec cfm_rec;
 
 /* Starts the front and its mock on 127.0.0.1 (ephemeral port).  NULL when
@@ -39,6 +41,13 @@ void cfm_rec_signal_at(cfm_rec *r, volatile sig_atomic_t *counter, size_t n, siz
                        size_t extra);
 /* Requests other than deletions that arrived after the first signal. */
 size_t cfm_rec_after_signal(cfm_rec *r);
+/* The options of a run against the recording target: treated as live
+ * (assume_live), concurrency 8, seed 7, interrupted through *stop. */
+void cfm_rec_options(cfm_run_options *opt, volatile sig_atomic_t *stop);
+/* One run of the shipped specs (helper_run.h's cfm_test_specs) against the
+ * recording target with opt.  Returns CFM_EOK or an error code with err
+ * filled. */
+int cfm_rec_run(cfm_rec *r, const cfm_run_options *opt, cfm_run_result *res, cfm_error_t *err);
 /* Stops and frees.  NULL is a no-op. */
 void cfm_rec_stop(cfm_rec *r);
 

@@ -1,63 +1,23 @@
 /* The clean-up ledger (issue 15, deliver 4) against the recording target:
  * failed deletions retried then named and kept, the next run's warning,
  * and the clean-up of an unfinished ledger. */
-#define _XOPEN_SOURCE 700
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conform/ledger.h"
 #include "conform/runner.h"
 #include "helper_record.h"
+#include "helper_run.h"
 
-static cfm_specset specs;
 static volatile sig_atomic_t stop;
-
-static void load(void) {
-  cfm_error_t err;
-  cfm_error_init(&err);
-  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
-}
-
-static void options(cfm_run_options *opt) {
-  memset(opt, 0, sizeof(*opt));
-  opt->concurrency = 8;
-  opt->assume_live = 1;
-  opt->seed = 7;
-  opt->interrupt = &stop;
-}
 
 /* One run against the recording target, treated as live. */
 static void run_with(cfm_rec *r, const cfm_run_options *opt, cfm_run_result *res) {
-  cfm_config cfg;
   cfm_error_t err;
-  cfm_config_init(&cfg);
-  cr_assert_eq(cfm_config_use_mock(&cfg, (uint16_t)cfm_rec_port(r)), CFM_EOK);
-  cfm_error_init(&err);
-  cr_assert_eq(cfm_run(&specs, &cfg, opt, res, &err), CFM_EOK, "%s", err.text);
-  cfm_config_release(&cfg);
-}
-
-static char *temp_dir(void) {
-  char *d = strdup("/tmp/conform-safety-XXXXXX");
-  cr_assert_not_null(mkdtemp(d));
-  return d;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void remove_dir(char *d) {
-  cr_assert_eq(nftw(d, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-  free(d);
+  cr_assert_eq(cfm_rec_run(r, opt, res, &err), CFM_EOK, "%s", err.text);
 }
 
 /* The ledger: every created group is recorded, then its deletion; failed
@@ -69,13 +29,13 @@ Test(ledger, ledger_records_failed_cleanups_and_cleanup_deletes_them) {
   cfm_run_result res;
   cfm_config cfg;
   cfm_error_t err;
-  char *dir = temp_dir(), *term_text = NULL;
+  char *dir = cfm_test_temp_dir("ledger"), *term_text = NULL;
   size_t term_len = 0, deleted = 0, left = 0;
   FILE *term = open_memstream(&term_text, &term_len);
   json_t *l, *unfinished;
   cr_assert_not_null(r);
-  load();
-  options(&opt);
+  cr_assert_not_null(dir);
+  cfm_rec_options(&opt, &stop);
   opt.filter = "agora-chat.get_group.*";
   opt.reports_dir = dir;
   opt.term = term;
@@ -108,8 +68,9 @@ Test(ledger, ledger_records_failed_cleanups_and_cleanup_deletes_them) {
   /* conform cleanup's library call deletes them. */
   cfm_config_init(&cfg);
   cr_assert_eq(cfm_config_use_mock(&cfg, (uint16_t)cfm_rec_port(r)), CFM_EOK);
-  cr_assert_eq(cfm_ledger_cleanup(&specs, &cfg, json_string_value(json_array_get(unfinished, 0)),
-                                  NULL, NULL, &deleted, &left, &err),
+  cr_assert_eq(cfm_ledger_cleanup(cfm_test_specs(&err), &cfg,
+                                  json_string_value(json_array_get(unfinished, 0)), NULL, NULL,
+                                  &deleted, &left, &err),
                CFM_EOK, "%s", err.text);
   cr_assert_eq(left, 0);
   cr_assert_eq(cfm_rec_alive(r), 0);
@@ -121,6 +82,5 @@ Test(ledger, ledger_records_failed_cleanups_and_cleanup_deletes_them) {
   fclose(term);
   free(term_text);
   cfm_rec_stop(r);
-  cfm_specset_release(&specs);
-  remove_dir(dir);
+  cr_assert_eq(cfm_test_remove_dir(dir), 0);
 }

@@ -19,6 +19,7 @@
 #include "conform/jsonutil.h"
 #include "conform/mock.h"
 #include "conform/runner.h"
+#include "helper_run.h"
 
 /* Faults the runner cannot catch yet, each with the reason.  They are run
  * and reported like every other fault; the test fails if one of them is
@@ -30,55 +31,36 @@ static const struct {
     {NULL, NULL},
 };
 
-static cfm_specset specs;
+static const cfm_specset *specs;
 
 static void load_specs(void) {
   cfm_error_t err;
-  cfm_error_init(&err);
-  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
+  specs = cfm_test_specs(&err);
+  cr_assert_not_null(specs, "%s", err.text);
 }
 
 /* The ids of the cases that failed, as a JSON array (new reference). */
 static json_t *failed_cases(const char *fault, const char *vendor) {
-  cfm_mock_config mc;
-  cfm_mock *m;
-  const char *faults[2] = {fault, NULL};
-  char why[256], dir[] = "/tmp/conform-mutation-XXXXXX", path[1024], cmd[1100];
-  cfm_config cfg;
   cfm_run_options opt;
   cfm_run_result res;
   cfm_error_t err;
   json_t *report, *cases, *c, *out = json_array();
   size_t i;
-  cr_assert_not_null(mkdtemp(dir));
-  cfm_mock_config_init(&mc);
-  mc.faults = fault ? faults : NULL;
-  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
-  cfm_config_init(&cfg);
-  cfm_config_use_mock(&cfg, cfm_mock_port(m));
   memset(&opt, 0, sizeof(opt));
   opt.vendor = vendor;
   opt.concurrency = 16;
   opt.timeout_ms = 5000;
-  opt.reports_dir = dir;
-  cfm_error_init(&err);
-  cr_assert_eq(cfm_run(&specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
-  cfm_config_release(&cfg);
-  cfm_mock_stop(m);
+  report = cfm_test_run_on_mock(specs, fault, &opt, &res, &err);
+  cr_assert_not_null(report, "%s", err.text);
   cr_assert_gt(res.cases, 0, "%s: no case ran", vendor);
-  snprintf(path, sizeof(path), "%s/report.json", res.run_dir);
-  report = cfm_json_load_file(path, 64u << 20, &err);
-  cr_assert_not_null(report, "%s: %s", path, err.text);
   cases = json_object_get(report, "cases");
-  cr_assert_eq(json_array_size(cases), res.cases, "%s lists every case", path);
+  cr_assert_eq(json_array_size(cases), res.cases, "the report lists every case");
   json_array_foreach(cases, i, c) {
     if (!strcmp(json_string_value(json_object_get(c, "verdict")), "fail"))
       json_array_append(out, json_object_get(c, "id"));
   }
   cr_assert_eq(json_array_size(out), res.counts[CFM_VERDICT_FAIL]);
   json_decref(report);
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  cr_assert_eq(system(cmd), 0);
   return out;
 }
 
@@ -203,7 +185,6 @@ static void vendor_faults(const char *vendor, const char *prefix) {
          n - fuzz_only, gaps, fuzz_only);
   fflush(stdout);
   json_decref(faithful);
-  cfm_specset_release(&specs);
   cr_assert_eq(undetected[0], '\0', "%s: undetected faults:%s", vendor, undetected);
   cr_assert_eq(gaps_caught[0], '\0', "known gaps now caught (take them off the list):%s",
                gaps_caught);
@@ -216,7 +197,6 @@ Test(mutation, faithful_mock_has_no_failures) {
   cr_assert_eq(json_array_size(fails), 0, "%zu cases fail against the faithful mock",
                json_array_size(fails));
   json_decref(fails);
-  cfm_specset_release(&specs);
 }
 
 Test(mutation, tencent_faults_are_caught_by_their_cases, .timeout = 240) {

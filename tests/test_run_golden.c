@@ -17,6 +17,7 @@
 
 #include "conform/mock.h"
 #include "conform/runner.h"
+#include "helper_run.h"
 
 #define GOLDEN CONFORM_TESTDATA_DIR "/runner/golden-verdicts.txt"
 
@@ -24,50 +25,30 @@
  * none); returns the report's cases as a new reference (an object id ->
  * verdict). */
 static json_t *verdicts_with(const cfm_specset *specs, const char *fault, const char *vendor) {
-  int light = fault != NULL; /* fault runs: heavy set-up cases are skip, not compared */
-  cfm_mock_config mc;
-  cfm_mock *m;
-  const char *faults[2] = {fault, NULL};
-  char why[256], dir[] = "/tmp/conform-golden-XXXXXX", path[1024], cmd[2200];
-  cfm_config cfg;
   cfm_run_options opt;
   cfm_run_result res;
   cfm_error_t err;
-  json_t *rep, *cases, *c, *out = json_object();
+  char path[1024];
+  json_t *rep, *c, *out = json_object();
   size_t i;
-  cr_assert_not_null(mkdtemp(dir));
-  cfm_mock_config_init(&mc);
-  mc.faults = fault ? faults : NULL;
-  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
-  cfm_config_init(&cfg);
-  cfm_config_use_mock(&cfg, cfm_mock_port(m));
   memset(&opt, 0, sizeof(opt));
   opt.vendor = vendor;
-  opt.local_targets = light ? -1 : 0;
+  opt.local_targets = fault ? -1 : 0; /* fault runs: heavy set-up cases are skip, not compared */
   opt.concurrency = 8;
   opt.timeout_ms = 5000;
-  opt.reports_dir = dir;
-  cfm_error_init(&err);
-  cr_assert_eq(cfm_run(specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
-  cfm_config_release(&cfg);
-  cfm_mock_stop(m);
-  snprintf(path, sizeof(path), "%s/report.json", res.run_dir);
-  rep = json_load_file(path, 0, NULL);
-  cr_assert_not_null(rep, "%s", path);
-  cases = json_object_get(rep, "cases");
-  cr_assert(json_is_array(cases));
-  json_array_foreach(cases, i, c) {
+  rep = cfm_test_run_on_mock(specs, fault, &opt, &res, &err);
+  cr_assert_not_null(rep, "%s", err.text);
+  cr_assert(json_is_array(json_object_get(rep, "cases")));
+  json_array_foreach(json_object_get(rep, "cases"), i, c) {
     json_object_set(out, json_string_value(json_object_get(c, "id")),
                     json_object_get(c, "verdict"));
   }
-  json_decref(rep);
   if (getenv("CONFORM_GOLDEN_KEEP")) { /* keep each report (for comparing reasons by hand) */
-    snprintf(cmd, sizeof(cmd), "cp '%s' '%s/%s.json'", path, getenv("CONFORM_GOLDEN_KEEP"),
+    snprintf(path, sizeof(path), "%s/%s.json", getenv("CONFORM_GOLDEN_KEEP"),
              fault ? fault : "faithful");
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(json_dump_file(rep, path, JSON_INDENT(2)), 0, "%s", path);
   }
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  cr_assert_eq(system(cmd), 0);
+  json_decref(rep);
   return out;
 }
 
@@ -136,27 +117,25 @@ static void emit(FILE *f, const char *fault, const char *vendor, json_t *run, js
 }
 
 Test(run_golden, same_ids_and_verdicts_on_every_fault, .timeout = 280) {
-  cfm_specset specs;
   cfm_error_t err;
+  const cfm_specset *specs = cfm_test_specs(&err);
   json_t *faithful, *heavy;
   const cfm_mock_fault *f;
   char *got = NULL, *want = NULL;
   size_t got_len = 0, want_len = 0;
   FILE *mem = open_memstream(&got, &got_len), *gf;
   const char *write_to = getenv("CONFORM_GOLDEN_WRITE");
-  memset(&specs, 0, sizeof(specs));
-  cfm_error_init(&err);
-  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
-  heavy = heavy_ids(&specs);
+  cr_assert_not_null(specs, "%s", err.text);
+  heavy = heavy_ids(specs);
   cr_assert_gt(json_object_size(heavy), 0, "the app-list clamp has heavy set-up");
-  faithful = verdicts_with(&specs, NULL, NULL);
+  faithful = verdicts_with(specs, NULL, NULL);
   emit(mem, NULL, NULL, faithful, NULL, NULL);
   /* A fault breaks one vendor's mock: only that vendor's cases run with
    * it (the others' verdicts are the faithful ones), and not the cases
    * with heavy set-up (1,001 creates per Agora fault would be most of the
    * test's time; tests/test_clamp.c covers them under the clamp faults). */
   for (f = cfm_mock_faults(); f->name; f++) {
-    json_t *run = verdicts_with(&specs, f->name, f->vendor);
+    json_t *run = verdicts_with(specs, f->name, f->vendor);
     emit(mem, f->name, f->vendor, run, faithful, heavy);
     json_decref(run);
   }
@@ -164,7 +143,6 @@ Test(run_golden, same_ids_and_verdicts_on_every_fault, .timeout = 280) {
   fclose(mem);
   sort_lines(got, got_len);
   json_decref(faithful);
-  cfm_specset_release(&specs);
   if (write_to) {
     gf = fopen(write_to, "w");
     cr_assert_not_null(gf);

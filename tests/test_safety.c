@@ -4,63 +4,23 @@
  * each phase (the recording target "signals" by incrementing the run's
  * counter when a given request arrives: deterministic, no wall time); the
  * complete dry run. */
-#define _XOPEN_SOURCE 700
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conform/ledger.h"
 #include "conform/runner.h"
 #include "helper_record.h"
+#include "helper_run.h"
 
-static cfm_specset specs;
 static volatile sig_atomic_t stop;
-
-static void load(void) {
-  cfm_error_t err;
-  cfm_error_init(&err);
-  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
-}
-
-static void options(cfm_run_options *opt) {
-  memset(opt, 0, sizeof(*opt));
-  opt->concurrency = 8;
-  opt->assume_live = 1;
-  opt->seed = 7;
-  opt->interrupt = &stop;
-}
 
 /* One run against the recording target, treated as live. */
 static void run_with(cfm_rec *r, const cfm_run_options *opt, cfm_run_result *res) {
-  cfm_config cfg;
   cfm_error_t err;
-  cfm_config_init(&cfg);
-  cr_assert_eq(cfm_config_use_mock(&cfg, (uint16_t)cfm_rec_port(r)), CFM_EOK);
-  cfm_error_init(&err);
-  cr_assert_eq(cfm_run(&specs, &cfg, opt, res, &err), CFM_EOK, "%s", err.text);
-  cfm_config_release(&cfg);
-}
-
-static char *temp_dir(void) {
-  char *d = strdup("/tmp/conform-safety-XXXXXX");
-  cr_assert_not_null(mkdtemp(d));
-  return d;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void remove_dir(char *d) {
-  cr_assert_eq(nftw(d, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-  free(d);
+  cr_assert_eq(cfm_rec_run(r, opt, res, &err), CFM_EOK, "%s", err.text);
 }
 
 Test(safety, no_state_changing_request_names_a_foreign_id) {
@@ -69,8 +29,7 @@ Test(safety, no_state_changing_request_names_a_foreign_id) {
   cfm_run_result res;
   char first[512];
   cr_assert_not_null(r);
-  load();
-  options(&opt);
+  cfm_rec_options(&opt, &stop);
   run_with(r, &opt, &res);
   cfm_rec_first_foreign(r, first, sizeof(first));
   cr_assert_geq(res.cases, 300);
@@ -85,7 +44,6 @@ Test(safety, no_state_changing_request_names_a_foreign_id) {
           res.cases, cfm_rec_requests(r), cfm_rec_creates(r), cfm_rec_deletes(r), res.guarded,
           cfm_rec_foreign(r));
   cfm_rec_stop(r);
-  cfm_specset_release(&specs);
 }
 
 /* The recorder can fail: with unsafe set the same run names foreign ids. */
@@ -94,14 +52,12 @@ Test(safety, unsafe_sends_the_foreign_id_cases) {
   cfm_run_options opt;
   cfm_run_result res;
   cr_assert_not_null(r);
-  load();
-  options(&opt);
+  cfm_rec_options(&opt, &stop);
   opt.unsafe = 1;
   run_with(r, &opt, &res);
   cr_assert_gt(cfm_rec_foreign(r), 10, "unsafe sends not-found, empty and wrong-type ids");
   cr_assert_eq(res.guarded, 0);
   cfm_rec_stop(r);
-  cfm_specset_release(&specs);
 }
 
 /* A create that should have been refused but was accepted made a group:
@@ -113,14 +69,12 @@ Test(safety, accepted_should_be_refused_create_is_deleted) {
   cfm_run_options opt;
   cfm_run_result res;
   cr_assert_not_null(r);
-  load();
-  options(&opt);
+  cfm_rec_options(&opt, &stop);
   opt.filter = "agora-chat.create_group.*";
   run_with(r, &opt, &res);
   cr_assert_gt(res.counts[CFM_VERDICT_FAIL], 0, "the fault is seen");
   cr_assert_eq(cfm_rec_alive(r), 0, "%zu groups left behind", cfm_rec_alive(r));
   cfm_rec_stop(r);
-  cfm_specset_release(&specs);
 }
 
 /* One signal while cases run: no new request is sent (queued paced ones
@@ -130,8 +84,7 @@ Test(safety, one_signal_in_the_run_sends_nothing_queued) {
   cfm_run_options opt;
   cfm_run_result res;
   cr_assert_not_null(r);
-  load();
-  options(&opt);
+  cfm_rec_options(&opt, &stop);
   opt.pace = 1; /* 5 requests/s per undocumented operation: a queue forms */
   opt.concurrency = 4;
   cfm_rec_signal_at(r, &stop, 6, 0, 0, 0);
@@ -142,7 +95,6 @@ Test(safety, one_signal_in_the_run_sends_nothing_queued) {
   cr_assert_eq(cfm_rec_alive(r), 0, "every group is deleted");
   cr_assert_eq(res.cleanup_failed, 0);
   cfm_rec_stop(r);
-  cfm_specset_release(&specs);
 }
 
 /* Two signals while cases run: in-flight requests are abandoned; clean-up
@@ -152,8 +104,7 @@ Test(safety, two_signals_in_the_run_abandon_in_flight_and_clean_up) {
   cfm_run_options opt;
   cfm_run_result res;
   cr_assert_not_null(r);
-  load();
-  options(&opt);
+  cfm_rec_options(&opt, &stop);
   opt.concurrency = 4;
   cfm_rec_signal_at(r, &stop, 20, 21, 0, 0);
   run_with(r, &opt, &res);
@@ -162,7 +113,6 @@ Test(safety, two_signals_in_the_run_abandon_in_flight_and_clean_up) {
   cr_assert_leq(cfm_rec_alive(r), 4, "only creates abandoned in flight can be left");
   cr_assert_eq(res.cleanup_failed, 0, "every group the run knew of is deleted");
   cfm_rec_stop(r);
-  cfm_specset_release(&specs);
 }
 
 /* Deletions fail during the run (kept for the clean-up phase), then a
@@ -173,11 +123,11 @@ static void signals_in_cleanup(size_t extra) {
   cfm_run_options opt;
   cfm_run_result res;
   cfm_error_t err;
-  char *dir = temp_dir();
+  char *dir = cfm_test_temp_dir("safety");
   json_t *l;
   cr_assert_not_null(r);
-  load();
-  options(&opt);
+  cr_assert_not_null(dir);
+  cfm_rec_options(&opt, &stop);
   opt.concurrency = 1;
   opt.reports_dir = dir;
   opt.filter = "agora-chat.*";
@@ -200,8 +150,7 @@ static void signals_in_cleanup(size_t extra) {
   }
   json_decref(l);
   cfm_rec_stop(r);
-  cfm_specset_release(&specs);
-  remove_dir(dir);
+  cr_assert_eq(cfm_test_remove_dir(dir), 0);
 }
 
 Test(safety, one_signal_in_cleanup_is_safe) {
@@ -222,8 +171,7 @@ Test(safety, dry_run_is_complete_and_sends_nothing) {
   size_t len = 0;
   FILE *out = open_memstream(&text, &len);
   cr_assert_not_null(r);
-  load();
-  options(&opt);
+  cfm_rec_options(&opt, &stop);
   opt.dry_run = 1;
   opt.pace = 1;
   opt.out = out;
@@ -240,5 +188,4 @@ Test(safety, dry_run_is_complete_and_sends_nothing) {
           res.dry_requests, res.dry_creates, res.dry_deletes, res.guarded);
   free(text);
   cfm_rec_stop(r);
-  cfm_specset_release(&specs);
 }

@@ -233,12 +233,9 @@ Test(schema, item_count_bounds) {
   check_edges(rows, sizeof(rows) / sizeof(rows[0]));
 }
 
-/* exclusiveMinimum / exclusiveMaximum (JSON Schema 2020-12, numeric form).
- * A known gap: the validator does not implement them (they are ignored as
- * unknown keywords, see conform/schema.h) and no shipped spec uses them.
- * Disabled so the suite stays green; Criterion lists it as skipped. */
-Test(schema, exclusive_bounds_at_below_and_above, .disabled = 1,
-     .description = "known gap: exclusiveMinimum/exclusiveMaximum are not implemented") {
+/* exclusiveMinimum / exclusiveMaximum (JSON Schema 2020-12, numeric form):
+ * the bound itself is outside; integers and reals alike. */
+Test(schema, exclusive_bounds_at_below_and_above) {
   static const edge rows[] = {
       {"{\"exclusiveMinimum\":5}", "5", "exclusiveMinimum"},
       {"{\"exclusiveMinimum\":5}", "4", "exclusiveMinimum"},
@@ -248,6 +245,12 @@ Test(schema, exclusive_bounds_at_below_and_above, .disabled = 1,
       {"{\"exclusiveMaximum\":10}", "11", "exclusiveMaximum"},
       {"{\"exclusiveMaximum\":10}", "9.9999", NULL},
       {"{\"exclusiveMaximum\":10}", "9", NULL},
+      {"{\"exclusiveMinimum\":-1.5}", "-1.5", "exclusiveMinimum"},
+      {"{\"exclusiveMinimum\":-1.5}", "-1", NULL},
+      {"{\"exclusiveMinimum\":0,\"exclusiveMaximum\":1}", "0.5", NULL},
+      {"{\"exclusiveMinimum\":0,\"exclusiveMaximum\":1}", "1", "exclusiveMaximum"},
+      /* numbers only */
+      {"{\"exclusiveMaximum\":1}", "\"5\"", NULL},
   };
   check_edges(rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -259,6 +262,9 @@ Test(schema, bound_violation_messages) {
   cr_assert_eq(check("{\"properties\":{\"n\":{\"maximum\":10}}}", "{\"n\":11}", &v), 1);
   cr_assert_str_eq(v.items[0].pointer, "/n");
   cr_assert(strstr(v.items[0].message, "11") && strstr(v.items[0].message, "10"), "%s",
+            v.items[0].message);
+  cr_assert_eq(check("{\"exclusiveMaximum\":10}", "10", &v), 1);
+  cr_assert(strstr(v.items[0].message, "not below the exclusive maximum 10"), "%s",
             v.items[0].message);
   cr_assert_eq(check("{\"items\":{\"maxLength\":1}}", "[\"a\",\"" CJK CJK "\"]", &v), 1);
   cr_assert_str_eq(v.items[0].pointer, "/1");

@@ -104,9 +104,43 @@ static void usage(FILE *f) {
         f);
 }
 
+/* Starts the mock on cfg and serves until SIGINT or SIGTERM.  Returns the
+ * exit code. */
+static int serve(cfm_mock_config *cfg) {
+  cfm_mock *m = NULL;
+  char err[256];
+  /* Block both signals before the port is announced (a client that
+   * reads it may signal at once), then wait for them atomically (no
+   * lost wake-up between the test of stop and the wait). */
+  sigset_t block, old;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  if (cfm_mock_start(cfg, &m, err, sizeof(err)) != 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    cfm_cli_error("%s", err);
+    return strstr(err, "unknown fault") || strstr(err, "cannot listen") ? CFM_EXIT_USAGE
+                                                                        : CFM_EXIT_INTERNAL;
+  }
+  printf("listening on http://%s:%u\n", cfg->listen_host, (unsigned)cfm_mock_port(m));
+  fflush(stdout);
+  while (!stop)
+    sigsuspend(&old);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  cfm_mock_stop(m);
+  fprintf(stderr, "conform: mock stopped\n");
+  return CFM_EXIT_OK;
+}
+
 int cmd_mock(int argc, char **argv) {
   cfm_mock_config cfg;
-  cfm_mock *m = NULL;
   const char *faults[65];
   size_t nf = 0;
   char err[256], host[64];
@@ -167,34 +201,5 @@ int cmd_mock(int argc, char **argv) {
     }
   }
   raise_fd_limit();
-  {
-    /* Block both signals before the port is announced (a client that
-     * reads it may signal at once), then wait for them atomically (no
-     * lost wake-up between the test of stop and the wait). */
-    sigset_t block, old;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &old);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    if (cfm_mock_start(&cfg, &m, err, sizeof(err)) != 0) {
-      sigprocmask(SIG_SETMASK, &old, NULL);
-      cfm_cli_error("%s", err);
-      return strstr(err, "unknown fault") || strstr(err, "cannot listen") ? CFM_EXIT_USAGE
-                                                                          : CFM_EXIT_INTERNAL;
-    }
-    printf("listening on http://%s:%u\n", cfg.listen_host, (unsigned)cfm_mock_port(m));
-    fflush(stdout);
-    while (!stop)
-      sigsuspend(&old);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-  }
-  cfm_mock_stop(m);
-  fprintf(stderr, "conform: mock stopped\n");
-  return CFM_EXIT_OK;
+  return serve(&cfg);
 }

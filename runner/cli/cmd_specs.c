@@ -91,12 +91,58 @@ static int print_variables(const cfm_specset *set, int as_json) {
   return CFM_EXIT_OK;
 }
 
+/* Each operation's counts (a table, or a JSON array), then the totals. */
+static void print_operations(const cfm_specset *set, int as_json) {
+  json_t *out = json_array();
+  size_t s, k, tot[6] = {0, 0, 0, 0, 0, 0};
+  if (!as_json)
+    printf("%-16s %-22s %-8s %6s %6s %6s %8s\n", "vendor", "operation", "kind", "params", "limits",
+           "errors", "examples");
+  for (s = 0; s < set->count; s++) {
+    const json_t *root = set->items[s]->root, *op;
+    size_t terr = json_array_size(json_object_get(json_object_get(root, "transport"), "errors"));
+    json_array_foreach(json_object_get(root, "operations"), k, op) {
+      size_t np = json_array_size(json_object_get(op, "params")), nl = limits_of(op),
+             ne = json_array_size(json_object_get(op, "errors")),
+             nx = json_array_size(json_object_get(op, "examples"));
+      int seed = json_is_true(json_object_get(op, "seed"));
+      if (as_json)
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "vendor", set->items[s]->vendor,
+                           "operation", json_string_value(json_object_get(op, "id")), "seed", seed,
+                           "params", (json_int_t)np, "limits", (json_int_t)nl, "errors",
+                           (json_int_t)ne, "examples", (json_int_t)nx));
+      else
+        printf("%-16s %-22s %-8s %6zu %6zu %6zu %8zu\n", set->items[s]->vendor,
+               json_string_value(json_object_get(op, "id")), seed ? "seed" : "fixture", np, nl, ne,
+               nx);
+      tot[0] += seed;
+      tot[1] += np;
+      tot[2] += nl;
+      tot[3] += ne;
+      tot[4] += nx;
+    }
+    tot[3] += terr;
+    tot[5] += json_array_size(json_object_get(root, "scenarios"));
+    if (!as_json)
+      printf("%-16s %-22s %-8s %6s %6s %6zu\n", set->items[s]->vendor, "(any call)", "transport",
+             "", "", terr);
+  }
+  if (as_json) {
+    json_dumpf(out, stdout, JSON_INDENT(1));
+    putchar('\n');
+  } else {
+    printf("\n%zu specs, %zu seed operations, %zu parameters, %zu limits, %zu error rows, "
+           "%zu examples, %zu scenarios\n",
+           set->count, tot[0], tot[1], tot[2], tot[3], tot[4], tot[5]);
+  }
+  json_decref(out);
+}
+
 int cmd_specs(int argc, char **argv) {
   cfm_specset set = {0};
   cfm_error_t err;
-  json_t *out = json_array();
   int i, as_json = 0, paths = 0, rc = CFM_EXIT_OK, variables = 0;
-  size_t s, k, tot[6] = {0, 0, 0, 0, 0, 0};
   static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
                                      {"json", no_argument, NULL, 'j'},
                                      {"variables", no_argument, NULL, 'V'},
@@ -107,7 +153,6 @@ int cmd_specs(int argc, char **argv) {
   while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
     if (c == 'h') {
       usage(stdout);
-      json_decref(out);
       return CFM_EXIT_OK;
     } else if (c == 'j') {
       as_json = 1;
@@ -116,7 +161,6 @@ int cmd_specs(int argc, char **argv) {
     } else if (c == 'S') {
       cfm_cli_set_specs_dir(optarg);
     } else {
-      json_decref(out);
       return CFM_EXIT_USAGE;
     }
   }
@@ -145,49 +189,8 @@ int cmd_specs(int argc, char **argv) {
     rc = print_variables(&set, as_json);
     goto done;
   }
-  if (!as_json)
-    printf("%-16s %-22s %-8s %6s %6s %6s %8s\n", "vendor", "operation", "kind", "params", "limits",
-           "errors", "examples");
-  for (s = 0; s < set.count; s++) {
-    const json_t *root = set.items[s]->root, *op;
-    size_t terr = json_array_size(json_object_get(json_object_get(root, "transport"), "errors"));
-    json_array_foreach(json_object_get(root, "operations"), k, op) {
-      size_t np = json_array_size(json_object_get(op, "params")), nl = limits_of(op),
-             ne = json_array_size(json_object_get(op, "errors")),
-             nx = json_array_size(json_object_get(op, "examples"));
-      int seed = json_is_true(json_object_get(op, "seed"));
-      if (as_json)
-        json_array_append_new(
-            out, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "vendor", set.items[s]->vendor,
-                           "operation", json_string_value(json_object_get(op, "id")), "seed", seed,
-                           "params", (json_int_t)np, "limits", (json_int_t)nl, "errors",
-                           (json_int_t)ne, "examples", (json_int_t)nx));
-      else
-        printf("%-16s %-22s %-8s %6zu %6zu %6zu %8zu\n", set.items[s]->vendor,
-               json_string_value(json_object_get(op, "id")), seed ? "seed" : "fixture", np, nl, ne,
-               nx);
-      tot[0] += seed;
-      tot[1] += np;
-      tot[2] += nl;
-      tot[3] += ne;
-      tot[4] += nx;
-    }
-    tot[3] += terr;
-    tot[5] += json_array_size(json_object_get(root, "scenarios"));
-    if (!as_json)
-      printf("%-16s %-22s %-8s %6s %6s %6zu\n", set.items[s]->vendor, "(any call)", "transport", "",
-             "", terr);
-  }
-  if (as_json) {
-    json_dumpf(out, stdout, JSON_INDENT(1));
-    putchar('\n');
-  } else {
-    printf("\n%zu specs, %zu seed operations, %zu parameters, %zu limits, %zu error rows, "
-           "%zu examples, %zu scenarios\n",
-           set.count, tot[0], tot[1], tot[2], tot[3], tot[4], tot[5]);
-  }
+  print_operations(&set, as_json);
 done:
-  json_decref(out);
   cfm_specset_release(&set);
   return rc;
 }

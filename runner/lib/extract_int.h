@@ -98,6 +98,8 @@ const char *cfm__param_location(const char *head);
 int cfm__scraped_heading(span line);
 int cfm__looks_like_endpoint(span t);
 int cfm__is_credential(const char *name);
+/* 1 for a host of a documentation site, its assets or code hosting. */
+int cfm__is_doc_host(const char *host);
 int cfm__is_tenant_var(const char *name);
 const char *cfm__class_for(long status, const char *code, const char *text);
 extern const char *const cfm__scraped_types[];

@@ -25,8 +25,7 @@ static void hosts_in(extractor *x, span t) {
     char host[128];
     size_t at = (size_t)(c[0].p - t.p);
     snprintf(host, sizeof(host), "%.*s", (int)c[0].n, c[0].p);
-    if (!in_link(t, at) && !strstr(host, "cloud.tencent.com") && !strstr(host, "www.") &&
-        !strstr(host, "cdn-go") && !strstr(host, "github.com") && host[0] != '.')
+    if (!in_link(t, at) && !cfm__is_doc_host(host) && host[0] != '.')
       cfm__add_finding(x, "host", json_pack("{s:s}", "host", host));
     start = at + c[0].n;
   }

@@ -207,6 +207,17 @@ int cfm__is_credential(const char *name) {
   return 0;
 }
 
+/* Hosts a page names that serve no API: the documentation sites
+ * themselves, their assets and code hosting (matched as substrings). */
+int cfm__is_doc_host(const char *host) {
+  static const char *const sites[] = {"cloud.tencent.com", "www.", "cdn-go", "github.com"};
+  size_t i;
+  for (i = 0; i < sizeof(sites) / sizeof(sites[0]); i++)
+    if (strstr(host, sites[i]))
+      return 1;
+  return 0;
+}
+
 /* The canonical class for an error row: HTTP status when it says, else
  * words of the description; UNKNOWN = review. */
 const char *cfm__class_for(long status, const char *code, const char *text) {

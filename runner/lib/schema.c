@@ -69,7 +69,7 @@ static void violation(vctx *c, const char *ptr, const char *kw, const char *fmt,
   }
 }
 
-static const char *type_name(const json_t *v) {
+const char *cfm_schema_type_name(const json_t *v) {
   switch (json_typeof(v)) {
   case JSON_OBJECT:
     return "object";
@@ -156,7 +156,8 @@ static int check_type(vctx *c, const json_t *s, const json_t *v, const char *ptr
     }
     if (!ok) {
       violation(c, ptr, "type", "expected %s, got %s",
-                json_is_string(k) ? json_string_value(k) : "one of the listed types", type_name(v));
+                json_is_string(k) ? json_string_value(k) : "one of the listed types",
+                cfm_schema_type_name(v));
       return 0; /* the other keywords would only repeat it */
     }
   }
@@ -205,6 +206,13 @@ static void check_scalar(vctx *c, const json_t *s, const json_t *v, const char *
     if ((k = json_object_get(s, "maximum")) && json_is_number(k) && d > num(k))
       violation(c, ptr, "maximum", "%s is above the maximum %s", cfm_number_text(d, a, sizeof(a)),
                 cfm_number_text(num(k), b, sizeof(b)));
+    /* draft 2020-12: a number; the bound itself is outside */
+    if ((k = json_object_get(s, "exclusiveMinimum")) && json_is_number(k) && d <= num(k))
+      violation(c, ptr, "exclusiveMinimum", "%s is not above the exclusive minimum %s",
+                cfm_number_text(d, a, sizeof(a)), cfm_number_text(num(k), b, sizeof(b)));
+    if ((k = json_object_get(s, "exclusiveMaximum")) && json_is_number(k) && d >= num(k))
+      violation(c, ptr, "exclusiveMaximum", "%s is not below the exclusive maximum %s",
+                cfm_number_text(d, a, sizeof(a)), cfm_number_text(num(k), b, sizeof(b)));
   }
 }
 

@@ -3,7 +3,8 @@
  * Keywords: type (string or array of strings; "integer" accepts integral
  * reals too), properties, required, additionalProperties (bool or schema),
  * items, minItems/maxItems, minLength/maxLength (Unicode code points),
- * x-maxBytes (UTF-8 bytes), minimum/maximum, enum, const, pattern (PCRE2,
+ * x-maxBytes (UTF-8 bytes), minimum/maximum, exclusiveMinimum/
+ * exclusiveMaximum (numbers, as in draft 2020-12), enum, const, pattern (PCRE2,
  * unanchored as in JSON Schema).  Unknown keywords are ignored, "x-*"
  * annotations included.  Every violation is reported, with a JSON pointer. */
 #ifndef CONFORM_SCHEMA_H
@@ -30,6 +31,11 @@ typedef struct cfm_violations {
  * may be NULL) and returns the total number of violations, 0 when valid,
  * or -1 if the schema itself is malformed (a bad pattern, a non-object). */
 int cfm_schema_validate(const json_t *schema, const json_t *instance, cfm_violations *out);
+
+/* The JSON Schema type name of v ("object", "array", "string", "integer"
+ * for a JSON integer, "number" for a real, "boolean", "null"); a static
+ * string. */
+const char *cfm_schema_type_name(const json_t *v);
 
 /* Counts Unicode code points in a UTF-8 string of len bytes (invalid bytes
  * count one each). */
