@@ -11,21 +11,10 @@
 #include "conform/mock.h"
 #include "helper_cli.h"
 #include "conform/passive.h"
+#include "helper_specs.h"
 #include "conform/runner.h"
 
-static cfm_specset specs;
-
-static void load(void) {
-  cfm_error_t err;
-  cfm_error_init(&err);
-  memset(&specs, 0, sizeof(specs));
-  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
-}
-static void unload(void) {
-  cfm_specset_release(&specs);
-}
-
-TestSuite(passive, .init = load, .fini = unload);
+CFM_TH_SPECS_SUITE(passive, specs);
 
 /* Judges one exchange of stream s (may be NULL); returns the target's verdict. */
 static cfm_verdict judge(cfm_passive_stream *s, const char *method, const char *url,
