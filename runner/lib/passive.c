@@ -75,7 +75,7 @@ static json_t *expectation(const cfm_spec *spec, const json_t *op, const violati
     e = json_pack("{s:s, s:s++, s:O?, s:b, s:o*}", "outcome", "error", "what",
                   "a malformed value is refused with the documented error (", vi->why, ")",
                   "provenance", vi->prov, "silent", vi->silent, "errors",
-                  rows_with(spec, op, vi->trigger));
+                  vi->errors ? json_deep_copy(vi->errors) : rows_with(spec, op, vi->trigger));
     if (e && !json_array_size(json_object_get(e, "errors")))
       json_object_del(e, "errors");
     return e;
@@ -84,7 +84,8 @@ static json_t *expectation(const cfm_spec *spec, const json_t *op, const violati
     json_t *rows = rows_with(spec, op, "not_found");
     if (rows && json_array_size(rows))
       return json_pack("{s:s, s:s+, s:O?, s:o}", "outcome", "error", "what",
-                       "an id that does not exist answers the documented not-found error: ",
+                       "an id that does not exist (never created, or deleted earlier in the "
+                       "stream) answers the documented not-found error: ",
                        cfm_json_str(absent, "name"), "provenance",
                        json_object_get(absent, "provenance"), "errors", rows);
     json_decref(rows);
@@ -175,16 +176,104 @@ static void check_code_status(const cfm_spec *spec, const json_t *op, const cfm_
   }
 }
 
+/* "no documented operation" with the nearest candidates. */
+static void unmatched(const cfm_http_request *req, cfm_passive_result *out) {
+  size_t i;
+  int n = snprintf(out->reason, sizeof(out->reason), "no documented operation for %s %.200s",
+                   req->method ? req->method : "?", req->url ? req->url : "?");
+  for (i = 0; i < out->match.nnear && n > 0 && (size_t)n < sizeof(out->reason); i++)
+    n += snprintf(out->reason + n, sizeof(out->reason) - (size_t)n, "%s%s",
+                  i ? ", " : "; nearest: ", out->match.near[i]);
+  out->verdict = CFM_VERDICT_SKIP;
+}
+
+/* The request's view: query and body parsed.  Returns CFM_EOK or CFM_ENOMEM. */
+static int read_request(const cfm_http_request *req, const cfm_match *mt, req_view *rv) {
+  rv->req = req;
+  rv->path = mt->path_params;
+  if (!(rv->query = cfm__passive_parse_query(req->url ? req->url : "")))
+    return CFM_ENOMEM;
+  if (req->body && req->body_len) {
+    rv->body = cfm_json_parse(req->body, req->body_len, 16u << 20, NULL, 0);
+    if (!json_is_object(rv->body)) {
+      rv->body_bad = 1;
+      json_decref(rv->body);
+      rv->body = NULL;
+    }
+  }
+  return CFM_EOK;
+}
+
+/* What the request breaks: vi for the target to refuse, hv the client's
+ * header mistakes; *clamp and *absent as cfm__passive_check_params. */
+static void check_request(const cfm_match *mt, const req_view *rv, const cfm_passive_stream *s,
+                          violation *vi, violation *hv, const json_t **clamp,
+                          const json_t **absent) {
+  const char *auth_header = NULL;
+  cfm__passive_check_auth(mt->spec, rv, vi, &auth_header);
+  if (rv->body_bad) {
+    json_t *prov = json_object_get(json_object_get(mt->op, "request"), "provenance");
+    cfm__passive_violate(vi, prov ? prov : json_object_get(mt->op, "provenance"), NULL,
+                         "the request body is not a JSON object");
+  }
+  cfm__passive_check_params(mt->op, rv, vi, hv, clamp, auth_header, absent);
+  if (!rv->body_bad)
+    cfm__passive_request_rules(mt->spec, mt->op, rv, s, vi);
+  if (!*absent)
+    *absent = cfm__passive_deleted_param(mt->spec, mt->op, rv, s);
+}
+
+/* The client's verdict: what its request breaks, a warn. */
+static void client_verdict(const violation *vi, const violation *hv, cfm_passive_result *out) {
+  const violation *cv = vi->found ? vi : hv;
+  if (!cv->found)
+    return;
+  out->client = CFM_VERDICT_WARN;
+  snprintf(out->client_reason, sizeof(out->client_reason), "client: %.360s%s", cv->why,
+           cv->many || (vi->found && hv->found) ? " (and more)" : "");
+  if (json_is_object(cv->prov))
+    out->client_provenance = json_deep_copy(cv->prov);
+}
+
+/* Judges the answer against exp and the stream's rules into out. */
+static int judge_answer(const cfm_match *mt, const req_view *rv, cfm_passive_stream *s,
+                        const cfm_http_response *res, const json_t *exp, int request_ok,
+                        cfm_passive_result *out) {
+  cfm_exchange ex = {rv->req, res};
+  cfm_step step;
+  cfm_judgement j;
+  json_t *stepj = json_pack("{s:s, s:O}", "op", cfm_json_str(mt->op, "id"), "expect", exp);
+  int rc;
+  if (!stepj || cfm_step_decode(stepj, &step)) {
+    json_decref(stepj);
+    return CFM_ENOMEM;
+  }
+  rc = cfm_verdict_judge(mt->spec, mt->op, &step, NULL, 0, &ex, &j);
+  json_decref(stepj);
+  if (rc)
+    return rc;
+  if (j.verdict == CFM_VERDICT_PASS)
+    check_code_status(mt->spec, mt->op, res, &j);
+  if (cfm__passive_stream_rules(mt->spec, mt->op, rv, s, res, &j) ||
+      cfm__passive_walk_rule(mt->spec, mt->op, rv, s, res, &j) ||
+      cfm__passive_fact_rules(mt->spec, mt->op, rv, s, res, request_ok, &j))
+    rc = CFM_ENOMEM;
+  out->verdict = j.verdict;
+  snprintf(out->reason, sizeof(out->reason), "%s", j.reason);
+  out->provenance = j.provenance;
+  j.provenance = NULL;
+  snprintf(out->code, sizeof(out->code), "%s", j.code);
+  snprintf(out->cls, sizeof(out->cls), "%s", j.cls);
+  cfm_judgement_release(&j);
+  return rc;
+}
+
 int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_http_request *req,
                       const cfm_http_response *res, cfm_passive_result *out) {
   req_view rv;
   violation vi, hv;
   const json_t *clamp = NULL, *absent = NULL;
-  const char *auth_header = NULL;
-  json_t *stepj = NULL, *exp = NULL;
-  cfm_step step;
-  cfm_judgement j;
-  cfm_exchange ex = {req, res};
+  json_t *exp = NULL;
   int rc;
   memset(out, 0, sizeof(*out));
   memset(&rv, 0, sizeof(rv));
@@ -198,67 +287,16 @@ int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_h
   if (s)
     s->entries++;
   if (!out->match.op) {
-    size_t i;
-    int n = snprintf(out->reason, sizeof(out->reason), "no documented operation for %s %.200s",
-                     req->method ? req->method : "?", req->url ? req->url : "?");
-    for (i = 0; i < out->match.nnear && n > 0 && (size_t)n < sizeof(out->reason); i++)
-      n += snprintf(out->reason + n, sizeof(out->reason) - (size_t)n, "%s%s",
-                    i ? ", " : "; nearest: ", out->match.near[i]);
-    out->verdict = CFM_VERDICT_SKIP;
+    unmatched(req, out);
     return CFM_EOK;
   }
-  rv.req = req;
-  rv.path = out->match.path_params;
-  if (!(rv.query = cfm__passive_parse_query(req->url ? req->url : ""))) {
-    rc = CFM_ENOMEM;
+  if ((rc = read_request(req, &out->match, &rv)))
     goto out;
-  }
-  if (req->body && req->body_len) {
-    rv.body = cfm_json_parse(req->body, req->body_len, 16u << 20, NULL, 0);
-    if (!json_is_object(rv.body)) {
-      rv.body_bad = 1;
-      json_decref(rv.body);
-      rv.body = NULL;
-    }
-  }
-  cfm__passive_check_auth(out->match.spec, &rv, &vi, &auth_header);
-  if (rv.body_bad) {
-    json_t *prov = json_object_get(json_object_get(out->match.op, "request"), "provenance");
-    cfm__passive_violate(&vi, prov ? prov : json_object_get(out->match.op, "provenance"), NULL,
-                         "the request body is not a JSON object");
-  }
-  cfm__passive_check_params(out->match.op, &rv, &vi, &hv, &clamp, auth_header, &absent);
-  if (vi.found || hv.found) {
-    const violation *cv = vi.found ? &vi : &hv;
-    out->client = CFM_VERDICT_WARN;
-    snprintf(out->client_reason, sizeof(out->client_reason), "client: %.360s%s", cv->why,
-             cv->many || (vi.found && hv.found) ? " (and more)" : "");
-    if (json_is_object(cv->prov))
-      out->client_provenance = json_deep_copy(cv->prov);
-  }
+  check_request(&out->match, &rv, s, &vi, &hv, &clamp, &absent);
+  client_verdict(&vi, &hv, out);
   exp = expectation(out->match.spec, out->match.op, &vi, clamp, absent, res);
-  stepj =
-      exp ? json_pack("{s:s, s:O}", "op", cfm_json_str(out->match.op, "id"), "expect", exp) : NULL;
-  if (!stepj || cfm_step_decode(stepj, &step)) {
-    rc = CFM_ENOMEM;
-    goto out;
-  }
-  rc = cfm_verdict_judge(out->match.spec, out->match.op, &step, NULL, 0, &ex, &j);
-  if (rc == CFM_EOK && j.verdict == CFM_VERDICT_PASS)
-    check_code_status(out->match.spec, out->match.op, res, &j);
-  if (rc == CFM_EOK && cfm__passive_stream_rules(out->match.spec, out->match.op, &rv, s, res, &j))
-    rc = CFM_ENOMEM;
-  if (rc == CFM_EOK && cfm__passive_walk_rule(out->match.spec, out->match.op, &rv, s, res, &j))
-    rc = CFM_ENOMEM;
-  out->verdict = j.verdict;
-  snprintf(out->reason, sizeof(out->reason), "%s", j.reason);
-  out->provenance = j.provenance;
-  j.provenance = NULL;
-  snprintf(out->code, sizeof(out->code), "%s", j.code);
-  snprintf(out->cls, sizeof(out->cls), "%s", j.cls);
-  cfm_judgement_release(&j);
+  rc = exp ? judge_answer(&out->match, &rv, s, res, exp, !vi.found, out) : CFM_ENOMEM;
 out:
-  json_decref(stepj);
   json_decref(exp);
   json_decref(rv.query);
   json_decref(rv.body);

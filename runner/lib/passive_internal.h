@@ -51,6 +51,35 @@ int cfm__passive_check_params(const json_t *op, const req_view *rv, violation *s
                               violation *client, const json_t **clamp, const char *auth_header,
                               const json_t **absent);
 
+/* The resource a spec creates: its create op, delete op and the name and
+ * place ("path" or "body") of the parameter that carries its id. */
+typedef struct passive_resource {
+  const char *create, *del, *param, *in;
+  const char *id_ptr;
+  const json_t *prov;
+} passive_resource;
+
+/* Finds the spec's resource (the first operation whose creates names a
+ * clean-up taking ${id}); 1 found, else 0.  Strings borrowed from spec. */
+int cfm__passive_find_resource(const cfm_spec *spec, passive_resource *r);
+
+/* The parameter of op (borrowed) whose value names a resource the stream
+ * saw deleted, or NULL: the request then calls for the not-found rows. */
+const json_t *cfm__passive_deleted_param(const cfm_spec *spec, const json_t *op, const req_view *rv,
+                                         const cfm_passive_stream *s);
+
+/* Cross-field rules of one request and rules over the groups the stream
+ * saw created (passive_rules.c): what the request breaks goes to vi. */
+void cfm__passive_request_rules(const cfm_spec *spec, const json_t *op, const req_view *rv,
+                                const cfm_passive_stream *s, violation *vi);
+
+/* After the judgement: reads of groups the stream knows against its facts
+ * (request_ok: the request broke no statement), then the facts updated.
+ * Returns -1 out of memory, else 0. */
+int cfm__passive_fact_rules(const cfm_spec *spec, const json_t *op, const req_view *rv,
+                            cfm_passive_stream *s, const cfm_http_response *res, int request_ok,
+                            cfm_judgement *j);
+
 /* A deleted resource answers not-found; a delete or a create updates the
  * state of s.  Returns -1 out of memory, else 0. */
 int cfm__passive_stream_rules(const cfm_spec *spec, const json_t *op, const req_view *rv,

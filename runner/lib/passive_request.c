@@ -225,8 +225,13 @@ int cfm__passive_check_params(const json_t *op, const req_view *rv, violation *s
       continue;
     }
     if (!type_ok(v, type, textual)) {
+      int first = !vi->found;
       cfm__passive_violate(vi, prov, NULL, "%s %s is not of the documented type %s", in, name,
                            type);
+      /* The documents give the type, not that other types are refused
+       * (the run's type cases read it so too: a warn). */
+      if (first)
+        vi->silent = 1;
       json_decref(v);
       continue;
     }
@@ -239,8 +244,12 @@ int cfm__passive_check_params(const json_t *op, const req_view *rv, violation *s
                                               strcspn(json_string_value(v), ";"))))
           ok = 1;
       }
-      if (!ok)
+      if (!ok) {
+        int first = !vi->found;
         cfm__passive_violate(vi, prov, NULL, "%s %s is not one of the documented values", in, name);
+        if (first)
+          vi->silent = 1; /* as the run's enum cases: what answers it is not documented */
+      }
     }
     if (json_is_string(v)) {
       const json_t *bad;
@@ -249,8 +258,12 @@ int cfm__passive_check_params(const json_t *op, const req_view *rv, violation *s
           int first = !vi->found;
           cfm__passive_violate(vi, json_object_get(p, "malformed_provenance"), NULL,
                                "%s %s is malformed", in, name);
-          if (first)
+          if (first) {
             vi->trigger = "malformed_id";
+            /* The rows the spec names for a malformed value, else the trigger's. */
+            if (json_array_size(json_object_get(p, "malformed_errors")))
+              vi->errors = json_object_get(p, "malformed_errors");
+          }
         }
       }
       /* The spec's id of a resource that does not exist: not the client's
