@@ -314,6 +314,51 @@ Test(passive, a_group_with_sub_groups_must_not_be_deleted) {
   cfm_passive_stream_release(&s);
 }
 
+/* An expired UserSig (its times kept by the recording, the UserSig
+ * redacted) must be refused with the documented row. */
+Test(passive, an_expired_usersig_must_be_refused) {
+  static const char *const fmt =
+      "{\"log\":{\"entries\":[{\"startedDateTime\":\"2023-11-14T22:14:%02dZ\",\"request\":{"
+      "\"method\":\"POST\",\"url\":\"" TENCENT "get_group_info" TQ "\",\"_usersig\":{\"issued\":"
+      "1700000000,\"expire\":60},\"postData\":{\"text\":\"{\\\"GroupIdList\\\":[\\\"@TGS#1\\\"]}"
+      "\"}},\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\",\"text\":"
+      "\"%s\"}}}]}}";
+  static const struct {
+    int second;
+    const char *answer;
+    cfm_verdict want;
+  } cases[] = {
+      {19,
+       "{\\\"ActionStatus\\\":\\\"OK\\\",\\\"ErrorCode\\\":0,\\\"ErrorInfo\\\":\\\"\\\","
+       "\\\"GroupInfo\\\":[]}",
+       CFM_VERDICT_PASS},
+      {21,
+       "{\\\"ActionStatus\\\":\\\"OK\\\",\\\"ErrorCode\\\":0,\\\"ErrorInfo\\\":\\\"\\\","
+       "\\\"GroupInfo\\\":[]}",
+       CFM_VERDICT_FAIL},
+      {21,
+       "{\\\"ActionStatus\\\":\\\"FAIL\\\",\\\"ErrorCode\\\":70001,\\\"ErrorInfo\\\":"
+       "\\\"expired\\\"}",
+       CFM_VERDICT_PASS},
+  };
+  size_t i;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char text[2048];
+    cfm_har h;
+    cfm_error_t err;
+    cfm_passive_result r;
+    snprintf(text, sizeof(text), fmt, cases[i].second, cases[i].answer);
+    cfm_error_init(&err);
+    cr_assert_eq(cfm_har_parse("t.har", text, strlen(text), &h, &err), CFM_EOK, "%s", err.text);
+    cr_assert_eq(cfm_passive_judge_entry(&specs, NULL, &h.entries[0], &r), CFM_EOK);
+    cr_assert_eq(r.verdict, cases[i].want, "case %zu: %s", i, r.reason);
+    if (cases[i].second > 20)
+      cr_assert(strstr(r.client_reason, "UserSig expired"), "%s", r.client_reason);
+    cfm_passive_result_release(&r);
+    cfm_har_release(&h);
+  }
+}
+
 /* A query that is not UTF-8 is judged, not taken for out of memory (fuzz_har). */
 Test(passive, a_query_that_is_not_utf8_is_judged) {
   cfm_passive_result r;

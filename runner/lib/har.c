@@ -10,9 +10,11 @@
  * Writer: one entry at a time to the file, each text sanitised (secrets
  * redacted) first, so a recorded run can be shared. */
 #include "conform/passive.h"
+#include "passive_internal.h"
 #include "conform/fileio.h"
 #include "conform/jsonutil.h"
 #include "conform/sanitize.h"
+#include "conform/usersig.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -221,6 +223,46 @@ static int read_body(const json_t *res, cfm_har_entry *e) {
   return 0;
 }
 
+/* startedDateTime (ISO 8601, "Z" or an offset) in seconds since the epoch,
+ * 0 when absent or unreadable. */
+static long long started_at(const char *s) {
+  struct tm tm;
+  int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
+  char sign = 0;
+  const char *z;
+  if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+    return 0;
+  for (z = s + n; *z == '.' || isdigit((unsigned char)*z);)
+    z++;
+  if ((*z == '+' || *z == '-') && sscanf(z + 1, "%2d:%2d", &oh, &om) == 2)
+    sign = *z;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  return (long long)timegm(&tm) - (sign == '+'   ? 1
+                                   : sign == '-' ? -1
+                                                 : 0) *
+                                      (oh * 3600LL + om * 60);
+}
+
+/* What the recording kept beside the request: when, and the UserSig's times. */
+static void read_facts(const json_t *j, const json_t *req, cfm_har_entry *e) {
+  const json_t *us = json_object_get(req, "_usersig");
+  const json_t *is = json_object_get(us, "issued"), *ex = json_object_get(us, "expire");
+  e->started = started_at(cfm_json_str(j, "startedDateTime"));
+  if (json_is_integer(is) && json_is_integer(ex) && json_integer_value(is) >= 0 &&
+      json_integer_value(ex) >= 0 && json_integer_value(is) < (1LL << 40) &&
+      json_integer_value(ex) < (1LL << 40)) {
+    e->has_usersig = 1;
+    e->usersig_issued = (long long)json_integer_value(is);
+    e->usersig_expire = (long long)json_integer_value(ex);
+  }
+}
+
 static int read_entry(const json_t *j, size_t index, cfm_har_entry *e) {
   const json_t *req = json_object_get(j, "request"), *res = json_object_get(j, "response");
   const json_t *post = json_object_get(req, "postData"), *st = json_object_get(res, "status");
@@ -236,6 +278,7 @@ static int read_entry(const json_t *j, size_t index, cfm_har_entry *e) {
   }
   if (read_headers(json_object_get(req, "headers"), e))
     return -1;
+  read_facts(j, req, e);
   if (json_is_string(json_object_get(post, "text"))) {
     const json_t *t = json_object_get(post, "text");
     const char *penc = cfm_json_str(post, "encoding");
@@ -358,7 +401,11 @@ int cfm_passive_judge_entry(const cfm_specset *set, cfm_passive_stream *s, const
   res.body = e->res_body ? e->res_body : "";
   res.len = e->res_len;
   res.attempts = 1;
-  return cfm_passive_judge(set, s, &req, &res, out);
+  {
+    passive_facts f = {(int64_t)e->started, e->has_usersig, (int64_t)e->usersig_issued,
+                       (int64_t)e->usersig_expire};
+    return cfm__passive_judge_facts(set, s, &req, &res, &f, out);
+  }
 }
 
 /* ---- writer ---------------------------------------------------------------- */
@@ -395,9 +442,27 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The issue time and validity of the UserSig in url's query
+ * ({"issued", "expire"}, new reference), or NULL when there is none: not
+ * secret, kept so that `check` can tell an expired UserSig once the
+ * UserSig itself is redacted. */
+static json_t *usersig_facts(const char *url) {
+  const char *q = url ? strchr(url, '?') : NULL, *p;
+  int64_t issued, expire;
+  for (p = q; p && *p; p += strcspn(p + 1, "&#") + 1) {
+    const char *v = p + 1;
+    if (!strncmp(v, "usersig=", 8) &&
+        !cfm_usersig_times(v + 8, strcspn(v + 8, "&#"), &issued, &expire))
+      return json_pack("{s:I, s:I}", "issued", (json_int_t)issued, "expire", (json_int_t)expire);
+    if (*p == '#')
+      break;
+  }
+  return NULL;
+}
+
 /* The HAR request object of req (redacted), or NULL out of memory. */
 static json_t *har_request(const cfm_config *cfg, const cfm_http_request *req) {
-  json_t *hs = json_array(), *r;
+  json_t *hs = json_array(), *r, *us;
   size_t i;
   const char *ct = NULL;
   for (i = 0; hs && req->headers && req->headers[i]; i++) {
@@ -431,6 +496,8 @@ static json_t *har_request(const cfm_config *cfg, const cfm_http_request *req) {
                 clean(cfg, req->url, req->url ? strlen(req->url) : 0), "httpVersion", "HTTP/1.1",
                 "cookies", "headers", hs, "queryString", "headersSize", -1, "bodySize",
                 (json_int_t)(req->body ? req->body_len : 0));
+  if (r && (us = usersig_facts(req->url)))
+    json_object_set_new(r, "_usersig", us);
   if (r && req->body)
     json_object_set_new(r, "postData",
                         json_pack("{s:s, s:o*}", "mimeType", ct ? ct : "application/octet-stream",

@@ -20,6 +20,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void cfm_passive_result_release(cfm_passive_result *r) {
   cfm_match_release(&r->match);
@@ -270,6 +271,13 @@ static int judge_answer(const cfm_match *mt, const req_view *rv, cfm_passive_str
 
 int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_http_request *req,
                       const cfm_http_response *res, cfm_passive_result *out) {
+  passive_facts f = {(int64_t)time(NULL), 0, 0, 0};
+  return cfm__passive_judge_facts(set, s, req, res, &f, out);
+}
+
+int cfm__passive_judge_facts(const cfm_specset *set, cfm_passive_stream *s,
+                             const cfm_http_request *req, const cfm_http_response *res,
+                             const passive_facts *f, cfm_passive_result *out) {
   req_view rv;
   violation vi, hv;
   const json_t *clamp = NULL, *absent = NULL;
@@ -290,6 +298,7 @@ int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_h
     unmatched(req, out);
     return CFM_EOK;
   }
+  rv.facts = f;
   if ((rc = read_request(req, &out->match, &rv)))
     goto out;
   check_request(&out->match, &rv, s, &vi, &hv, &clamp, &absent);

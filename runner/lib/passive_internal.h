@@ -8,6 +8,8 @@
 #include "conform/passive.h"
 #include "conform/verdict.h"
 
+#include <stdint.h>
+
 /* What the request breaks: the first statement, held against the client. */
 typedef struct violation {
   int found;
@@ -26,7 +28,23 @@ typedef struct req_view {
   int body_bad;       /* a body was sent and is not a JSON object */
   json_t *query;      /* {name: "value"} */
   const json_t *path; /* the match's path parameters */
+  /* Facts the recording carries beside the request (passive_facts). */
+  const struct passive_facts *facts;
 } req_view;
+
+/* What a recording knows beside the exchange: when the request was sent
+ * (seconds since the epoch, 0 unknown) and the UserSig's issue time and
+ * validity kept when it was redacted (has_sig 0: none kept). */
+typedef struct passive_facts {
+  int64_t now;
+  int has_sig;
+  int64_t sig_issued, sig_expire;
+} passive_facts;
+
+/* cfm_passive_judge with the recording's facts (f may be NULL). */
+int cfm__passive_judge_facts(const cfm_specset *set, cfm_passive_stream *s,
+                             const cfm_http_request *req, const cfm_http_response *res,
+                             const passive_facts *f, cfm_passive_result *out);
 
 /* Records the first statement the request breaks in v (later ones set
  * v->many); error is the documented row id or NULL. */

@@ -7,6 +7,7 @@
 #include "passive_internal.h"
 #include "conform/jsonutil.h"
 #include "conform/schema.h"
+#include "conform/usersig.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -285,6 +286,25 @@ int cfm__passive_check_params(const json_t *op, const req_view *rv, violation *s
   return 0;
 }
 
+/* A UserSig whose issue time plus validity is before the request was sent
+ * (its times decoded from the query, else those the recording kept):
+ * violates and returns 1. */
+static int usersig_expired(const req_view *rv, const char *sig, violation *vi, const json_t *prov) {
+  passive_facts f = {0, 0, 0, 0};
+  if (rv->facts)
+    f = *rv->facts;
+  if (sig && !cfm_usersig_times(sig, strlen(sig), &f.sig_issued, &f.sig_expire))
+    f.has_sig = 1;
+  if (!f.has_sig || f.now <= 0 || f.sig_issued + f.sig_expire >= f.now)
+    return 0;
+  cfm__passive_violate(vi, prov, NULL,
+                       "the UserSig expired at %lld (issued %lld, valid %lld s) before the "
+                       "request was sent at %lld",
+                       (long long)(f.sig_issued + f.sig_expire), (long long)f.sig_issued,
+                       (long long)f.sig_expire, (long long)f.now);
+  return 1;
+}
+
 /* The credential the transport documents: absent → the documented errors. */
 void cfm__passive_check_auth(const cfm_spec *spec, const req_view *rv, violation *vi,
                              const char **auth_header) {
@@ -301,8 +321,10 @@ void cfm__passive_check_auth(const cfm_spec *spec, const req_view *rv, violation
     const char *q = cfm_json_str(json_object_get(auth, "query"), "usersig");
     if (q && !json_object_get(rv->query, q))
       cfm__passive_violate(vi, prov, NULL, "the request carries no %s query parameter", q);
-    else
+    else if (!q || !usersig_expired(rv, cfm_json_str(rv->query, q), vi, prov))
       return;
+    else
+      missing = json_object_get(json_object_get(auth, "errors"), "expired");
   } else {
     return;
   }

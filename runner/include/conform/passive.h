@@ -108,9 +108,14 @@ typedef struct cfm_har_entry {
   char *content_type; /* "" when absent */
   char *res_body;     /* decoded (base64) and, when content-encoded, inflated */
   size_t res_len;
-  char note[200]; /* what was tolerated ("response body base64", ...) or why the entry
-                     cannot be judged ("" when none) */
-  int unusable;   /* 1: the entry cannot be judged (note says why) */
+  char note[200];    /* what was tolerated ("response body base64", ...) or why the entry
+                        cannot be judged ("" when none) */
+  int unusable;      /* 1: the entry cannot be judged (note says why) */
+  long long started; /* startedDateTime, seconds since the epoch (0: absent or unreadable) */
+  /* The UserSig's issue time and validity (seconds) that `run --record`
+   * keeps beside the redacted UserSig (request._usersig); has_usersig 0: none. */
+  int has_usersig;
+  long long usersig_issued, usersig_expire;
 } cfm_har_entry;
 
 typedef struct cfm_har {
