@@ -314,6 +314,36 @@ Test(passive, a_group_with_sub_groups_must_not_be_deleted) {
   cfm_passive_stream_release(&s);
 }
 
+/* DingTalk: who else is an admin is not in the traffic: a deletion by
+ * another operator than the creator that succeeds warns. */
+Test(passive, a_deletion_by_another_operator_than_the_creator_warns) {
+  static const char *const dh[] = {"x-acs-dingtalk-access-token: t", NULL};
+  cfm_passive_stream s;
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  (void)expect(CFM_VERDICT__COUNT, NULL, &s, "POST", "http://h/v1.0/rooms/groups", dh,
+               "{\"unionId\":\"admin\",\"groupName\":\"p\",\"parentGroupId\":0}", 200,
+               "{\"result\":301}");
+  expect(CFM_VERDICT_WARN, "not the group's creator", &s, "DELETE",
+         "http://h/v1.0/rooms/groups/301?unionId=someone", dh, NULL, 200, "{\"result\":true}");
+  cfm_passive_stream_release(&s);
+}
+
+/* As the run's cases: a wrong type accepted warns; a malformed Tencent id
+ * may answer any row the spec names for it (10015 or 10010). */
+Test(passive, a_wrong_type_warns_and_malformed_ids_take_the_spec_rows) {
+  expect(CFM_VERDICT_WARN, "not of the documented type", NULL, "POST", AGORA, agora_h,
+         "{\"public\":\"yes\",\"owner\":\"u1\"}", 200, CREATED);
+  expect(CFM_VERDICT_PASS, NULL, NULL, "POST", TENCENT "destroy_group" TQ, NULL,
+         "{\"GroupId\":\"\"}", 200,
+         "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":10010,\"ErrorInfo\":\"group id invalid\"}");
+  expect(CFM_VERDICT_PASS, NULL, NULL, "POST", TENCENT "destroy_group" TQ, NULL,
+         "{\"GroupId\":\"\"}", 200,
+         "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":10015,\"ErrorInfo\":\"group id invalid\"}");
+  expect(CFM_VERDICT_FAIL, NULL, NULL, "POST", TENCENT "destroy_group" TQ, NULL,
+         "{\"GroupId\":\"\"}", 200,
+         "{\"ActionStatus\":\"FAIL\",\"ErrorCode\":10004,\"ErrorInfo\":\"invalid\"}");
+}
+
 /* An expired UserSig (its times kept by the recording, the UserSig
  * redacted) must be refused with the documented row. */
 Test(passive, an_expired_usersig_must_be_refused) {
