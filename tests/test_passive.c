@@ -521,6 +521,13 @@ Test(passive, recorded_faulty_runs_show_the_fault, .timeout = 280) {
       continue;
     cr_assert(want == 'f' || want == 'm', "%s: not listed in tests/data/passive-detection.txt",
               f->name);
+    /* A [fuzz] fault shows only in combinations or sequences the cases do
+     * not send (test_mutation holds the cases to missing it): its
+     * recording holds nothing to find, so it is not run. */
+    if (strstr(f->statement, "[fuzz]")) {
+      cr_assert_eq(want, 'm', "%s is a [fuzz] fault: list it missed", f->name);
+      continue;
+    }
     fails = passive_fails(f->name, f->vendor, 0, &entries);
     n++;
     printf("passive detection: %-36s %s (%zu fail)\n", f->name, fails ? "found " : "MISSED", fails);
