@@ -9,6 +9,7 @@
 
 #include "conform/passive.h"
 #include "conform/sanitize.h"
+#include "conform/usersig.h"
 
 static cfm_har parse_ok(const char *text) {
   cfm_har h;
@@ -160,5 +161,59 @@ Test(har, the_writer_round_trips_redacted) {
   cr_assert_str_eq(h.entries[0].req_body, "{\"a\":1}");
   cr_assert_str_eq(h.entries[1].res_body, "{\"ok\":true}");
   cr_assert_eq(h.entries[1].status, 200);
+  cfm_har_release(&h);
+}
+
+/* Writes req with a 200 JSON answer to a new HAR file and reads it back. */
+static cfm_har write_read_one(const cfm_http_request *req) {
+  char path[] = "/tmp/cfm-har-XXXXXX";
+  cfm_http_response res = {0};
+  cfm_har_writer *w;
+  cfm_har h;
+  cfm_error_t err;
+  int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  close(fd);
+  res.status = 200;
+  res.content_type = "application/json";
+  res.body = "{}";
+  res.len = 2;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_har_writer_open(path, NULL, &w, &err), CFM_EOK);
+  cr_assert_eq(cfm_har_writer_add(w, req, &res), CFM_EOK);
+  cr_assert_eq(cfm_har_writer_close(w), CFM_EOK);
+  cr_assert_eq(cfm_har_load(path, &h, &err), CFM_EOK, "%s", err.text);
+  unlink(path);
+  return h;
+}
+
+/* The UserSig is redacted, its issue time and validity are kept
+ * (request._usersig) and read back with the entry's start time. */
+Test(har, the_writer_keeps_the_usersig_times_not_the_usersig) {
+  char sig[512], url[800];
+  cfm_http_request req = {0};
+  cfm_har h;
+  cr_assert_eq(cfm_usersig_sign(1400000000, "admin", "k3y", 3, 1700000000, 60, sig, sizeof(sig)),
+               0);
+  snprintf(url, sizeof(url), "http://h/v4/x?sdkappid=1400000000&usersig=%s&random=1", sig);
+  req.method = "POST";
+  req.url = url;
+  h = write_read_one(&req);
+  cr_assert_null(strstr(h.entries[0].url, sig), "%s", h.entries[0].url);
+  cr_assert_eq(h.entries[0].has_usersig, 1);
+  cr_assert_eq(h.entries[0].usersig_issued, 1700000000);
+  cr_assert_eq(h.entries[0].usersig_expire, 60);
+  cr_assert_gt(h.entries[0].started, 1700000000, "%lld", h.entries[0].started);
+  cfm_har_release(&h);
+}
+
+Test(har, started_date_time_with_an_offset) {
+  cfm_har h = parse_ok("{\"log\":{\"entries\":[{\"startedDateTime\":\"2023-11-14T23:13:20.123+01:"
+                       "00\",\"request\":{\"method\":\"GET\",\"url\":\"http://h/x\"}},{"
+                       "\"startedDateTime\":\"yesterday\",\"request\":{\"method\":\"GET\",\"url\":"
+                       "\"http://h/x\"}}]}}");
+  cr_assert_eq(h.entries[0].started, 1700000000);
+  cr_assert_eq(h.entries[1].started, 0);
+  cr_assert_eq(h.entries[0].has_usersig, 0);
   cfm_har_release(&h);
 }

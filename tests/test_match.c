@@ -7,20 +7,9 @@
 
 #include "conform/jsonutil.h"
 #include "conform/passive.h"
+#include "helper_specs.h"
 
-static cfm_specset specs;
-
-static void load(void) {
-  cfm_error_t err;
-  cfm_error_init(&err);
-  memset(&specs, 0, sizeof(specs));
-  cr_assert_eq(cfm_specset_add_path(&specs, CONFORM_SPECS_DIR, &err), CFM_EOK, "%s", err.text);
-}
-static void unload(void) {
-  cfm_specset_release(&specs);
-}
-
-TestSuite(match, .init = load, .fini = unload);
+CFM_TH_SPECS_SUITE(match, specs);
 
 /* The URL of op: base_url with {host} and variables filled, the path with
  * each {name} from the first example that gives it (else "p-<name>"),

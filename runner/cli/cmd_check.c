@@ -20,7 +20,8 @@ static void usage(FILE *f) {
         "Judges every recorded exchange against the documents: the client's request\n"
         "(required fields, types, enums, limits, credentials: a warn against the client),\n"
         "the target's answer (status, error model and documented rows, body schema,\n"
-        "clamps) and rules over the stream (a deleted group answers not-found).\n"
+        "clamps) and rules over the stream (a deleted group answers not-found; what\n"
+        "the stream did to the groups it created shows in later answers).\n"
         "\n"
         "  --specs-dir DIR   specs to judge against (default: the shipped specs)\n"
         "  --reports DIR     write reports under DIR (default: reports)\n"
@@ -136,36 +137,35 @@ static int check_file(check_ctx *cx, const char *path, size_t file) {
   return rc;
 }
 
-int cmd_check(int argc, char **argv) {
+/* The options of check; returns -1 to go on, else the exit code. */
+typedef struct check_opts {
+  const char *reports, *baseline, *specs;
+} check_opts;
+
+static int parse_options(int argc, char **argv, check_opts *o) {
   static const struct option longopts[] = {{"specs-dir", required_argument, NULL, 's'},
                                            {"reports", required_argument, NULL, 'r'},
                                            {"no-reports", no_argument, NULL, 'n'},
                                            {"baseline", required_argument, NULL, 'b'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
-  check_ctx cx;
-  cfm_error_t err;
-  cfm_report_options ro;
-  cfm_report_summary sum;
-  cfm_baseline *baseline = NULL;
-  const char *reports = "reports", *baseline_path = NULL, *specs = NULL;
-  int c, rc = CFM_EXIT_OK, i;
-  memset(&cx, 0, sizeof(cx));
-  cfm_error_init(&err);
   cfm_cli_opt p = {"check", "h", longopts, 0, ""};
+  int c;
+  o->reports = "reports";
+  o->baseline = o->specs = NULL;
   while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
     switch (c) {
     case 's':
-      specs = optarg;
+      o->specs = optarg;
       break;
     case 'r':
-      reports = optarg;
+      o->reports = optarg;
       break;
     case 'n':
-      reports = NULL;
+      o->reports = NULL;
       break;
     case 'b':
-      baseline_path = optarg;
+      o->baseline = optarg;
       break;
     case 'h':
       usage(stdout);
@@ -176,42 +176,65 @@ int cmd_check(int argc, char **argv) {
   }
   if (optind >= argc)
     return cfm_cli_usage_error("check", "no HAR file given");
-  if (specs)
-    cfm_cli_set_specs_dir(specs);
+  return -1;
+}
+
+/* Closes the report (or prints the counts) and gives the exit code. */
+static int finish(check_ctx *cx, int rc) {
+  cfm_report_summary sum;
+  if (cx->rep) {
+    if (cfm_report_close(cx->rep, 0, &sum) != CFM_EOK && rc == CFM_EXIT_OK)
+      rc = CFM_EXIT_INTERNAL;
+    cx->rep = NULL;
+  } else {
+    fprintf(stderr, "check: %zu pass, %zu warn, %zu skip, %zu fail, %zu error\n",
+            cx->counts[CFM_VERDICT_PASS], cx->counts[CFM_VERDICT_WARN],
+            cx->counts[CFM_VERDICT_SKIP], cx->counts[CFM_VERDICT_FAIL],
+            cx->counts[CFM_VERDICT_ERROR]);
+  }
+  if (rc == CFM_EXIT_OK && cx->counts[CFM_VERDICT_FAIL] > cx->baselined)
+    rc = CFM_EXIT_FAIL;
+  else if (rc == CFM_EXIT_OK && cx->counts[CFM_VERDICT_ERROR])
+    rc = CFM_EXIT_INCOMPLETE;
+  return rc;
+}
+
+int cmd_check(int argc, char **argv) {
+  check_ctx cx;
+  check_opts o;
+  cfm_error_t err;
+  cfm_report_options ro;
+  cfm_baseline *baseline = NULL;
+  int rc, i;
+  if ((rc = parse_options(argc, argv, &o)) >= 0)
+    return rc;
+  rc = CFM_EXIT_OK;
+  memset(&cx, 0, sizeof(cx));
+  cfm_error_init(&err);
+  if (o.specs)
+    cfm_cli_set_specs_dir(o.specs);
   if (cfm_specset_add_path(&cx.set, cfm_cli_specs_dir(), &err) != CFM_EOK ||
       cfm_specset_check(&cx.set, &err) != CFM_EOK) {
     rc = cfm_cli_input_failure(&err);
     goto out;
   }
-  if (baseline_path && cfm_baseline_load(baseline_path, &baseline, &err) != CFM_EOK) {
+  if (o.baseline && cfm_baseline_load(o.baseline, &baseline, &err) != CFM_EOK) {
     rc = cfm_cli_input_failure(&err);
     goto out;
   }
   cx.baseline = baseline;
   memset(&ro, 0, sizeof(ro));
-  ro.dir = reports;
+  ro.dir = o.reports;
   ro.term = stderr;
   ro.term_is_tty = isatty(2);
-  if (reports && cfm_report_open(&ro, &cx.rep, &err) != CFM_EOK) {
+  if (o.reports && cfm_report_open(&ro, &cx.rep, &err) != CFM_EOK) {
     cfm_cli_report_error(&err);
     rc = err.code == CFM_ENOMEM ? CFM_EXIT_INTERNAL : CFM_EXIT_SPEC;
     goto out;
   }
   for (i = optind; i < argc && rc == CFM_EXIT_OK; i++)
     rc = check_file(&cx, argv[i], (size_t)(i - optind + 1));
-  if (cx.rep) {
-    if (cfm_report_close(cx.rep, 0, &sum) != CFM_EOK && rc == CFM_EXIT_OK)
-      rc = CFM_EXIT_INTERNAL;
-    cx.rep = NULL;
-  } else {
-    fprintf(stderr, "check: %zu pass, %zu warn, %zu skip, %zu fail, %zu error\n",
-            cx.counts[CFM_VERDICT_PASS], cx.counts[CFM_VERDICT_WARN], cx.counts[CFM_VERDICT_SKIP],
-            cx.counts[CFM_VERDICT_FAIL], cx.counts[CFM_VERDICT_ERROR]);
-  }
-  if (rc == CFM_EXIT_OK && cx.counts[CFM_VERDICT_FAIL] > cx.baselined)
-    rc = CFM_EXIT_FAIL;
-  else if (rc == CFM_EXIT_OK && cx.counts[CFM_VERDICT_ERROR])
-    rc = CFM_EXIT_INCOMPLETE;
+  rc = finish(&cx, rc);
 out:
   if (cx.rep)
     (void)cfm_report_close(cx.rep, 0, NULL);

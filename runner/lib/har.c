@@ -1,5 +1,5 @@
-/* conform — HAR 1.2: a bounded, tolerant reader and a streaming, redacting
- * writer (docs/passive.md).
+/* conform — HAR 1.2: a bounded, tolerant reader, and the judging of one
+ * read entry (docs/passive.md).
  *
  * Reader: real exports differ (browsers, mitmproxy, Charles, Postman, k6):
  * bodies may be missing, base64 (content.encoding), still gzip/deflate
@@ -7,12 +7,11 @@
  * note and, when it cannot be judged, a flag.  Memory is bounded by the
  * caps in passive.h (file, entries, headers, decoded body).
  *
- * Writer: one entry at a time to the file, each text sanitised (secrets
- * redacted) first, so a recorded run can be shared. */
+ * Must not write HAR files (har_write.c). */
 #include "conform/passive.h"
+#include "passive_internal.h"
 #include "conform/fileio.h"
 #include "conform/jsonutil.h"
-#include "conform/sanitize.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -221,6 +220,46 @@ static int read_body(const json_t *res, cfm_har_entry *e) {
   return 0;
 }
 
+/* startedDateTime (ISO 8601, "Z" or an offset) in seconds since the epoch,
+ * 0 when absent or unreadable. */
+static long long started_at(const char *s) {
+  struct tm tm;
+  int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
+  char sign = 0;
+  const char *z;
+  if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+    return 0;
+  for (z = s + n; *z == '.' || isdigit((unsigned char)*z);)
+    z++;
+  if ((*z == '+' || *z == '-') && sscanf(z + 1, "%2d:%2d", &oh, &om) == 2)
+    sign = *z;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  return (long long)timegm(&tm) - (sign == '+'   ? 1
+                                   : sign == '-' ? -1
+                                                 : 0) *
+                                      (oh * 3600LL + om * 60);
+}
+
+/* What the recording kept beside the request: when, and the UserSig's times. */
+static void read_facts(const json_t *j, const json_t *req, cfm_har_entry *e) {
+  const json_t *us = json_object_get(req, "_usersig");
+  const json_t *is = json_object_get(us, "issued"), *ex = json_object_get(us, "expire");
+  e->started = started_at(cfm_json_str(j, "startedDateTime"));
+  if (json_is_integer(is) && json_is_integer(ex) && json_integer_value(is) >= 0 &&
+      json_integer_value(ex) >= 0 && json_integer_value(is) < (1LL << 40) &&
+      json_integer_value(ex) < (1LL << 40)) {
+    e->has_usersig = 1;
+    e->usersig_issued = (long long)json_integer_value(is);
+    e->usersig_expire = (long long)json_integer_value(ex);
+  }
+}
+
 static int read_entry(const json_t *j, size_t index, cfm_har_entry *e) {
   const json_t *req = json_object_get(j, "request"), *res = json_object_get(j, "response");
   const json_t *post = json_object_get(req, "postData"), *st = json_object_get(res, "status");
@@ -236,6 +275,7 @@ static int read_entry(const json_t *j, size_t index, cfm_har_entry *e) {
   }
   if (read_headers(json_object_get(req, "headers"), e))
     return -1;
+  read_facts(j, req, e);
   if (json_is_string(json_object_get(post, "text"))) {
     const json_t *t = json_object_get(post, "text");
     const char *penc = cfm_json_str(post, "encoding");
@@ -358,192 +398,9 @@ int cfm_passive_judge_entry(const cfm_specset *set, cfm_passive_stream *s, const
   res.body = e->res_body ? e->res_body : "";
   res.len = e->res_len;
   res.attempts = 1;
-  return cfm_passive_judge(set, s, &req, &res, out);
-}
-
-/* ---- writer ---------------------------------------------------------------- */
-
-/* A request waiting for its response (cfm_har_record). */
-typedef struct pending {
-  const void *key;
-  json_t *request; /* the HAR request object, already redacted */
-  double started;
-} pending;
-
-#define MAX_PENDING 4096
-
-struct cfm_har_writer {
-  FILE *f;
-  const cfm_config *cfg;
-  size_t count;
-  int failed;
-  pending *pend;
-  size_t npend;
-};
-
-static json_t *clean(const cfm_config *cfg, const char *s, size_t n) {
-  size_t len;
-  char *t = cfm_sanitize(cfg, s ? s : "", s ? n : 0, CFM_HAR_MAX_BODY, CFM_SINK_JSON, &len);
-  json_t *j = t ? json_stringn(t, len) : NULL;
-  free(t);
-  return j;
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-/* The HAR request object of req (redacted), or NULL out of memory. */
-static json_t *har_request(const cfm_config *cfg, const cfm_http_request *req) {
-  json_t *hs = json_array(), *r;
-  size_t i;
-  const char *ct = NULL;
-  for (i = 0; hs && req->headers && req->headers[i]; i++) {
-    const char *line = req->headers[i], *colon = strchr(line, ':'), *v;
-    char name[256], lower[256];
-    json_t *val;
-    size_t k;
-    if (!colon)
-      continue;
-    snprintf(name, sizeof(name), "%.*s", (int)(colon - line), line);
-    for (k = 0; k < sizeof(lower) - 1 && name[k]; k++)
-      lower[k] = (char)tolower((unsigned char)name[k]);
-    lower[k] = '\0';
-    for (v = colon + 1; *v == ' ';)
-      v++;
-    if (!strcasecmp(name, "Content-Type"))
-      ct = v;
-    /* Header names are not secret; credential headers' values always are
-     * (the scheme word kept), whatever the registry knows. */
-    if (!strcasecmp(name, "Authorization") || strstr(lower, "token"))
-      val = json_pack("s+", strncasecmp(v, "Bearer ", 7) ? "" : "Bearer ", CFM_SANITIZE_MARKER);
-    else
-      val = clean(cfg, v, strlen(v));
-    if (json_array_append_new(hs, json_pack("{s:s, s:o*}", "name", name, "value", val))) {
-      json_decref(hs);
-      return NULL;
-    }
+  {
+    passive_facts f = {(int64_t)e->started, e->has_usersig, (int64_t)e->usersig_issued,
+                       (int64_t)e->usersig_expire};
+    return cfm__passive_judge_facts(set, s, &req, &res, &f, out);
   }
-  r = json_pack("{s:s, s:o*, s:s, s:[], s:o*, s:[], s:i, s:I}", "method",
-                req->method ? req->method : "GET", "url",
-                clean(cfg, req->url, req->url ? strlen(req->url) : 0), "httpVersion", "HTTP/1.1",
-                "cookies", "headers", hs, "queryString", "headersSize", -1, "bodySize",
-                (json_int_t)(req->body ? req->body_len : 0));
-  if (r && req->body)
-    json_object_set_new(r, "postData",
-                        json_pack("{s:s, s:o*}", "mimeType", ct ? ct : "application/octet-stream",
-                                  "text", clean(cfg, req->body, req->body_len)));
-  return r;
-}
-
-static json_t *har_response(const cfm_config *cfg, const cfm_http_response *res) {
-  const char *ct = res->content_type ? res->content_type : "";
-  json_t *r =
-      json_pack("{s:I, s:s, s:s, s:[], s:[{s:s, s:s}], s:{s:I, s:s, s:o*}, s:s, s:i, s:I}",
-                "status", (json_int_t)res->status, "statusText", "", "httpVersion", "HTTP/1.1",
-                "cookies", "headers", "name", "Content-Type", "value", ct, "content", "size",
-                (json_int_t)res->len, "mimeType", ct, "text", clean(cfg, res->body, res->len),
-                "redirectURL", "", "headersSize", -1, "bodySize", (json_int_t)res->len);
-  if (r && res->error)
-    json_object_set_new(r, "_error", clean(cfg, res->error_text, strlen(res->error_text)));
-  return r;
-}
-
-int cfm_har_writer_open(const char *path, const cfm_config *cfg, cfm_har_writer **out,
-                        cfm_error_t *err) {
-  cfm_har_writer *w = calloc(1, sizeof(*w));
-  *out = NULL;
-  if (!w)
-    return cfm_error_set(err, CFM_ENOMEM, path, "", "out of memory");
-  if (!(w->f = fopen(path, "w"))) {
-    free(w);
-    return cfm_error_set(err, CFM_EIO, path, "", "cannot open for writing");
-  }
-  w->cfg = cfg;
-  if (cfg)
-    (void)cfm_sanitize_add_config(cfg);
-  fputs("{\"log\": {\"version\": \"1.2\", \"creator\": {\"name\": \"conform\", \"version\": "
-        "\"" CONFORM_VERSION "\"}, \"entries\": [\n",
-        w->f);
-  *out = w;
-  return CFM_EOK;
-}
-
-/* Writes one entry from its request object (stolen) and the response. */
-static int write_entry(cfm_har_writer *w, json_t *reqj, const cfm_http_response *res,
-                       double started) {
-  json_t *e;
-  time_t secs = (time_t)(started / 1000.0);
-  struct tm tm;
-  char when[64];
-  int rc = CFM_EOK;
-  gmtime_r(&secs, &tm);
-  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03dZ",
-           (int)((long long)started % 1000));
-  e = json_pack("{s:s, s:f, s:o, s:o*, s:{}, s:{s:i, s:f, s:i}}", "startedDateTime", when, "time",
-                res->duration_ms, "request", reqj, "response", har_response(w->cfg, res), "cache",
-                "timings", "send", 0, "wait", res->duration_ms, "receive", 0);
-  if (!e)
-    return CFM_ENOMEM;
-  if ((w->count && fputs(",\n", w->f) < 0) || json_dumpf(e, w->f, JSON_COMPACT) || ferror(w->f))
-    rc = CFM_EIO;
-  json_decref(e);
-  if (rc)
-    w->failed = 1;
-  else
-    w->count++;
-  return rc;
-}
-
-int cfm_har_writer_add(cfm_har_writer *w, const cfm_http_request *req,
-                       const cfm_http_response *res) {
-  json_t *r = har_request(w->cfg, req);
-  if (!r)
-    return CFM_ENOMEM;
-  return write_entry(w, r, res, now_ms() - res->duration_ms);
-}
-
-void cfm_har_record(void *user, const void *key, const cfm_http_request *req,
-                    const cfm_http_response *res) {
-  cfm_har_writer *w = user;
-  size_t i;
-  if (req) {
-    json_t *r;
-    if (!w->pend && !(w->pend = calloc(MAX_PENDING, sizeof(*w->pend))))
-      return;
-    if (w->npend == MAX_PENDING || !(r = har_request(w->cfg, req))) {
-      w->failed = 1;
-      return;
-    }
-    w->pend[w->npend].key = key;
-    w->pend[w->npend].request = r;
-    w->pend[w->npend++].started = now_ms();
-    return;
-  }
-  for (i = 0; res && i < w->npend; i++) {
-    if (w->pend[i].key == key) {
-      json_t *r = w->pend[i].request;
-      double started = w->pend[i].started;
-      w->pend[i] = w->pend[--w->npend];
-      (void)write_entry(w, r, res, started);
-      return;
-    }
-  }
-}
-
-int cfm_har_writer_close(cfm_har_writer *w) {
-  int rc;
-  size_t i;
-  if (!w)
-    return CFM_EOK;
-  for (i = 0; i < w->npend; i++)
-    json_decref(w->pend[i].request);
-  free(w->pend);
-  fputs("\n]}}\n", w->f);
-  rc = (fclose(w->f) || w->failed) ? CFM_EIO : CFM_EOK;
-  free(w);
-  return rc;
 }

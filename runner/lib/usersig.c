@@ -157,30 +157,28 @@ int cfm_usersig_sign(uint64_t sdkappid, const char *identifier, const char *key,
   return 0;
 }
 
-cfm_usersig_status cfm_usersig_verify(const char *sig, size_t len, uint64_t sdkappid,
-                                      const char *identifier, const char *key, size_t keylen,
-                                      int64_t now) {
+/* The JSON document inside an encoded UserSig (new reference), or NULL
+ * with *st saying why (empty, malformed).  Never crashes on hostile input. */
+static json_t *usersig_doc(const char *sig, size_t len, cfm_usersig_status *st) {
   unsigned char raw[CFM_USERSIG_MAX];
   char json[USERSIG_MAX_JSON + 1];
   z_stream zs;
   long rawlen;
   int zrc;
   size_t jlen;
-  json_t *doc;
-  const char *id, *got_sig;
-  json_int_t app, t, expire;
-  char want[128];
-  cfm_usersig_status st = CFM_USERSIG_MALFORMED;
-  if (len == 0)
-    return CFM_USERSIG_EMPTY;
+  *st = CFM_USERSIG_MALFORMED;
+  if (len == 0) {
+    *st = CFM_USERSIG_EMPTY;
+    return NULL;
+  }
   if (len > CFM_USERSIG_MAX)
-    return CFM_USERSIG_MALFORMED;
+    return NULL;
   rawlen = b64_decode(sig, len, raw, sizeof(raw));
   if (rawlen <= 0)
-    return CFM_USERSIG_MALFORMED;
+    return NULL;
   memset(&zs, 0, sizeof(zs));
   if (inflateInit(&zs) != Z_OK)
-    return CFM_USERSIG_MALFORMED;
+    return NULL;
   zs.next_in = raw;
   zs.avail_in = (uInt)rawlen;
   zs.next_out = (Bytef *)json;
@@ -189,9 +187,38 @@ cfm_usersig_status cfm_usersig_verify(const char *sig, size_t len, uint64_t sdka
   jlen = USERSIG_MAX_JSON - zs.avail_out;
   inflateEnd(&zs);
   if (zrc != Z_STREAM_END) /* corrupt, truncated, or inflates beyond the cap */
-    return CFM_USERSIG_MALFORMED;
+    return NULL;
   json[jlen] = '\0';
-  doc = cfm_json_parse(json, jlen, USERSIG_MAX_JSON, NULL, 0);
+  return cfm_json_parse(json, jlen, USERSIG_MAX_JSON, NULL, 0);
+}
+
+int cfm_usersig_times(const char *sig, size_t len, int64_t *issued, int64_t *expire) {
+  cfm_usersig_status st;
+  json_t *doc = usersig_doc(sig, len, &st);
+  const json_t *t = json_object_get(doc, "TLS.time"), *e = json_object_get(doc, "TLS.expire");
+  int rc = -1;
+  if (json_is_integer(t) && json_is_integer(e) && json_integer_value(t) >= 0 &&
+      json_integer_value(e) >= 0 && json_integer_value(t) <= INT64_MAX / 2 &&
+      json_integer_value(e) <= INT64_MAX / 2) {
+    *issued = (int64_t)json_integer_value(t);
+    *expire = (int64_t)json_integer_value(e);
+    rc = 0;
+  }
+  json_decref(doc);
+  return rc;
+}
+
+cfm_usersig_status cfm_usersig_verify(const char *sig, size_t len, uint64_t sdkappid,
+                                      const char *identifier, const char *key, size_t keylen,
+                                      int64_t now) {
+  json_t *doc;
+  const char *id, *got_sig;
+  json_int_t app, t, expire;
+  char want[128];
+  cfm_usersig_status st = CFM_USERSIG_MALFORMED;
+  if (!(doc = usersig_doc(sig, len, &st)))
+    return st;
+  st = CFM_USERSIG_MALFORMED;
   if (!json_is_object(doc))
     goto out;
   id = json_string_value(json_object_get(doc, "TLS.identifier"));

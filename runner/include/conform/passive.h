@@ -50,12 +50,15 @@ void cfm_match_release(cfm_match *m);
 /* ---- passive expectations -------------------------------------------------- */
 
 /* State carried across the exchanges of one stream (deleted resources,
- * cursor walks); bounded (100 000 ids deleted, 1 000 walks in progress). */
+ * cursor walks, facts about the groups it created); bounded (100 000 ids
+ * deleted, 1 000 walks in progress, 100 000 groups). */
 typedef struct cfm_passive_stream {
   json_t *deleted; /* {"vendor\x1fid": {"entry": n}} */
   json_t *walks;   /* cursor paging: {"vendor\x1fop\x1fcursor": {id: entry}} ids the walk
                       that was handed this cursor has seen */
   size_t entries;  /* exchanges judged so far */
+  json_t *groups;  /* {"vendor\x1fid": facts} of groups the stream saw created (type, members,
+                      sub-groups, disabled, ...; passive_rules.c), at most 100 000 */
 } cfm_passive_stream;
 
 int cfm_passive_stream_init(cfm_passive_stream *s);
@@ -105,9 +108,14 @@ typedef struct cfm_har_entry {
   char *content_type; /* "" when absent */
   char *res_body;     /* decoded (base64) and, when content-encoded, inflated */
   size_t res_len;
-  char note[200]; /* what was tolerated ("response body base64", ...) or why the entry
-                     cannot be judged ("" when none) */
-  int unusable;   /* 1: the entry cannot be judged (note says why) */
+  char note[200];    /* what was tolerated ("response body base64", ...) or why the entry
+                        cannot be judged ("" when none) */
+  int unusable;      /* 1: the entry cannot be judged (note says why) */
+  long long started; /* startedDateTime, seconds since the epoch (0: absent or unreadable) */
+  /* The UserSig's issue time and validity (seconds) that `run --record`
+   * keeps beside the redacted UserSig (request._usersig); has_usersig 0: none. */
+  int has_usersig;
+  long long usersig_issued, usersig_expire;
 } cfm_har_entry;
 
 typedef struct cfm_har {

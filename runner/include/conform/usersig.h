@@ -36,6 +36,13 @@ cfm_usersig_status cfm_usersig_verify(const char *sig, size_t len, uint64_t sdka
                                       const char *identifier, const char *key, size_t keylen,
                                       int64_t now);
 
+/* The issue time (TLS.time, seconds since the epoch) and validity
+ * (TLS.expire, seconds) an encoded UserSig of len bytes carries, read
+ * without the key (nothing is verified).  Returns 0, or -1 when sig does
+ * not decode.  Neither value is secret: `conform run --record` keeps them
+ * when it redacts the UserSig, so `check` can tell an expired one. */
+int cfm_usersig_times(const char *sig, size_t len, int64_t *issued, int64_t *expire);
+
 /* The vendor's public error code for a status (70001, ...; 0 for OK). */
 int cfm_usersig_vendor_code(cfm_usersig_status st);
 

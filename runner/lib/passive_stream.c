@@ -1,0 +1,208 @@
+/* conform — passive expectations over a stream: rules that need several
+ * exchanges of one stream (a deleted resource answers not-found; cursor
+ * paging returns each item once).  Owns cfm_passive_stream's state and its
+ * bounds; must not judge a single exchange's request or answer on its own
+ * (passive_request.c, passive.c). */
+#include "passive_internal.h"
+#include "conform/jsonutil.h"
+#include "conform/verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Most deleted resources a stream remembers (bounded memory). */
+#define MAX_DELETED 100000
+
+int cfm_passive_stream_init(cfm_passive_stream *s) {
+  s->entries = 0;
+  s->deleted = json_object();
+  s->walks = json_object();
+  s->groups = json_object();
+  return s->deleted && s->walks && s->groups ? CFM_EOK : CFM_ENOMEM;
+}
+
+void cfm_passive_stream_release(cfm_passive_stream *s) {
+  json_decref(s->deleted);
+  json_decref(s->walks);
+  json_decref(s->groups);
+  s->deleted = s->walks = s->groups = NULL;
+}
+
+int cfm__passive_find_resource(const cfm_spec *spec, passive_resource *r) {
+  const json_t *op;
+  size_t i;
+  json_array_foreach(json_object_get(spec->root, "operations"), i, op) {
+    const json_t *cr = json_object_get(op, "creates"), *cl = json_object_get(cr, "cleanup");
+    const json_t *req = json_object_get(cl, "request");
+    const char *places[2] = {"path", "body"}, *k;
+    json_t *v;
+    size_t p;
+    if (!cr || !cfm_json_str(cl, "op"))
+      continue;
+    for (p = 0; p < 2; p++) {
+      json_object_foreach(json_object_get(req, places[p]), k, v) {
+        if (json_is_string(v) && !strcmp(json_string_value(v), "${id}")) {
+          r->create = cfm_json_str(op, "id");
+          r->del = cfm_json_str(cl, "op");
+          r->param = k;
+          r->in = places[p];
+          r->id_ptr = cfm_json_str(cr, "id");
+          r->prov = json_object_get(cfm_spec_operation(spec, r->del), "provenance");
+          return 1;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/* A deleted resource answers not-found; a delete or a create updates the state. */
+int cfm__passive_stream_rules(const cfm_spec *spec, const json_t *op, const req_view *rv,
+                              cfm_passive_stream *s, const cfm_http_response *res,
+                              cfm_judgement *j) {
+  passive_resource r;
+  cfm_mapped m;
+  const char *opid = cfm_json_str(op, "id");
+  const json_t *idv;
+  char key[600], idtext[400];
+  if (!s || !opid || !cfm__passive_find_resource(spec, &r))
+    return 0;
+  cfm_verdict_map(spec, op, res, &m);
+  if (!strcmp(opid, r.create)) {
+    json_t *body = m.is_error ? NULL : cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0);
+    const json_t *id = body ? cfm_json_pointer(body, r.id_ptr ? r.id_ptr : "") : NULL;
+    if (id) {
+      snprintf(key, sizeof(key), "%s\x1f%s", spec->vendor,
+               cfm_json_scalar_text(id, idtext, sizeof(idtext)));
+      json_object_del(s->deleted, key);
+    }
+    json_decref(body);
+    return 0;
+  }
+  idv = !strcmp(r.in, "path") ? json_object_get(rv->path, r.param)
+                              : json_object_get(rv->body, r.param);
+  if (!idv || !res->status)
+    return 0;
+  snprintf(key, sizeof(key), "%s\x1f%s", spec->vendor,
+           cfm_json_scalar_text(idv, idtext, sizeof(idtext)));
+  {
+    const json_t *was = json_object_get(s->deleted, key);
+    if (was && cfm_verdict_is_api_answer(res)) {
+      /* An error answer is judged against the not-found rows (the
+       * expectation, cfm__passive_deleted_param). */
+      if (!m.is_error)
+        cfm_judgement_set(j, CFM_VERDICT_FAIL, r.prov,
+                          "%s answered success for %s, deleted by %s at entry %lld: a deleted "
+                          "resource answers not-found",
+                          opid, idtext, r.del,
+                          (long long)json_integer_value(json_object_get(was, "entry")));
+      return 0;
+    }
+  }
+  if (!strcmp(opid, r.del) && !m.is_error && cfm_verdict_is_api_answer(res) &&
+      json_object_size(s->deleted) < MAX_DELETED) {
+    if (json_object_set_new(s->deleted, key, json_pack("{s:I}", "entry", (json_int_t)s->entries)))
+      return -1;
+  }
+  return 0;
+}
+
+const json_t *cfm__passive_deleted_param(const cfm_spec *spec, const json_t *op, const req_view *rv,
+                                         const cfm_passive_stream *s) {
+  passive_resource r;
+  const json_t *idv, *p;
+  const char *opid = cfm_json_str(op, "id");
+  char key[600], idtext[400];
+  size_t i;
+  if (!s || !opid || !cfm__passive_find_resource(spec, &r) || !strcmp(opid, r.create))
+    return NULL;
+  idv = !strcmp(r.in, "path") ? json_object_get(rv->path, r.param)
+                              : json_object_get(rv->body, r.param);
+  if (!idv)
+    return NULL;
+  snprintf(key, sizeof(key), "%s\x1f%s", spec->vendor,
+           cfm_json_scalar_text(idv, idtext, sizeof(idtext)));
+  if (!json_object_get(s->deleted, key))
+    return NULL;
+  json_array_foreach(json_object_get(op, "params"), i, p) {
+    if (cfm_json_str(p, "name") && !strcmp(cfm_json_str(p, "name"), r.param) &&
+        cfm_json_str(p, "in") && !strcmp(cfm_json_str(p, "in"), r.in))
+      return p;
+  }
+  return NULL;
+}
+
+/* The cursor walk step of a spec's scenarios over op, or NULL (borrowed). */
+static const json_t *cursor_walk(const cfm_spec *spec, const char *opid, const json_t **prov) {
+  const json_t *sc, *st;
+  size_t i, k;
+  json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
+    json_array_foreach(json_object_get(sc, "steps"), k, st) {
+      const json_t *w = json_object_get(st, "walk");
+      const json_t *ep = json_object_get(json_object_get(st, "expect"), "provenance");
+      if (cfm_json_str(w, "op") && !strcmp(cfm_json_str(w, "op"), opid) &&
+          json_object_get(w, "cursor") &&
+          json_is_true(json_object_get(json_object_get(st, "expect"), "unique"))) {
+        *prov = ep ? ep : json_object_get(sc, "provenance");
+        return w;
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Cursor paging returns each item once: the pages a chain of cursors
+ * links are one walk.  Returns -1 out of memory, else 0. */
+int cfm__passive_walk_rule(const cfm_spec *spec, const json_t *op, const req_view *rv,
+                           cfm_passive_stream *s, const cfm_http_response *res, cfm_judgement *j) {
+  const json_t *prov = NULL, *items, *it;
+  const char *opid = cfm_json_str(op, "id"), *param, *cur, *next;
+  const json_t *w = opid ? cursor_walk(spec, opid, &prov) : NULL;
+  json_t *body, *seen;
+  char key[700], idt[256];
+  size_t i;
+  cfm_mapped m;
+  if (!w || !s || j->verdict != CFM_VERDICT_PASS)
+    return 0;
+  cfm_verdict_map(spec, op, res, &m);
+  if (m.is_error || !(body = cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0)))
+    return 0;
+  param = cfm_json_str(json_object_get(w, "cursor"), "param");
+  cur = param ? cfm_json_str(rv->query, param) : NULL;
+  snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", spec->vendor, opid, cur ? cur : "");
+  seen = cur ? json_incref(json_object_get(s->walks, key)) : NULL;
+  if (seen)
+    json_object_del(s->walks, key);
+  else
+    seen = json_object();
+  items = cfm_json_pointer(body, cfm_json_str(w, "items") ? cfm_json_str(w, "items") : "");
+  json_array_foreach(items, i, it) {
+    const json_t *id = cfm_json_pointer(it, cfm_json_str(w, "id") ? cfm_json_str(w, "id") : "");
+    if (!id || !seen)
+      continue;
+    cfm_json_scalar_text(id, idt, sizeof(idt));
+    if (json_object_get(seen, idt)) {
+      cfm_judgement_set(j, CFM_VERDICT_FAIL, prov,
+                        "cursor paging returned %s again (first at entry %lld of this walk)", idt,
+                        (long long)json_integer_value(json_object_get(seen, idt)));
+      break;
+    }
+    if (json_object_size(seen) < 100000)
+      json_object_set_new(seen, idt, json_integer((json_int_t)s->entries));
+  }
+  next = json_string_value(
+      cfm_json_pointer(body, cfm_json_str(json_object_get(w, "cursor"), "from")
+                                 ? cfm_json_str(json_object_get(w, "cursor"), "from")
+                                 : "/cursor"));
+  if (next && *next && seen && json_object_size(s->walks) < 1000) {
+    snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", spec->vendor, opid, next);
+    if (json_object_set(s->walks, key, seen)) {
+      json_decref(seen);
+      json_decref(body);
+      return -1;
+    }
+  }
+  json_decref(seen);
+  json_decref(body);
+  return 0;
+}
