@@ -115,30 +115,30 @@ Test(credential, agora_minted_cached_and_reminted_before_expiry) {
   const int64_t t0 = 1700000000;
   cfm_error_init(&err);
   cfm_cred_cache_init(&c);
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, CERT, t0, t1, sizeof(t1), &err), CFM_EOK, "%s",
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, CERT, t0, t1, sizeof(t1), &err), CFM_EOK, "%s",
                err.text);
   cr_assert_eq(c.fetches, 1);
   cr_assert_eq(cfm_agora_token_verify(t1, strlen(t1), APP, CERT, t0 + 1), CFM_AGORA_TOKEN_OK);
   /* Default lifetime 3600 s, margin 300 s: the same token until t0+3300. */
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, CERT, t0 + 3299, t2, sizeof(t2), &err), CFM_EOK);
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, CERT, t0 + 3299, t2, sizeof(t2), &err), CFM_EOK);
   cr_assert_str_eq(t2, t1);
   cr_assert_eq(c.fetches, 1);
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, CERT, t0 + 3300, t2, sizeof(t2), &err), CFM_EOK);
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, CERT, t0 + 3300, t2, sizeof(t2), &err), CFM_EOK);
   cr_assert_eq(c.fetches, 2);
   cr_assert_str_neq(t2, t1);
   cr_assert_eq(cfm_agora_token_verify(t2, strlen(t2), APP, CERT, t0 + 3601), CFM_AGORA_TOKEN_OK,
                "the new token outlives the old one");
   /* Another certificate: minted at once, not served from the cache. */
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, "rotated-cert", t0 + 3301, t1, sizeof(t1), &err),
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, "rotated-cert", t0 + 3301, t1, sizeof(t1), &err),
                CFM_EOK);
   cr_assert_eq(c.fetches, 3);
   cr_assert_eq(cfm_agora_token_verify(t1, strlen(t1), APP, "rotated-cert", t0 + 3302),
                CFM_AGORA_TOKEN_OK);
   /* invalidate: exactly one new mint. */
   cfm_cred_invalidate(&c);
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, "rotated-cert", t0 + 3302, t2, sizeof(t2), &err),
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, "rotated-cert", t0 + 3302, t2, sizeof(t2), &err),
                CFM_EOK);
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, "rotated-cert", t0 + 3303, t2, sizeof(t2), &err),
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, "rotated-cert", t0 + 3303, t2, sizeof(t2), &err),
                CFM_EOK);
   cr_assert_eq(c.fetches, 4);
   cfm_cred_cache_release(&c);
@@ -151,13 +151,13 @@ Test(credential, agora_bad_settings) {
   cfm_error_t err;
   cfm_cred_cache_init(&c);
   cfm_error_init(&err);
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, "", 1700000000, t, sizeof(t), &err), CFM_EUSAGE);
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, "", 1700000000, t, sizeof(t), &err), CFM_EUSAGE);
   cr_assert(strstr(err.text, "app_certificate"), "%s", err.text);
   c.lifetime_s = 86401;
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, CERT, 1700000000, t, sizeof(t), NULL), CFM_EUSAGE);
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, CERT, 1700000000, t, sizeof(t), NULL), CFM_EUSAGE);
   c.lifetime_s = 600;
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, CERT, 1700000000, t, 16, NULL), CFM_ETOOBIG);
-  cr_assert_eq(cfm_cred_agora_token(&c, APP, CERT, 0, t, sizeof(t), NULL), CFM_EUSAGE);
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, CERT, 1700000000, t, 16, NULL), CFM_ETOOBIG);
+  cr_assert_eq(cfm_cred_minted_token(&c, APP, CERT, 0, t, sizeof(t), NULL), CFM_EUSAGE);
   cr_assert_eq(c.fetches, 0);
 }
 
@@ -207,8 +207,8 @@ static long rooms(const char *tok, char *code, size_t cap) {
 
 static int get(cfm_cred_cache *c, int64_t now, char *out, cfm_error_t *err) {
   cfm_error_init(err);
-  return cfm_cred_dingtalk_token(c, token_url, "conform-demo-app-key", "conform-demo-app-secret",
-                                 now, out, CFM_CRED_TOKEN_MAX, err);
+  return cfm_cred_fetched_token(c, token_url, "conform-demo-app-key", "conform-demo-app-secret",
+                                now, out, CFM_CRED_TOKEN_MAX, err);
 }
 
 /* A fresh cache and its first token, fetched at mock time T0 (returned). */
@@ -292,17 +292,17 @@ Test(credential, dingtalk_errors_name_no_secret, .init = up, .fini = down) {
   cfm_error_t err;
   cfm_cred_cache_init(&c);
   cfm_error_init(&err);
-  cr_assert_eq(cfm_cred_dingtalk_token(&c, token_url, "conform-demo-app-key", "wrong-secret-value",
-                                       1700000000, t, sizeof(t), &err),
+  cr_assert_eq(cfm_cred_fetched_token(&c, token_url, "conform-demo-app-key", "wrong-secret-value",
+                                      1700000000, t, sizeof(t), &err),
                CFM_ENETWORK);
   cr_assert(strstr(err.text, "HTTP 400 (invalidClientIdOrSecret)"), "%s", err.text);
   cr_assert(!strstr(err.text, "wrong-secret-value"));
   /* 200 without a token (a Tencent endpoint of the same mock). */
   snprintf(url, sizeof(url), "%s/v4/group_open_http_svc/destroy_group", base);
   cfm_error_init(&err);
-  cr_assert_eq(cfm_cred_dingtalk_token(&c, url, "k", "s", 1700000000, t, sizeof(t), &err),
+  cr_assert_eq(cfm_cred_fetched_token(&c, url, "k", "s", 1700000000, t, sizeof(t), &err),
                CFM_EPARSE, "%s", err.text);
-  cr_assert_eq(cfm_cred_dingtalk_token(&c, token_url, "", "s", 1700000000, t, sizeof(t), NULL),
+  cr_assert_eq(cfm_cred_fetched_token(&c, token_url, "", "s", 1700000000, t, sizeof(t), NULL),
                CFM_EUSAGE);
   cr_assert_eq(c.fetches, 0);
 }
@@ -321,7 +321,7 @@ Test(credential, dingtalk_unreachable) {
   cfm_cred_cache_init(&c);
   cfm_error_init(&err);
   c.timeout_ms = 2000;
-  cr_assert_eq(cfm_cred_dingtalk_token(&c, url, "k", "s", 1700000000, t, sizeof(t), &err),
+  cr_assert_eq(cfm_cred_fetched_token(&c, url, "k", "s", 1700000000, t, sizeof(t), &err),
                CFM_ENETWORK, "%s", err.text);
 }
 

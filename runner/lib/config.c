@@ -6,6 +6,7 @@
  * names against specs (config_check.c) or render credentials
  * (config_auth.c). */
 #include "config_internal.h"
+#include "vendor_table.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -170,26 +171,19 @@ int cfm_config_set_target_url(cfm_config *cfg, const char *vendor_eq_url, cfm_er
 }
 
 int cfm_config_use_mock(cfm_config *cfg, uint16_t port) {
-  static const char *const vendors[] = {"tencent-im", "agora-chat", "dingtalk-rooms"};
   size_t i;
   char url[64];
   snprintf(url, sizeof(url), "http://127.0.0.1:%u", (unsigned)port);
-  for (i = 0; i < 3; i++) {
-    cfm_target *t = cfm__config_add_target(cfg, vendors[i]);
+  for (i = 0; i < cfm_vendor_count; i++) {
+    const char *const *c = cfm_vendor_table[i].demo_credentials;
+    cfm_target *t = cfm__config_add_target(cfg, cfm_vendor_table[i].vendor);
     if (!t)
       return CFM_ENOMEM;
     if (t->base_url)
       continue;
     t->base_url = strdup(url);
-    if (i == 0) {
-      json_object_set_new(t->credentials, "sdkappid", json_string("1400000000"));
-      json_object_set_new(t->credentials, "identifier", json_string("administrator"));
-      json_object_set_new(t->credentials, "secret_key", json_string("conform-demo-secret-key"));
-    } else if (i == 1) {
-      json_object_set_new(t->credentials, "app_token", json_string("conform-demo-app-token"));
-    } else {
-      json_object_set_new(t->credentials, "access_token", json_string("conform-demo-access-token"));
-    }
+    for (; c[0] && c[1]; c += 2)
+      json_object_set_new(t->credentials, c[0], json_string(c[1]));
     if (!t->base_url)
       return CFM_ENOMEM;
   }

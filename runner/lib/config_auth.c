@@ -96,8 +96,8 @@ static int provide_token(const cfm_target *t, int bearer, int64_t now, char *out
     now = s->clock(s->clock_arg);
   before = s->cache.fetches;
   if (bearer) {
-    rc = s->app_id ? cfm_cred_agora_token(&s->cache, s->app_id, cred(t, "app_certificate"), now,
-                                          out, cap, err)
+    rc = s->app_id ? cfm_cred_minted_token(&s->cache, s->app_id, cred(t, "app_certificate"), now,
+                                           out, cap, err)
                    : cfm_error_set(err, CFM_ECONFIG, t->vendor, "",
                                    "app_certificate needs variables.app_id (checked config)");
   } else if (s->offline) {
@@ -109,8 +109,8 @@ static int provide_token(const cfm_target *t, int bearer, int64_t now, char *out
              t->token_url ? "" : "/v1.0/oauth2/accessToken");
     s->cache.verify_tls = t->verify_tls;
     s->cache.ca_file = t->ca_file;
-    rc = cfm_cred_dingtalk_token(&s->cache, url, cred(t, "app_key"), cred(t, "app_secret"), now,
-                                 out, cap, err);
+    rc = cfm_cred_fetched_token(&s->cache, url, cred(t, "app_key"), cred(t, "app_secret"), now, out,
+                                cap, err);
   }
   if (rc == CFM_EOK && s->cache.fetches != before &&
       cfm_sanitize_add_secret(out, strlen(out)) != CFM_EOK)
@@ -136,7 +136,7 @@ int cfm_auth_render(const cfm_target *t, const json_t *auth, cfm_auth_mode mode,
     char sig[CFM_USERSIG_MAX];
     uint64_t appid;
     if (!app || !id || !key)
-      return cfm_error_set(err, CFM_ECONFIG, t ? t->vendor : "tencent", "",
+      return cfm_error_set(err, CFM_ECONFIG, t ? t->vendor : "auth", "",
                            "credentials sdkappid, identifier and secret_key are required");
     appid = strtoull(app, NULL, 10);
     sig[0] = '\0';

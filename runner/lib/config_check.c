@@ -4,14 +4,13 @@
  * Owns cfm_config_check and cfm_target_base_url.  Must not parse the
  * file (config_parse.c) nor render credentials (config_auth.c). */
 #include "config_internal.h"
+#include "vendor_table.h"
 #include "conform/jsonutil.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const shipped_vendors[] = {"tencent-im", "agora-chat", "dingtalk-rooms"};
 
 /* The keys of obj (borrowed strings) as a NULL-terminated array; NULL on
  * out of memory. */
@@ -27,15 +26,15 @@ static const char **keys_of(const json_t *obj) {
 }
 
 /* The credentials a provider of scheme takes in place of the token. */
-static const char *const agora_provider[] = {"app_certificate", NULL};
-static const char *const dingtalk_provider[] = {"app_key", "app_secret", NULL};
+static const char *const bearer_provider[] = {"app_certificate", NULL};
+static const char *const header_token_provider[] = {"app_key", "app_secret", NULL};
 static const char *const no_provider[] = {NULL};
 
 static const char *const *provider_keys(const char *scheme) {
   if (scheme && !strcmp(scheme, "bearer"))
-    return agora_provider;
+    return bearer_provider;
   if (scheme && !strcmp(scheme, "header_token"))
-    return dingtalk_provider;
+    return header_token_provider;
   return no_provider;
 }
 
@@ -237,18 +236,18 @@ static int check_target_values(cfm_config *cfg, cfm_target *t, const cfm_spec *s
 }
 
 int cfm_config_check(cfm_config *cfg, const cfm_specset *set, cfm_error_t *err) {
-  const char **known = calloc(set->count + 4, sizeof(*known));
+  const char **known = calloc(set->count + cfm_vendor_count + 1, sizeof(*known));
   size_t i, j, n = 0;
   int rc = CFM_EOK;
   if (!known)
     return cfm_error_set(err, CFM_ENOMEM, "config", "", "out of memory");
   for (i = 0; i < set->count; i++)
     known[n++] = set->items[i]->vendor;
-  for (i = 0; i < 3; i++) {
-    for (j = 0; j < n && strcmp(known[j], shipped_vendors[i]); j++)
+  for (i = 0; i < cfm_vendor_count; i++) {
+    for (j = 0; j < n && strcmp(known[j], cfm_vendor_table[i].vendor); j++)
       ;
     if (j == n)
-      known[n++] = shipped_vendors[i];
+      known[n++] = cfm_vendor_table[i].vendor;
   }
   for (i = 0; i < cfg->count && rc == CFM_EOK; i++) {
     const cfm_target *t = &cfg->targets[i];

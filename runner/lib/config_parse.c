@@ -75,9 +75,9 @@ static int parse_target_extras(cfm_target *tg, const json_t *t, const char *path
   if (life) {
     json_int_t l = json_integer_value(life);
     cfm__config_pointer_join(kp, sizeof(kp), ptr, "token_lifetime_s");
-    if (!json_is_integer(life) || l < 60 || l > CFM_CRED_AGORA_MAX_LIFETIME_S)
+    if (!json_is_integer(life) || l < 60 || l > CFM_CRED_MINTED_MAX_LIFETIME_S)
       return cfm_error_set(err, CFM_ECONFIG, path, kp, "must be an integer in [60,%d]",
-                           CFM_CRED_AGORA_MAX_LIFETIME_S);
+                           CFM_CRED_MINTED_MAX_LIFETIME_S);
     tg->cred->cache.lifetime_s = (uint32_t)l;
   }
   return CFM_EOK;

@@ -32,7 +32,7 @@ extern char **environ;
 void cfm_cred_cache_init(cfm_cred_cache *c) {
   memset(c, 0, sizeof(*c));
   c->margin_s = CFM_CRED_DEFAULT_MARGIN_S;
-  c->lifetime_s = CFM_CRED_DEFAULT_AGORA_LIFETIME_S;
+  c->lifetime_s = CFM_CRED_DEFAULT_MINTED_LIFETIME_S;
   c->timeout_ms = CFM_CRED_DEFAULT_TIMEOUT_MS;
   c->verify_tls = 1;
 }
@@ -93,8 +93,8 @@ static int store(cfm_cred_cache *c, const unsigned char inputs[32], const char *
 
 /* ---- Agora ------------------------------------------------------------ */
 
-int cfm_cred_agora_token(cfm_cred_cache *c, const char *app_id, const char *cert, int64_t now,
-                         char *out, size_t cap, cfm_error_t *err) {
+int cfm_cred_minted_token(cfm_cred_cache *c, const char *app_id, const char *cert, int64_t now,
+                          char *out, size_t cap, cfm_error_t *err) {
   const char *parts[] = {"agora", app_id, cert, NULL};
   unsigned char inputs[32];
   char tok[CFM_AGORA_TOKEN_MAX];
@@ -103,9 +103,9 @@ int cfm_cred_agora_token(cfm_cred_cache *c, const char *app_id, const char *cert
   if (!app_id || !*app_id || !cert || !*cert)
     return cfm_error_set(err, CFM_EUSAGE, "agora-chat", "",
                          "minting an app token needs app_id and app_certificate");
-  if (c->lifetime_s < 1 || c->lifetime_s > CFM_CRED_AGORA_MAX_LIFETIME_S)
+  if (c->lifetime_s < 1 || c->lifetime_s > CFM_CRED_MINTED_MAX_LIFETIME_S)
     return cfm_error_set(err, CFM_EUSAGE, "agora-chat", "",
-                         "token lifetime must be 1 to %d seconds", CFM_CRED_AGORA_MAX_LIFETIME_S);
+                         "token lifetime must be 1 to %d seconds", CFM_CRED_MINTED_MAX_LIFETIME_S);
   if (now <= 0 || now > (int64_t)UINT32_MAX - c->lifetime_s)
     return cfm_error_set(err, CFM_EUSAGE, "agora-chat", "", "clock out of range");
   if (digest_inputs(inputs, parts) != 0)
@@ -197,9 +197,9 @@ out:
   return rc;
 }
 
-int cfm_cred_dingtalk_token(cfm_cred_cache *c, const char *token_url, const char *app_key,
-                            const char *app_secret, int64_t now, char *out, size_t cap,
-                            cfm_error_t *err) {
+int cfm_cred_fetched_token(cfm_cred_cache *c, const char *token_url, const char *app_key,
+                           const char *app_secret, int64_t now, char *out, size_t cap,
+                           cfm_error_t *err) {
   const char *parts[] = {"dingtalk", token_url, app_key, app_secret, NULL};
   unsigned char inputs[32];
   json_t *req = NULL, *ans = NULL, *tok, *exp;

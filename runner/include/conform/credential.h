@@ -20,8 +20,8 @@
 #define CFM_CRED_TOKEN_MAX 2048
 /* Defaults of a fresh cache. */
 #define CFM_CRED_DEFAULT_MARGIN_S 300 /* refresh this long before expiry */
-#define CFM_CRED_DEFAULT_AGORA_LIFETIME_S 3600
-#define CFM_CRED_AGORA_MAX_LIFETIME_S 86400 /* the service caps tokens at 24 h */
+#define CFM_CRED_DEFAULT_MINTED_LIFETIME_S 3600
+#define CFM_CRED_MINTED_MAX_LIFETIME_S 86400 /* the service caps tokens at 24 h */
 #define CFM_CRED_DEFAULT_TIMEOUT_MS 10000
 /* Largest DingTalk token-endpoint answer read. */
 #define CFM_CRED_MAX_RESPONSE 16384
@@ -56,8 +56,8 @@ void cfm_cred_invalidate(cfm_cred_cache *c);
  * refresh_at, then mints a new one issued at `now` lasting c->lifetime_s;
  * a change of app_id or cert also mints.  Returns CFM_EOK, CFM_EUSAGE (bad
  * arguments or settings), CFM_ETOOBIG (cap), CFM_ECRYPTO. */
-int cfm_cred_agora_token(cfm_cred_cache *c, const char *app_id, const char *cert, int64_t now,
-                         char *out, size_t cap, cfm_error_t *err);
+int cfm_cred_minted_token(cfm_cred_cache *c, const char *app_id, const char *cert, int64_t now,
+                          char *out, size_t cap, cfm_error_t *err);
 
 /* A DingTalk access token, copied into out (cap).  Reuses the cached token
  * until refresh_at; otherwise POSTs {"appKey","appSecret"} as JSON to
@@ -66,9 +66,9 @@ int cfm_cred_agora_token(cfm_cred_cache *c, const char *app_id, const char *cert
  * at now + expireIn.  Returns CFM_EOK, CFM_EUSAGE, CFM_ENETWORK (cannot
  * connect, HTTP error: err names the status and the vendor's "code"),
  * CFM_ETIMEOUT, CFM_EPARSE (answer without a usable token), CFM_ETOOBIG. */
-int cfm_cred_dingtalk_token(cfm_cred_cache *c, const char *token_url, const char *app_key,
-                            const char *app_secret, int64_t now, char *out, size_t cap,
-                            cfm_error_t *err);
+int cfm_cred_fetched_token(cfm_cred_cache *c, const char *token_url, const char *app_key,
+                           const char *app_secret, int64_t now, char *out, size_t cap,
+                           cfm_error_t *err);
 
 /* Runs argv[0] (looked up in PATH) with argv as its arguments — no shell,
  * so nothing in an argument is expanded — with stdin from /dev/null,
