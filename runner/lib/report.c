@@ -1241,6 +1241,10 @@ static void term_summary(cfm_report *r, double wall_ms) {
   fputs("/{report.json,junit.xml,report.html}\n", r->term);
 }
 
+const char *cfm_report_run_dir(const cfm_report *r) {
+  return r->run_dir;
+}
+
 int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary) {
   int rc = CFM_EOK;
   size_t i;
