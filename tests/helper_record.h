@@ -6,6 +6,7 @@
 #ifndef CONFORM_TEST_HELPER_RECORD_H
 #define CONFORM_TEST_HELPER_RECORD_H
 
+#include <jansson.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -39,6 +40,9 @@ void cfm_rec_signal_at(cfm_rec *r, volatile sig_atomic_t *counter, size_t n, siz
                        size_t extra);
 /* Requests other than deletions that arrived after the first signal. */
 size_t cfm_rec_after_signal(cfm_rec *r);
+/* Every create answered with a new id, in order: a new array of
+ * {"url", "body"} (body: the JSON sent, or null). */
+json_t *cfm_rec_created(cfm_rec *r);
 /* Stops and frees.  NULL is a no-op. */
 void cfm_rec_stop(cfm_rec *r);
 
