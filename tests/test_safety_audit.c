@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conform/request.h"
 #include "conform/runner.h"
 #include "helper_record.h"
 
@@ -135,4 +136,32 @@ Test(safety_audit, undocumented_rates_are_paced_against_a_live_target) {
   cfm_config_release(&cfg);
   cfm_specset_release(&specs);
   cfm_rec_stop(r);
+}
+
+/* ${run:N} (the prefix in a limit case's text) is exactly N bytes: a short
+ * prefix padded with '-', a long one cut, never inside a UTF-8 sequence. */
+Test(safety_audit, the_fitted_run_prefix_has_exactly_n_bytes) {
+  static const struct {
+    const char *prefix, *want;
+  } rows[] = {{"cfm-1a2b", "cfm-1a2b--------"},
+              {"nightly-build-prefix-42", "nightly-build-pr"},
+              {"ci-\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4x",
+               "ci-\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4x"},
+              {"ci-\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4",
+               "ci-\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4\xE7\xBE\xA4-"},
+              {"", "----------------"}};
+  size_t i;
+  for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    cfm_tmpl t;
+    json_t *v = json_string("${run:16}aaa"), *r;
+    memset(&t, 0, sizeof(t));
+    t.run_prefix = rows[i].prefix;
+    r = cfm_tmpl_resolve(&t, v, NULL, 0);
+    cr_assert(json_is_string(r), "row %zu", i);
+    cr_assert_eq(json_string_length(r), 19, "row %zu: %s", i, json_string_value(r));
+    cr_assert_eq(strncmp(json_string_value(r), rows[i].want, 16), 0, "row %zu: %s", i,
+                 json_string_value(r));
+    json_decref(v);
+    json_decref(r);
+  }
 }
