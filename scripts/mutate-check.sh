@@ -7,6 +7,14 @@
 # does not compile, or if the unmutated copy is not green.
 #
 #   scripts/mutate-check.sh [NAME...]       # default: every mutation
+#   MUTATE_FULL=1 scripts/mutate-check.sh    # every test for every mutation
+#
+# Cost: each mutation first builds and runs only its known catcher (the
+# test that caught it last time, $MUTATE_DIR/catchers.txt, else the
+# `hints` list below).  Only when that test does not fail (no hint, a
+# stale hint, a renamed test) is everything built and run, in two stages,
+# and the catcher found is remembered.  "Caught" always means a test that
+# passes on the unmutated copy failed on the mutated one.
 #
 # The copy lives in $MUTATE_DIR (default /tmp/conform-mutate): src/ is
 # synced from this tree (changed files only, so builds stay incremental)
@@ -112,6 +120,39 @@ mutations=$(cat <<'EOF'
 @@ report-control-bytes-kept | runner/lib/sanitize.c
 -  if (k == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
 +  if (k == 0 || (cp < 0x10 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+EOF
+)
+
+# The cheapest known catcher of each mutation: a ctest name, or
+# "conform-run" (the main job).  Only an ordering: a wrong or missing entry
+# costs time (the full stages run), never a verdict.
+hints=$(cat <<'EOF'
+schema-maximum-inclusive-flip test_schema
+schema-minimum-inclusive-flip test_schema
+schema-maxlength-counts-bytes test_schema
+schema-maxbytes-dropped test_schema
+schema-maxitems-off-by-one test_schema
+schema-minitems-inclusive-flip test_schema
+errmap-404-class test_errmap
+errmap-success-code-inverted test_errmap
+errmap-every-message-matches test_errmap
+errmap-row-status-ignored test_mutation
+redact-short-secrets-kept test_config
+redact-usersig-skipped test_config
+redact-auth-header-skipped test_redact
+usersig-inflate-cap-raised test_usersig
+usersig-expiry-inclusive-flip test_usersig
+mock-agora-clamp-dropped test_mock_agora
+mock-agora-avatar-limit-1023 test_mock_agora
+mock-tencent-missing-group-10015 test_mock
+mock-tencent-delete-cap-501 test_run
+mock-dingtalk-subgroup-check-dropped test_cli
+cases-range-above-is-max test_cases
+cases-length-above-is-at test_cases
+cases-items-one-short test_cases
+report-escape-lt-dropped test_sanitize
+report-escape-quote-dropped test_sanitize
+report-control-bytes-kept test_sanitize
 EOF
 )
 
@@ -224,6 +265,69 @@ catchers() {
   echo "$failed" | sed 's/ *$//'
 }
 
+# ---- the known catchers --------------------------------------------------
+cache=$work/catchers.txt
+
+# The known catcher of mutation $1: remembered, else listed, else "".
+hint_of() {
+  local h
+  h=$(awk -v n="$1" '$1 == n { h = $2 } END { print h }' "$cache" 2>/dev/null || true)
+  [ -n "$h" ] || h=$(printf '%s\n' "$hints" | awk -v n="$1" '$1 == n { print $2 }')
+  echo "$h"
+}
+
+# The build target and the ctest regex of catcher $1.
+hint_target() {
+  case $1 in
+  conform-run) echo conform_bin ;;
+  replay_*) echo "fuzz_${1#replay_}_replay" ;;
+  *) echo "$1" ;;
+  esac
+}
+hint_regex() { case $1 in replay_*) echo "^$1[.]" ;; *) echo "^$1\$" ;; esac; }
+
+# Builds catcher $1 (and conform); 1 when it cannot be built (a stale name).
+hint_build() {
+  cmake --build "$build" -j"$jobs" --target "$(hint_target "$1")" conform_bin \
+    >"$work/build.log" 2>&1
+}
+
+# 0 when catcher $1 fails on the copy as it is now.
+hint_fails() {
+  local out
+  if [ "$1" = conform-run ]; then
+    ! (cd "$src" && timeout 300 "$build/conform" run --no-reports >/dev/null 2>&1)
+    return
+  fi
+  out=$(cd "$build" && timeout 600 ctest -R "$(hint_regex "$1")" 2>&1) || true
+  out=$(failed_of "$out")
+  [ -n "$out" ] && [ "$out" != "ctest-found-no-tests " ]
+}
+
+# The full stages need every test green on the unmutated copy: checked
+# once, the first time a mutation needs them ($1: the file mutated now,
+# $2: the mutation, applied again after).
+full_green=0
+full_baseline() {
+  local base
+  [ "$full_green" = 1 ] && return 0
+  [ -n "${1:-}" ] && restore "$1"
+  cmake --build "$build" -j"$jobs" >"$work/build.log" 2>&1 || {
+    echo "mutate-check: the unmutated copy does not build"
+    tail -5 "$work/build.log"
+    return 1
+  }
+  base=$(catchers all)
+  if [ -n "$base" ]; then
+    echo "mutate-check: the unmutated copy is not green: $base"
+    return 1
+  fi
+  echo "mutate-check: unmutated copy green in every test ($(($(date +%s) - start)) s)"
+  full_green=1
+  [ -n "${2:-}" ] && py apply "$2"
+  return 0
+}
+
 # ---- run -----------------------------------------------------------------
 export MUTATIONS="$mutations"
 py check
@@ -235,37 +339,73 @@ cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONFORM_WERROR=O
   -DCONFORM_BUILD_TESTS=ON -DCONFORM_BUILD_BENCH=OFF \
   -DCONFORM_SEEDS_DIR="$(cmake -LA -N "$here/build" 2>/dev/null | sed -n 's/^CONFORM_SEEDS_DIR:PATH=//p' |
     grep . || echo "$here/../shared/seeds")" >/dev/null
-cmake --build "$build" -j"$jobs" >/dev/null
-base=$(catchers all)
-if [ -n "$base" ]; then
-  echo "mutate-check: the unmutated copy is not green: $base"
-  exit 1
+
+# The known catchers must build and pass on the unmutated copy; one that
+# does not build (renamed, removed) is not used.
+declare -A usable=()
+if [ -n "${MUTATE_FULL:-}" ]; then
+  full_baseline || exit 1
+else
+  targets=()
+  for name in "${names[@]}"; do
+    h=$(hint_of "$name")
+    [ -n "$h" ] && targets+=("$(hint_target "$h")")
+  done
+  # One build for all of them (each is tried alone below if one fails).
+  all_built=0
+  if [ ${#targets[@]} -gt 0 ] &&
+    cmake --build "$build" -j"$jobs" --target "${targets[@]}" conform_bin >"$work/build.log" 2>&1; then
+    all_built=1
+  fi
+  for name in "${names[@]}"; do
+    h=$(hint_of "$name")
+    [ -z "$h" ] || [ -n "${usable[$h]+x}" ] && continue
+    usable[$h]=0
+    if [ "$all_built" = 1 ] || hint_build "$h"; then
+      if hint_fails "$h"; then
+        echo "mutate-check: the unmutated copy is not green: $h"
+        exit 1
+      fi
+      usable[$h]=1
+    fi
+  done
+  echo "mutate-check: known catchers green on the unmutated copy ($(($(date +%s) - start)) s)"
 fi
-echo "mutate-check: unmutated copy green ($(( $(date +%s) - start )) s)"
 
 survived=() broken=()
 for name in "${names[@]}"; do
   file=$(py file "$name")
   t0=$(date +%s)
   py apply "$name"
-  if ! cmake --build "$build" -j"$jobs" >"$work/build.log" 2>&1; then
-    echo "mutate-check: $name: DOES NOT COMPILE"
-    tail -5 "$work/build.log"
-    broken+=("$name")
-    restore "$file"
-    continue
+  h=$(hint_of "$name")
+  caught=""
+  if [ -z "${MUTATE_FULL:-}" ] && [ -n "$h" ] && [ "${usable[$h]:-0}" = 1 ] && hint_build "$h" &&
+    hint_fails "$h"; then
+    caught="$h (its known catcher)"
   fi
-  caught=$(catchers)
+  if [ -z "$caught" ]; then
+    full_baseline "$file" "$name" || exit 1
+    if ! cmake --build "$build" -j"$jobs" >"$work/build.log" 2>&1; then
+      echo "mutate-check: $name: DOES NOT COMPILE"
+      tail -5 "$work/build.log"
+      broken+=("$name")
+      restore "$file"
+      continue
+    fi
+    caught=$(catchers)
+    first=${caught%% *}
+    first=${first%%(*}
+    [ -n "$caught" ] && echo "$name ${first%%.*}" >>"$cache"
+  fi
   restore "$file"
   if [ -n "$caught" ]; then
-    printf 'mutate-check: %-36s caught by %s (%ss)\n' "$name" "$caught" "$(( $(date +%s) - t0 ))"
+    printf 'mutate-check: %-36s caught by %s (%ss)\n' "$name" "$caught" "$(($(date +%s) - t0))"
   else
-    printf 'mutate-check: %-36s SURVIVED (%ss)\n' "$name" "$(( $(date +%s) - t0 ))"
+    printf 'mutate-check: %-36s SURVIVED (%ss)\n' "$name" "$(($(date +%s) - t0))"
     survived+=("$name")
   fi
 done
-cmake --build "$build" -j"$jobs" >/dev/null # leave the copy unmutated
-echo "mutate-check: ${#names[@]} mutations, $(( ${#names[@]} - ${#survived[@]} - ${#broken[@]} )) caught, ${#survived[@]} survived, ${#broken[@]} broken; $(( $(date +%s) - start )) s"
+echo "mutate-check: ${#names[@]} mutations, $((${#names[@]} - ${#survived[@]} - ${#broken[@]})) caught, ${#survived[@]} survived, ${#broken[@]} broken; $(($(date +%s) - start)) s"
 if [ ${#survived[@]} -gt 0 ] || [ ${#broken[@]} -gt 0 ]; then
   echo "mutate-check: FAILED: ${survived[*]:-} ${broken[*]:-}"
   exit 1

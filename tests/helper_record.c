@@ -25,7 +25,8 @@ struct cfm_rec {
   unsigned port;
   size_t requests, foreign, creates, deletes;
   char first_foreign[512];
-  json_t *ids; /* id text -> true (alive) / false (deleted) */
+  json_t *ids;     /* id text -> true (alive) / false (deleted) */
+  json_t *created; /* [{"url", "body"}] of each create answered with a new id (bounded) */
   volatile sig_atomic_t *counter;
   size_t signal_n, signal_n2, signal_m, signal_extra;
   size_t deletes_after, after_signal;
@@ -158,6 +159,8 @@ static void record(cfm_rec *r, const char *method, const char *url, const char *
       cfm_json_scalar_text(v, text, sizeof(text));
       json_object_set_new(r->ids, text, json_true());
       r->creates++;
+      if (json_array_size(r->created) < REC_MAX_LOG)
+        json_array_append_new(r->created, json_pack("{s:s, s:O?}", "url", url, "body", body));
     }
   } else if (kind == 2 && named) {
     const json_t *known = id[0] ? json_object_get(r->ids, id) : NULL;
@@ -280,6 +283,7 @@ cfm_rec *cfm_rec_start_faults(const char *const *faults) {
     return NULL;
   pthread_mutex_init(&r->mu, NULL);
   r->ids = json_object();
+  r->created = json_array();
   cfm_mock_config_init(&mc);
   mc.faults = faults;
   if (cfm_mock_start(&mc, &r->mock, why, sizeof(why)) != 0) {
@@ -352,6 +356,14 @@ void cfm_rec_fail_deletes(cfm_rec *r, int fail) {
 
 REC_GETTER(cfm_rec_after_signal, after_signal)
 
+json_t *cfm_rec_created(cfm_rec *r) {
+  json_t *copy;
+  pthread_mutex_lock(&r->mu);
+  copy = json_deep_copy(r->created);
+  pthread_mutex_unlock(&r->mu);
+  return copy;
+}
+
 void cfm_rec_stop(cfm_rec *r) {
   if (!r)
     return;
@@ -359,6 +371,7 @@ void cfm_rec_stop(cfm_rec *r) {
     MHD_stop_daemon(r->d);
   cfm_mock_stop(r->mock);
   json_decref(r->ids);
+  json_decref(r->created);
   pthread_mutex_destroy(&r->mu);
   free(r);
 }

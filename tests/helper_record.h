@@ -6,6 +6,7 @@
 #ifndef CONFORM_TEST_HELPER_RECORD_H
 #define CONFORM_TEST_HELPER_RECORD_H
 
+#include <jansson.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -48,6 +49,9 @@ void cfm_rec_options(cfm_run_options *opt, volatile sig_atomic_t *stop);
  * recording target with opt.  Returns CFM_EOK or an error code with err
  * filled. */
 int cfm_rec_run(cfm_rec *r, const cfm_run_options *opt, cfm_run_result *res, cfm_error_t *err);
+/* Every create answered with a new id, in order: a new array of
+ * {"url", "body"} (body: the JSON sent, or null). */
+json_t *cfm_rec_created(cfm_rec *r);
 /* Stops and frees.  NULL is a no-op. */
 void cfm_rec_stop(cfm_rec *r);
 

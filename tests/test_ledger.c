@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conform/ledger.h"
 #include "conform/runner.h"
@@ -47,6 +49,12 @@ Test(ledger, ledger_records_failed_cleanups_and_cleanup_deletes_them) {
   cr_assert_eq(cfm_rec_alive(r), cfm_rec_creates(r));
   cr_assert_not_null(strstr(term_text, "NOT deleted: agora-chat delete_group "), "%s", term_text);
   cr_assert(res.ledger[0]);
+  /* The ledger is in the run's report directory, not the reports root. */
+  cr_assert(res.run_dir[0]);
+  cr_assert_eq(strncmp(res.ledger, res.run_dir, strlen(res.run_dir)), 0, "%s not in %s", res.ledger,
+               res.run_dir);
+  cr_assert_eq(res.ledger[strlen(res.run_dir)], '/');
+  cr_assert_null(strchr(res.ledger + strlen(res.run_dir) + 1, '/'), "%s", res.ledger);
   cfm_error_init(&err);
   l = cfm_ledger_left(res.ledger, &err);
   cr_assert_not_null(l, "%s", err.text);
@@ -82,5 +90,41 @@ Test(ledger, ledger_records_failed_cleanups_and_cleanup_deletes_them) {
   fclose(term);
   free(term_text);
   cfm_rec_stop(r);
+  cr_assert_eq(cfm_test_remove_dir(dir), 0);
+}
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f, "%s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* Unfinished ledgers are found in each run directory and, from earlier
+ * versions, in the reports root; `latest` (a link to a run directory) does
+ * not count twice, and finished ledgers are not listed. */
+Test(ledger, unfinished_ledgers_are_found_in_run_directories) {
+  char *dir = cfm_test_temp_dir("ledger"), path[600];
+  static const char left[] = "{\"created\":{\"vendor\":\"agora-chat\",\"op\":\"delete_group\","
+                             "\"id\":\"1\"}}\n";
+  json_t *u;
+  snprintf(path, sizeof(path), "%s/run-a", dir);
+  cr_assert_eq(mkdir(path, 0755), 0);
+  snprintf(path, sizeof(path), "%s/run-b", dir);
+  cr_assert_eq(mkdir(path, 0755), 0);
+  snprintf(path, sizeof(path), "%s/run-a/ledger-cfm-a.jsonl", dir);
+  write_file(path, left);
+  snprintf(path, sizeof(path), "%s/run-b/ledger-cfm-b.jsonl", dir);
+  write_file(path, "{\"finished\":true}\n");
+  snprintf(path, sizeof(path), "%s/ledger-cfm-old.jsonl", dir);
+  write_file(path, left);
+  snprintf(path, sizeof(path), "%s/latest", dir);
+  cr_assert_eq(symlink("run-a", path), 0);
+  u = cfm_ledger_unfinished(dir);
+  cr_assert_eq(json_array_size(u), 2, "the run directory's and the root's");
+  snprintf(path, sizeof(path), "%s/run-a/ledger-cfm-a.jsonl", dir);
+  cr_assert(!strcmp(json_string_value(json_array_get(u, 0)), path) ||
+            !strcmp(json_string_value(json_array_get(u, 1)), path));
+  json_decref(u);
   cr_assert_eq(cfm_test_remove_dir(dir), 0);
 }

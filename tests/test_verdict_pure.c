@@ -508,7 +508,7 @@ Test(verdict_pure, redirect_is_an_error_not_followed) {
   json_t *k;
   judge("agora-chat", AG_EXPECT_ROW, 302, "text/html", "<a href=/login>moved</a>", 0, &j, &k);
   cr_assert_eq(j.verdict, CFM_VERDICT_ERROR, "%s", j.reason);
-  cr_assert(strstr(j.reason, "redirect (HTTP 302) not followed"), "%s", j.reason);
+  cr_assert(strstr(j.reason, "redirect to (no Location) not followed (HTTP 302)"), "%s", j.reason);
   cfm_judgement_release(&j);
   json_decref(k);
 }

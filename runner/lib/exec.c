@@ -38,6 +38,7 @@ typedef struct job {
   int resp_failed; /* CFM_ETOOBIG or CFM_ENOMEM when the body did not fit */
   char ctype[128];
   char retry_after[32];
+  char location[CFM_EXEC_MAX_LOCATION + 1];
   double started;
 } job;
 
@@ -195,6 +196,24 @@ static size_t on_body(char *p, size_t size, size_t n, void *userp) {
   return len;
 }
 
+/* A redirect's Location as shown in a verdict: it comes from the target,
+ * so blanks are trimmed, every control byte becomes '?', and it is cut at
+ * CFM_EXEC_MAX_LOCATION bytes on a character boundary (redaction happens
+ * at the sinks, like every target text). */
+static void keep_location(char *out, const char *p, size_t len) {
+  size_t k = 0;
+  while (len && (*p == ' ' || *p == '\t'))
+    p++, len--;
+  while (len && (p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == ' '))
+    len--;
+  if (len > CFM_EXEC_MAX_LOCATION)
+    for (len = CFM_EXEC_MAX_LOCATION; len && ((unsigned char)p[len] & 0xC0) == 0x80;)
+      len--;
+  for (; k < len; k++)
+    out[k] = (unsigned char)p[k] < 0x20 || p[k] == 0x7f ? '?' : p[k];
+  out[k] = '\0';
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *userp) {
   job *j = userp;
   size_t len = size * n;
@@ -210,9 +229,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *userp) {
       s++;
     snprintf(j->retry_after, sizeof(j->retry_after), "%.*s", (int)(len - s), p + s);
     j->retry_after[strcspn(j->retry_after, "\r\n")] = '\0';
+  } else if (len > 9 && strncasecmp(p, "Location:", 9) == 0) {
+    keep_location(j->location, p + 9, len - 9);
   } else if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
     j->ctype[0] = '\0'; /* a new response (after 100-continue) */
-    j->retry_after[0] = '\0';
+    j->retry_after[0] = j->location[0] = '\0';
   }
   return len;
 }
@@ -226,7 +247,7 @@ static int start(cfm_exec *ex, job *j) {
   cfm_buf_release(&j->resp);
   cfm_buf_init(&j->resp, ex->opt.max_response_bytes);
   j->resp_failed = 0;
-  j->ctype[0] = j->retry_after[0] = '\0';
+  j->ctype[0] = j->retry_after[0] = j->location[0] = '\0';
   j->started = now_s();
   j->attempts++;
   curl_easy_setopt(e, CURLOPT_URL, j->url);
@@ -308,6 +329,7 @@ static void view_of(job *j, long status, cfm_http_response *res) {
   res->status = status;
   res->content_type = j->ctype;
   res->retry_after = j->retry_after;
+  res->location = j->location;
   res->body = cfm_buf_str(&j->resp);
   res->len = j->resp.len;
   res->attempts = j->attempts;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LEDGER_MAX_BYTES (64u << 20)
@@ -112,20 +113,29 @@ json_t *cfm_ledger_left(const char *path, cfm_error_t *err) {
   return left;
 }
 
-json_t *cfm_ledger_unfinished(const char *dir) {
-  json_t *out = json_array();
-  DIR *d = dir ? opendir(dir) : NULL;
+/* Appends to out the unfinished ledger-*.jsonl files of dir; with depth
+ * 1 also those of its run directories (real subdirectories: `latest` is a
+ * link to one of them).  At most LEDGER_MAX_DIRS entries are looked at. */
+#define LEDGER_MAX_DIRS 100000
+static void unfinished_in(const char *dir, int depth, json_t *out) {
+  DIR *d = opendir(dir);
   struct dirent *de;
+  size_t seen = 0;
   if (!d)
-    return out;
-  while (out && (de = readdir(d)) != NULL) {
+    return;
+  while ((de = readdir(d)) != NULL && seen++ < LEDGER_MAX_DIRS) {
     size_t n = strlen(de->d_name);
     char path[1200];
+    struct stat st;
     cfm_error_t err;
     json_t *left;
+    snprintf(path, sizeof(path), "%.600s/%s", dir, de->d_name);
+    if (depth && de->d_name[0] != '.' && lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+      unfinished_in(path, 0, out);
+      continue;
+    }
     if (strncmp(de->d_name, "ledger-", 7) || n < 13 || strcmp(de->d_name + n - 6, ".jsonl"))
       continue;
-    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
     cfm_error_init(&err);
     left = cfm_ledger_left(path, &err);
     if (json_array_size(left))
@@ -133,5 +143,13 @@ json_t *cfm_ledger_unfinished(const char *dir) {
     json_decref(left);
   }
   closedir(d);
+}
+
+/* Ledgers live in the run directories (<dir>/<run>/ledger-*.jsonl); the
+ * reports root is searched too, where earlier versions kept them. */
+json_t *cfm_ledger_unfinished(const char *dir) {
+  json_t *out = json_array();
+  if (out && dir)
+    unfinished_in(dir, 1, out);
   return out;
 }

@@ -346,6 +346,10 @@ static void report_free(cfm_report *r) {
   free(r);
 }
 
+const char *cfm_report_run_dir(const cfm_report *r) {
+  return r->run_dir;
+}
+
 int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary) {
   int rc = CFM_EOK;
   size_t i;

@@ -29,10 +29,25 @@ const json_t *cfm_tmpl_spec_var(const cfm_tmpl *t, const char *name) {
                          "default");
 }
 
+/* The run prefix fitted to exactly n bytes: cut at a character boundary,
+ * or padded with '-' (${run:N}: a limit case's text keeps its length). */
+static json_t *run_fitted(const char *prefix, size_t n) {
+  char buf[65];
+  size_t k = strlen(prefix);
+  n = n < sizeof(buf) ? n : sizeof(buf) - 1;
+  for (k = k < n ? k : n; k > 0 && ((unsigned char)prefix[k] & 0xC0) == 0x80;)
+    k--;
+  memcpy(buf, prefix, k);
+  memset(buf + k, '-', n - k);
+  return json_stringn(buf, n);
+}
+
 /* Value of one template name (new reference) or NULL. */
 static json_t *lookup(const cfm_tmpl *t, const char *name) {
   if (!strcmp(name, "run"))
     return json_string(t->run_prefix ? t->run_prefix : "");
+  if (!strncmp(name, "run:", 4))
+    return run_fitted(t->run_prefix ? t->run_prefix : "", strtoul(name + 4, NULL, 10));
   if (!strcmp(name, "i"))
     return json_integer(t->iter);
   if (!strncmp(name, "var.", 4)) {

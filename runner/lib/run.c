@@ -286,8 +286,8 @@ static void say(const cfm__run *rh, const char *fmt, ...) {
   fputc('\n', f);
 }
 
-/* Warns about the unfinished ledgers of earlier runs in the reports
- * directory, then opens this run's. */
+/* Warns about the unfinished ledgers of earlier runs (in the sibling run
+ * directories), then opens this run's in its run directory. */
 static void open_ledger(cfm__run *rh) {
   json_t *old = cfm_ledger_unfinished(rh->opt->reports_dir);
   const json_t *p;
@@ -298,7 +298,7 @@ static void open_ledger(cfm__run *rh) {
         json_string_value(p), json_string_value(p));
   }
   json_decref(old);
-  snprintf(path, sizeof(path), "%.500s/ledger-%s.jsonl", rh->opt->reports_dir, rh->prefix);
+  snprintf(path, sizeof(path), "%.500s/ledger-%s.jsonl", cfm_report_run_dir(rh->rep), rh->prefix);
   if (cfm__ledger_open(rh, path) != 0)
     say(rh, "cannot open the clean-up ledger %s: created resources are not recorded", path);
 }
@@ -415,7 +415,7 @@ int cfm_run(const cfm_specset *set, cfm_config *cfg, const cfm_run_options *opt,
     goto out;
   if (opt->reports_dir && !opt->dry_run && (rc = open_reports(&rh, res->cases, err)))
     goto out;
-  if (opt->reports_dir && !opt->dry_run)
+  if (rh.rep)
     open_ledger(&rh);
   cfm__flow_run(&rh, s.normal, s.nn, concurrency);
   cfm__flow_run(&rh, s.exclusive, s.ne, 1);

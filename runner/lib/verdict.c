@@ -323,7 +323,8 @@ static int judge_transport(const cfm_spec *spec, const json_t *op, const cfm_ste
   }
   if (res->status >= 300 && res->status < 400) {
     cfm_judgement_set(j, CFM_VERDICT_ERROR, prov,
-                      "redirect (HTTP %ld) not followed: the base URL is not the API's",
+                      "redirect to %s not followed (HTTP %ld): the base URL is not the API's",
+                      res->location && *res->location ? res->location : "(no Location)",
                       res->status);
     return 0;
   }

@@ -12,6 +12,9 @@
 
 typedef struct cfm_exec cfm_exec;
 
+/* Most bytes of a redirect's Location a response keeps. */
+#define CFM_EXEC_MAX_LOCATION 300
+
 /* One request.  Everything is borrowed and only needs to live until
  * cfm_exec_submit returns (the executor copies it). */
 typedef struct cfm_http_request {
@@ -33,7 +36,11 @@ typedef struct cfm_http_response {
   long status;              /* HTTP status; 0 when no response */
   const char *content_type; /* "" when absent */
   const char *retry_after;  /* Retry-After header value, "" when absent */
-  const char *body;         /* NUL-terminated copy (len bytes, capped) */
+  /* Location header value ("" when absent; NULL in responses not from the
+   * executor): control bytes replaced by '?', at most
+   * CFM_EXEC_MAX_LOCATION bytes.  Target text: not redacted yet. */
+  const char *location;
+  const char *body; /* NUL-terminated copy (len bytes, capped) */
   size_t len;
   double duration_ms; /* of the final attempt */
   unsigned attempts;  /* 1 + throttle retries */

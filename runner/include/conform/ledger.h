@@ -1,7 +1,8 @@
 /* conform — the clean-up ledger: every resource a run created, appended
  * (and fsync'd) before the case goes on, and every deletion after it
- * succeeded.  A ledger whose created resources are not all deleted is
- * unfinished: `conform cleanup` deletes what it lists (docs/cli.md). */
+ * succeeded; it lives in the run's report directory.  A ledger whose
+ * created resources are not all deleted is unfinished: `conform cleanup`
+ * deletes what it lists (docs/cli.md). */
 #ifndef CONFORM_LEDGER_H
 #define CONFORM_LEDGER_H
 
@@ -17,8 +18,10 @@
  * {vendor, op, id}, or NULL with err filled (unreadable, not a ledger). */
 json_t *cfm_ledger_left(const char *path, cfm_error_t *err);
 
-/* The unfinished ledgers (ledger-*.jsonl with resources left) in dir: a
- * new array of path strings (empty when none or dir is unreadable). */
+/* The unfinished ledgers (ledger-*.jsonl with resources left) of the
+ * reports root dir: those in its run directories (<dir>/<run>/, where a
+ * run keeps its ledger) and in dir itself.  A new array of path strings
+ * (empty when none or dir is unreadable). */
 json_t *cfm_ledger_unfinished(const char *dir);
 
 /* Deletes what the ledger at path left, with the specs' clean-up

@@ -60,6 +60,10 @@ int cfm_report_add(cfm_report *r, const cfm_case_result *res);
  * Returns CFM_EOK or CFM_EIO (summary->error says which file and why). */
 int cfm_report_close(cfm_report *r, double wall_ms, cfm_report_summary *summary);
 
+/* The run directory of an open report (<dir>/<run_id>): files that
+ * belong to the run, such as its clean-up ledger, go there. */
+const char *cfm_report_run_dir(const cfm_report *r);
+
 /* Baseline: accepted deviations keyed on (case id, observed vendor code). */
 typedef struct cfm_baseline cfm_baseline;
 int cfm_baseline_load(const char *path, cfm_baseline **out, cfm_error_t *err);
