@@ -49,7 +49,6 @@ GENERIC_DIRS = ("runner/lib/", "runner/include/")
 
 # Being split by other work (issue 13, session 7): file -> who.
 PENDING = {
-    "ledger <-> run": "ledger.c reads the run handle (run_internal.h), run.c calls the ledger",
 }
 
 # Names of the conform-spec/1 format and of the wire that specs and

@@ -63,7 +63,7 @@ static void on_deleted(void *user, const cfm_http_response *res) {
   /* 404: already gone (an earlier attempt, or a run that was killed). */
   if (gone(d, res)) {
     rh->cleanup_sent++;
-    (void)cfm__ledger_note(rh, "deleted", d->e, 0);
+    (void)cfm_ledger_note(&rh->ledger, "deleted", d->e, 0);
   } else if (!d->phase || cfm__run_stopped(rh)) {
     /* Interrupted or failed during the run: the clean-up phase retries. */
     if (!d->phase)
@@ -206,11 +206,11 @@ int cfm_ledger_cleanup(const cfm_specset *set, cfm_config *cfg, const char *path
   rh.opt = &opt;
   rh.stop = stop ? stop : &none;
   rh.rng = (uint64_t)time(NULL);
-  rh.ledger_fd = -1;
+  rh.ledger.fd = -1;
   rh.cleanup = pending;
   rh.created_ids = json_object();
   rh.not_deleted = json_array();
-  if (!rh.not_deleted || !rh.created_ids || cfm__ledger_open(&rh, path) != 0) {
+  if (!rh.not_deleted || !rh.created_ids || cfm_ledger_open(&rh.ledger, path) != 0) {
     json_decref(pending);
     json_decref(rh.not_deleted);
     json_decref(rh.created_ids);
@@ -230,8 +230,8 @@ int cfm_ledger_cleanup(const cfm_specset *set, cfm_config *cfg, const char *path
           fputc('\n', term);
   }
   if (!*left)
-    (void)cfm__ledger_note(&rh, "finished", json_true(), 1);
-  cfm__ledger_close(&rh);
+    (void)cfm_ledger_note(&rh.ledger, "finished", json_true(), 1);
+  cfm_ledger_close(&rh.ledger);
   json_decref(pending);
   json_decref(rh.not_deleted);
   json_decref(rh.created_ids);

@@ -94,8 +94,8 @@ static void merge(cfm__case_run *cs, const cfm_judgement *j) {
     cfm_json_scalar_text(json_object_get(val, "id"), text, sizeof(text));
     snprintf(key, sizeof(key), "%s/%s", cs->c->spec->vendor, text);
     json_object_set_new(cs->run->created_ids, key, json_true());
-    if (!cs->run->opt->dry_run &&
-        cfm__ledger_note(cs->run, "created", val, cfm__run_live(cs->run, cs->c->spec->vendor)) != 0)
+    if (!cs->run->opt->dry_run && cfm_ledger_note(&cs->run->ledger, "created", val,
+                                                  cfm__run_live(cs->run, cs->c->spec->vendor)) != 0)
       cs->run->report_error = 1;
     if (json_array_size(cs->created) < MAX_CREATED)
       json_array_append(cs->created, val);

@@ -4,7 +4,6 @@
  * id}} before the case goes on and {"deleted": {...}} after a deletion
  * succeeded, each fsync'd.  Must not send anything itself: deletions are
  * cleanup.c's. */
-#include "run_internal.h"
 
 #include "conform/jsonutil.h"
 #include "conform/ledger.h"
@@ -20,18 +19,18 @@
 
 #define LEDGER_MAX_BYTES (64u << 20)
 
-int cfm__ledger_open(cfm__run *rh, const char *path) {
-  snprintf(rh->ledger, sizeof(rh->ledger), "%s", path);
-  rh->ledger_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  return rh->ledger_fd < 0 ? -1 : 0;
+int cfm_ledger_open(cfm_ledger_writer *l, const char *path) {
+  snprintf(l->path, sizeof(l->path), "%s", path);
+  l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  return l->fd < 0 ? -1 : 0;
 }
 
-int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e, int sync) {
+int cfm_ledger_note(cfm_ledger_writer *l, const char *what, const json_t *e, int sync) {
   json_t *line;
   char *text;
   size_t n, off = 0;
   int rc = 0;
-  if (rh->ledger_fd < 0)
+  if (l->fd < 0)
     return 0;
   line = json_pack("{s:O}", what, (json_t *)e);
   text = line ? json_dumps(line, JSON_COMPACT) : NULL;
@@ -41,7 +40,7 @@ int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e, int sync) 
   n = strlen(text);
   text[n] = '\n'; /* json_dumps' NUL becomes the line's end */
   while (off < n + 1) {
-    ssize_t w = write(rh->ledger_fd, text + off, n + 1 - off);
+    ssize_t w = write(l->fd, text + off, n + 1 - off);
     if (w < 0 && errno == EINTR)
       continue;
     if (w <= 0) {
@@ -51,15 +50,15 @@ int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e, int sync) 
     off += (size_t)w;
   }
   free(text);
-  if (sync && fsync(rh->ledger_fd) != 0)
+  if (sync && fsync(l->fd) != 0)
     rc = -1;
   return rc;
 }
 
-void cfm__ledger_close(cfm__run *rh) {
-  if (rh->ledger_fd >= 0)
-    close(rh->ledger_fd);
-  rh->ledger_fd = -1;
+void cfm_ledger_close(cfm_ledger_writer *l) {
+  if (l->fd >= 0)
+    close(l->fd);
+  l->fd = -1;
 }
 
 /* The key of a resource: vendor, op and id as text. */

@@ -117,7 +117,7 @@ static int run_init(cfm__run *rh, const cfm_specset *set, cfm_config *cfg,
   else
     snprintf(rh->prefix, sizeof(rh->prefix), "cfm-%04x",
              (unsigned)((getpid() ^ time(NULL)) & 0xffff));
-  rh->ledger_fd = -1;
+  rh->ledger.fd = -1;
   rh->cleanup = json_array();
   rh->not_deleted = json_array();
   rh->dry_pace = json_object();
@@ -155,7 +155,7 @@ static void run_release(cfm__run *rh) {
   if (rh->rep)
     cfm_report_close(rh->rep, 0, NULL);
   cfm_exec_free(rh->ex);
-  cfm__ledger_close(rh);
+  cfm_ledger_close(&rh->ledger);
   json_decref(rh->cleanup);
   json_decref(rh->not_deleted);
   json_decref(rh->dry_pace);
@@ -299,7 +299,7 @@ static void open_ledger(cfm__run *rh) {
   }
   json_decref(old);
   snprintf(path, sizeof(path), "%.500s/ledger-%s.jsonl", cfm_report_run_dir(rh->rep), rh->prefix);
-  if (cfm__ledger_open(rh, path) != 0)
+  if (cfm_ledger_open(&rh->ledger, path) != 0)
     say(rh, "cannot open the clean-up ledger %s: created resources are not recorded", path);
 }
 
@@ -308,7 +308,7 @@ static void cleanup_summary(cfm__run *rh, cfm_run_result *res) {
   const json_t *e;
   size_t i;
   res->cleanup_failed = json_array_size(rh->not_deleted);
-  snprintf(res->ledger, sizeof(res->ledger), "%s", rh->ledger);
+  snprintf(res->ledger, sizeof(res->ledger), "%s", rh->ledger.path);
   json_array_foreach(rh->not_deleted, i, e) {
     char id[300];
     cfm_json_scalar_text(json_object_get(e, "id"), id, sizeof(id));
@@ -316,10 +316,10 @@ static void cleanup_summary(cfm__run *rh, cfm_run_result *res) {
   }
   if (res->cleanup_failed)
     say(rh, "clean-up: %zu deleted, %zu NOT deleted (ledger %s; 'conform cleanup %s' retries)",
-        rh->cleanup_sent, res->cleanup_failed, rh->ledger[0] ? rh->ledger : "none",
-        rh->ledger[0] ? rh->ledger : "LEDGER");
-  else if (rh->ledger_fd >= 0)
-    (void)cfm__ledger_note(rh, "finished", json_true(), 1);
+        rh->cleanup_sent, res->cleanup_failed, rh->ledger.path[0] ? rh->ledger.path : "none",
+        rh->ledger.path[0] ? rh->ledger.path : "LEDGER");
+  else if (rh->ledger.fd >= 0)
+    (void)cfm_ledger_note(&rh->ledger, "finished", json_true(), 1);
 }
 
 /* --dry-run: the closing summary on opt->out. */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "conform/exec.h"
+#include "conform/ledger.h"
 #include "conform/request.h"
 #include "conform/runner.h"
 #include "conform/step.h"
@@ -40,11 +41,10 @@ typedef struct cfm__run {
   json_t *reach; /* vendor -> [API answers, anything else] */
   int report_error;
   size_t cleanup_sent, cleanup_failed;
-  json_t *created_ids; /* "vendor/id" -> true: every id this run created (deleted or not) */
-  size_t guarded;      /* requests not sent: they would name a foreign id */
-  int ledger_fd;       /* the clean-up ledger (-1 = none) */
-  char ledger[600];    /* its path ("" = none) */
-  json_t *not_deleted; /* [{vendor, op, id}] deletions that failed after retries */
+  json_t *created_ids;      /* "vendor/id" -> true: every id this run created (deleted or not) */
+  size_t guarded;           /* requests not sent: they would name a foreign id */
+  cfm_ledger_writer ledger; /* the clean-up ledger */
+  json_t *not_deleted;      /* [{vendor, op, id}] deletions that failed after retries */
   size_t dry_requests, dry_creates, dry_deletes; /* --dry-run totals */
   json_t *dry_pace; /* --dry-run: rate key -> seconds its requests need */
 } cfm__run;
@@ -123,13 +123,5 @@ void cfm__cleanup_add(cfm__run *rh, const json_t *e);
 /* cleanup.c: deletes what was kept, on a fresh executor; retries each
  * failed deletion, then keeps it in rh->not_deleted. */
 void cfm__cleanup_phase(cfm__run *rh);
-
-/* ledger.c: opens (appends to) the ledger at path.  Returns 0 or -1. */
-int cfm__ledger_open(cfm__run *rh, const char *path);
-/* ledger.c: appends {"created"|"deleted": e}, fsync'd when sync is set
- * (a created resource of a live target: a lost "deleted" line only makes
- * `conform cleanup` find the resource gone).  Returns 0 or -1. */
-int cfm__ledger_note(cfm__run *rh, const char *what, const json_t *e, int sync);
-void cfm__ledger_close(cfm__run *rh);
 
 #endif

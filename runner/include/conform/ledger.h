@@ -14,6 +14,22 @@
 #include "conform/runner.h"
 #include "conform/target.h"
 
+/* A ledger being written (by a run, or by `conform cleanup`): appended
+ * to, one JSON object a line. */
+typedef struct cfm_ledger_writer {
+  int fd;         /* -1 = none */
+  char path[600]; /* "" = none */
+} cfm_ledger_writer;
+
+/* Opens (appends to) the ledger at path.  Returns 0 or -1. */
+int cfm_ledger_open(cfm_ledger_writer *l, const char *path);
+/* Appends {"created"|"deleted"|"finished": e}, fsync'd when sync is set
+ * (a created resource of a live target: a lost "deleted" line only makes
+ * `conform cleanup` find the resource gone).  0 (also when none is open)
+ * or -1. */
+int cfm_ledger_note(cfm_ledger_writer *l, const char *what, const json_t *e, int sync);
+void cfm_ledger_close(cfm_ledger_writer *l);
+
 /* The resources path lists as created and not deleted: a new array of
  * {vendor, op, id}, or NULL with err filled (unreadable, not a ledger). */
 json_t *cfm_ledger_left(const char *path, cfm_error_t *err);
