@@ -8,8 +8,10 @@ dir=$(cd "$(dirname "$0")" && pwd)
 export TENCENT_IM_SDKAPPID=1400000000
 export TENCENT_IM_SECRET_KEY=placeholder-tencent-secret
 export AGORA_APP_CERTIFICATE=placeholder-agora-certificate
-export DINGTALK_APP_KEY=placeholder-dingtalk-app-key
-export DINGTALK_APP_SECRET=placeholder-dingtalk-app-secret
+# (no placeholder contains a host word such as "dingtalk": any 8 bytes of a
+# secret are redacted wherever they appear, host names included)
+export DINGTALK_APP_KEY=placeholder-dt-app-key
+export DINGTALK_APP_SECRET=placeholder-dt-app-secret
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 n=0
