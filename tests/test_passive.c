@@ -328,6 +328,37 @@ Test(passive, a_deletion_by_another_operator_than_the_creator_warns) {
   cfm_passive_stream_release(&s);
 }
 
+/* With the accounts the user declares (check --config): a deletion by the
+ * declared non-admin operator of a group another account created must be
+ * refused; another operator still only warns. */
+Test(passive, a_deletion_by_the_declared_non_admin_must_be_refused) {
+  static const char *const dh[] = {"x-acs-dingtalk-access-token: t", NULL};
+  static const char conf[] =
+      "{\"targets\": {\"dingtalk-rooms\": {\"variables\": {\"user_union_id\": \"someone\"}}}}";
+  cfm_passive_stream s;
+  cfm_config cfg;
+  cfm_error_t err;
+  cfm_config_init(&cfg);
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_config_parse(&cfg, "t.json", conf, strlen(conf), &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  cr_assert_eq(cfm_passive_stream_declare(&s, &specs, &cfg), CFM_EOK);
+  (void)expect(CFM_VERDICT__COUNT, NULL, &s, "POST", "http://h/v1.0/rooms/groups", dh,
+               "{\"unionId\":\"admin\",\"groupName\":\"p\",\"parentGroupId\":0}", 200,
+               "{\"result\":301}");
+  expect(CFM_VERDICT_FAIL, "non-admin account the configuration declares", &s, "DELETE",
+         "http://h/v1.0/rooms/groups/301?unionId=someone", dh, NULL, 200, "{\"result\":true}");
+  (void)expect(CFM_VERDICT__COUNT, NULL, &s, "POST", "http://h/v1.0/rooms/groups", dh,
+               "{\"unionId\":\"admin\",\"groupName\":\"p\",\"parentGroupId\":0}", 200,
+               "{\"result\":302}");
+  expect(CFM_VERDICT_WARN, "not the group's creator", &s, "DELETE",
+         "http://h/v1.0/rooms/groups/302?unionId=other", dh, NULL, 200, "{\"result\":true}");
+  expect(CFM_VERDICT_PASS, NULL, &s, "DELETE", "http://h/v1.0/rooms/groups/302?unionId=someone", dh,
+         NULL, 400, "{\"code\":\"user.not.admin\",\"message\":\"User Not Admin\"}");
+  cfm_passive_stream_release(&s);
+  cfm_config_release(&cfg);
+}
+
 /* As the run's cases: a wrong type accepted warns; a malformed Tencent id
  * may answer any row the spec names for it (10015 or 10010). */
 Test(passive, a_wrong_type_warns_and_malformed_ids_take_the_spec_rows) {
@@ -444,7 +475,6 @@ static size_t passive_fails(const char *fault, const char *vendor, int alt, size
   opt.record.user = w;
   cr_assert_eq(cfm_run(&specs, &cfg, &opt, &res, &err), CFM_EOK, "%s", err.text);
   cr_assert_eq(cfm_har_writer_close(w), CFM_EOK);
-  cfm_config_release(&cfg);
   cfm_mock_stop(m);
   cr_assert_eq(cfm_har_load(path, &har, &err), CFM_EOK, "%s", err.text);
   if (getenv("CFM_PASSIVE_KEEP"))
@@ -452,6 +482,9 @@ static size_t passive_fails(const char *fault, const char *vendor, int alt, size
   else
     unlink(path);
   cr_assert_eq(cfm_passive_stream_init(&st), CFM_EOK);
+  /* As `check --config` with the config the run used (the mock's). */
+  cr_assert_eq(cfm_passive_stream_declare(&st, &specs, &cfg), CFM_EOK);
+  cfm_config_release(&cfg);
   for (i = 0; i < har.count; i++) {
     const cfm_har_entry *e = &har.entries[i];
     cfm_passive_result r;
@@ -583,6 +616,19 @@ Test(passive, check_command_exit_codes, .timeout = 120) {
                          dir, CONFORM_BIN, CONFORM_BIN),
                0);
   cr_assert(strstr(out, "report.json") && strstr(out, "junit.xml"), "%s", out);
+  /* --config: the run's declared accounts; a faithful run still has no fail,
+   * a config that is not one is refused (3). */
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "cd %s && printf '%%s' '{\"targets\": {\"dingtalk-rooms\": "
+                         "{\"variables\": {\"user_union_id\": \"conform-user-union\"}}}}' "
+                         "> c.json && %s check --no-reports --config c.json ok.har 2>&1",
+                         dir, CONFORM_BIN),
+               0, "%s", out);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "cd %s && echo '{\"bogus\": 1}' > b.json && %s check --no-reports "
+                         "--config b.json ok.har 2>/dev/null",
+                         dir, CONFORM_BIN),
+               3);
   /* An accepted request without credentials: exit 1. */
   cr_assert_eq(
       cfm_th_sh(out, sizeof(out),
