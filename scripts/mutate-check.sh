@@ -240,7 +240,7 @@ slow='^(test_bench|install_relocated|examples_dry_run)$'
 # The whole-suite tests (every fault, every golden verdict) run second,
 # only for a mutation the unit tests let through: most are caught in
 # seconds, and the check stays bounded in CI.
-suite='^(test_run_golden|test_mutation|test_mock|test_verdict|test_cli_run|test_passive|test_efuzz|test_readings|test_safety|test_clamp|test_hostile|test_html_browser|test_readme|test_ci_example|test_ledger|test_wire|test_interrupt)$'
+suite='^(test_run_golden|test_mutation|test_mock|test_verdict|test_cli_run|test_passive|test_passive_recorded|test_efuzz|test_readings|test_safety|test_clamp|test_hostile|test_html_browser|test_readme|test_ci_example|test_ledger|test_wire|test_interrupt)$'
 
 # Failed ctest names in ctest output $1.
 failed_of() {

@@ -27,6 +27,8 @@ static void usage(FILE *f) {
         "  --reports DIR     write reports under DIR (default: reports)\n"
         "  --no-reports      write no report files\n"
         "  --baseline FILE   failures this baseline accepts do not fail the check\n"
+        "  --config FILE     the config the recorded run used: its variables declare\n"
+        "                    the accounts (a non-admin operator; docs/passive.md)\n"
         "  -h, --help        this help\n"
         "\n"
         "Exit codes: 0 no failure, 1 contract failures, 2 usage, 3 unreadable or\n"
@@ -39,6 +41,7 @@ typedef struct check_ctx {
   cfm_specset set;
   cfm_report *rep;
   const cfm_baseline *baseline;
+  const cfm_config *cfg; /* --config, or NULL */
   size_t counts[CFM_VERDICT__COUNT];
   size_t baselined;
 } check_ctx;
@@ -123,7 +126,9 @@ static int check_file(check_ctx *cx, const char *path, size_t file) {
   if (har.skipped)
     cfm_cli_warn("'%s': %zu entries beyond the first %u were not judged", path, har.skipped,
                  CFM_HAR_MAX_ENTRIES);
-  if (cfm_passive_stream_init(&st)) {
+  if (cfm_passive_stream_init(&st) ||
+      (cx->cfg && cfm_passive_stream_declare(&st, &cx->set, cx->cfg))) {
+    cfm_passive_stream_release(&st);
     cfm_har_release(&har);
     return CFM_EXIT_INTERNAL;
   }
@@ -139,7 +144,7 @@ static int check_file(check_ctx *cx, const char *path, size_t file) {
 
 /* The options of check; returns -1 to go on, else the exit code. */
 typedef struct check_opts {
-  const char *reports, *baseline, *specs;
+  const char *reports, *baseline, *specs, *config;
 } check_opts;
 
 static int parse_options(int argc, char **argv, check_opts *o) {
@@ -147,12 +152,13 @@ static int parse_options(int argc, char **argv, check_opts *o) {
                                            {"reports", required_argument, NULL, 'r'},
                                            {"no-reports", no_argument, NULL, 'n'},
                                            {"baseline", required_argument, NULL, 'b'},
+                                           {"config", required_argument, NULL, 'c'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
   cfm_cli_opt p = {"check", "h", longopts, 0, ""};
   int c;
   o->reports = "reports";
-  o->baseline = o->specs = NULL;
+  o->baseline = o->specs = o->config = NULL;
   while ((c = cfm_cli_getopt(&p, argc, argv)) != -1) {
     switch (c) {
     case 's':
@@ -166,6 +172,9 @@ static int parse_options(int argc, char **argv, check_opts *o) {
       break;
     case 'b':
       o->baseline = optarg;
+      break;
+    case 'c':
+      o->config = optarg;
       break;
     case 'h':
       usage(stdout);
@@ -205,12 +214,14 @@ int cmd_check(int argc, char **argv) {
   cfm_error_t err;
   cfm_report_options ro;
   cfm_baseline *baseline = NULL;
+  cfm_config cfg;
   int rc, i;
   if ((rc = parse_options(argc, argv, &o)) >= 0)
     return rc;
   rc = CFM_EXIT_OK;
   memset(&cx, 0, sizeof(cx));
   cfm_error_init(&err);
+  cfm_config_init(&cfg);
   if (o.specs)
     cfm_cli_set_specs_dir(o.specs);
   if (cfm_specset_add_path(&cx.set, cfm_cli_specs_dir(), &err) != CFM_EOK ||
@@ -222,6 +233,12 @@ int cmd_check(int argc, char **argv) {
     rc = cfm_cli_input_failure(&err);
     goto out;
   }
+  if (o.config && (cfm_config_load(&cfg, o.config, &err) != CFM_EOK ||
+                   cfm_config_check(&cfg, &cx.set, &err) != CFM_EOK)) {
+    rc = cfm_cli_input_failure(&err);
+    goto out;
+  }
+  cx.cfg = o.config ? &cfg : NULL;
   cx.baseline = baseline;
   memset(&ro, 0, sizeof(ro));
   ro.dir = o.reports;
@@ -239,6 +256,7 @@ out:
   if (cx.rep)
     (void)cfm_report_close(cx.rep, 0, NULL);
   cfm_baseline_free(baseline);
+  cfm_config_release(&cfg);
   cfm_specset_release(&cx.set);
   return rc;
 }

@@ -123,6 +123,52 @@ static void members_over_max(const cfm_spec *spec, const json_t *op, const req_v
                          json_array_size(members), (long long)json_integer_value(max));
 }
 
+/* The value the user declared (check --config) for the variable that the
+ * scenario id sends as the query parameter name of op, or NULL. */
+static const char *declared_sender(const cfm_spec *spec, const cfm_passive_stream *s,
+                                   const char *id, const json_t *op, const char *name) {
+  const json_t *sc, *st;
+  size_t i, k;
+  char var[64];
+  if (!s->declared)
+    return NULL;
+  json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
+    if (!cfm_json_str(sc, "id") || strcmp(cfm_json_str(sc, "id"), id))
+      continue;
+    json_array_foreach(json_object_get(sc, "steps"), k, st) {
+      const char *v = cfm_json_str(json_object_get(json_object_get(st, "request"), "query"), name);
+      if (op_is(op, cfm_json_str(st, "op") ? cfm_json_str(st, "op") : "") && v &&
+          sscanf(v, "${var.%63[^}]}", var) == 1)
+        return cfm_json_str(json_object_get(s->declared, spec->vendor), var);
+    }
+  }
+  return NULL;
+}
+
+/* A deletion by another operator than the group's creator: refused when
+ * the operator is the non-admin account the user declared; otherwise who
+ * else is an admin is not in the traffic, so a success only warns. */
+static void non_admin(const cfm_spec *spec, const json_t *op, const req_view *rv,
+                      const cfm_passive_stream *s, const json_t *g, const json_t *prov,
+                      violation *vi) {
+  const char *who = cfm_json_str(rv->query, "unionId");
+  const char *na = declared_sender(spec, s, "non_admin_refused", op, "unionId");
+  int first = !vi->found;
+  if (na && !strcmp(na, who)) {
+    cfm__passive_violate(vi, prov, NULL,
+                         "the operator %s is the non-admin account the configuration declares, "
+                         "not the group's creator %s",
+                         who, cfm_json_str(g, "creator"));
+    return;
+  }
+  cfm__passive_violate(vi, prov, NULL,
+                       "the operator %s is not the group's creator %s, and the stream does not "
+                       "show it is an admin",
+                       who, cfm_json_str(g, "creator"));
+  if (first)
+    vi->silent = 1;
+}
+
 /* Rules over the group a request names that the stream saw created. */
 static void group_request_rules(const cfm_spec *spec, const json_t *op, const req_view *rv,
                                 const cfm_passive_stream *s, violation *vi) {
@@ -148,15 +194,8 @@ static void group_request_rules(const cfm_spec *spec, const json_t *op, const re
   if (op_is(op, "delete_group") && cfm_json_str(g, "creator") &&
       cfm_json_str(rv->query, "unionId") &&
       strcmp(cfm_json_str(g, "creator"), cfm_json_str(rv->query, "unionId")) &&
-      (prov = scenario_prov(spec, "non_admin_refused"))) {
-    int first = !vi->found;
-    cfm__passive_violate(vi, prov, NULL,
-                         "the operator %s is not the group's creator %s, and the stream does not "
-                         "show it is an admin",
-                         cfm_json_str(rv->query, "unionId"), cfm_json_str(g, "creator"));
-    if (first)
-      vi->silent = 1; /* who else is an admin is not in the traffic */
-  }
+      (prov = scenario_prov(spec, "non_admin_refused")))
+    non_admin(spec, op, rv, s, g, prov, vi);
 }
 
 void cfm__passive_request_rules(const cfm_spec *spec, const json_t *op, const req_view *rv,

@@ -18,6 +18,7 @@ int cfm_passive_stream_init(cfm_passive_stream *s) {
   s->deleted = json_object();
   s->walks = json_object();
   s->groups = json_object();
+  s->declared = NULL;
   return s->deleted && s->walks && s->groups ? CFM_EOK : CFM_ENOMEM;
 }
 
@@ -25,7 +26,49 @@ void cfm_passive_stream_release(cfm_passive_stream *s) {
   json_decref(s->deleted);
   json_decref(s->walks);
   json_decref(s->groups);
-  s->deleted = s->walks = s->groups = NULL;
+  json_decref(s->declared);
+  s->deleted = s->walks = s->groups = s->declared = NULL;
+}
+
+/* The values of spec's variables the run used: defaults, then t's. */
+static json_t *declared_of(const cfm_spec *spec, const cfm_target *t) {
+  json_t *vars = json_object(), *v;
+  const char *k;
+  if (!vars)
+    return NULL;
+  json_object_foreach(json_object_get(spec->root, "variables"), k, v) {
+    if (json_is_string(json_object_get(v, "default")) &&
+        json_object_set(vars, k, json_object_get(v, "default"))) {
+      json_decref(vars);
+      return NULL;
+    }
+  }
+  json_object_foreach(t ? t->variables : NULL, k, v) {
+    if (json_is_string(v) && json_object_set(vars, k, v)) {
+      json_decref(vars);
+      return NULL;
+    }
+  }
+  return vars;
+}
+
+int cfm_passive_stream_declare(cfm_passive_stream *s, const cfm_specset *set,
+                               const cfm_config *cfg) {
+  size_t i, k;
+  json_decref(s->declared);
+  if (!(s->declared = json_object()))
+    return CFM_ENOMEM;
+  for (i = 0; i < set->count; i++) {
+    const cfm_spec *spec = set->items[i];
+    const cfm_target *t = NULL;
+    for (k = 0; cfg && k < cfg->count; k++) {
+      if (cfg->targets[k].vendor && !strcmp(cfg->targets[k].vendor, spec->vendor))
+        t = &cfg->targets[k];
+    }
+    if (json_object_set_new(s->declared, spec->vendor, declared_of(spec, t)))
+      return CFM_ENOMEM;
+  }
+  return CFM_EOK;
 }
 
 int cfm__passive_find_resource(const cfm_spec *spec, passive_resource *r) {

@@ -358,7 +358,9 @@ int cfm_proxy_start(const cfm_proxy_options *opt, cfm_proxy **out, cfm_error_t *
   curl_global_init(CURL_GLOBAL_DEFAULT);
   if ((rc = check_listen(p, &sa, err)) || (rc = upstreams(p, err)))
     goto fail;
-  if (cfm_passive_stream_init(&p->stream) != CFM_EOK || cfm__proxy_key_create(p) != CFM_EOK) {
+  if (cfm_passive_stream_init(&p->stream) != CFM_EOK || cfm__proxy_key_create(p) != CFM_EOK ||
+      (p->opt.cfg && p->opt.cfg->source && /* --config: its declared accounts, as check */
+       cfm_passive_stream_declare(&p->stream, p->opt.set, p->opt.cfg) != CFM_EOK)) {
     rc = cfm_error_set(err, CFM_ENOMEM, "proxy", "", "out of memory");
     goto fail;
   }

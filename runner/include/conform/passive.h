@@ -53,16 +53,25 @@ void cfm_match_release(cfm_match *m);
  * cursor walks, facts about the groups it created); bounded (100 000 ids
  * deleted, 1 000 walks in progress, 100 000 groups). */
 typedef struct cfm_passive_stream {
-  json_t *deleted; /* {"vendor\x1fid": {"entry": n}} */
-  json_t *walks;   /* cursor paging: {"vendor\x1fop\x1fcursor": {id: entry}} ids the walk
-                      that was handed this cursor has seen */
-  size_t entries;  /* exchanges judged so far */
-  json_t *groups;  /* {"vendor\x1fid": facts} of groups the stream saw created (type, members,
-                      sub-groups, disabled, ...; passive_rules.c), at most 100 000 */
+  json_t *deleted;  /* {"vendor\x1fid": {"entry": n}} */
+  json_t *walks;    /* cursor paging: {"vendor\x1fop\x1fcursor": {id: entry}} ids the walk
+                       that was handed this cursor has seen */
+  size_t entries;   /* exchanges judged so far */
+  json_t *groups;   /* {"vendor\x1fid": facts} of groups the stream saw created (type, members,
+                       sub-groups, disabled, ...; passive_rules.c), at most 100 000 */
+  json_t *declared; /* {"vendor": {"variable": "value"}}: the accounts the user declared
+                       (cfm_passive_stream_declare), or NULL: none */
 } cfm_passive_stream;
 
 int cfm_passive_stream_init(cfm_passive_stream *s);
 void cfm_passive_stream_release(cfm_passive_stream *s);
+
+/* Declares the values the run used for the specs' variables (the spec's
+ * default, overridden by cfg's targets.<vendor>.variables): the accounts
+ * rules that need who is who judge with (a declared non-admin operator,
+ * docs/passive.md).  Returns CFM_EOK or CFM_ENOMEM. */
+int cfm_passive_stream_declare(cfm_passive_stream *s, const cfm_specset *set,
+                               const cfm_config *cfg);
 
 /* The judgement of one observed exchange. */
 typedef struct cfm_passive_result {
