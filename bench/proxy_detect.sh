@@ -51,7 +51,7 @@ fails() {
   fi
   mock_pid=$!
   murl=$(listening "$tmp/mock.out")
-  "$bin" proxy --upstream "$vendor=$murl" --reports "$tmp/r" --queue 100000 \
+  "$bin" proxy --config "$tmp/demo.json" --upstream "$vendor=$murl" --reports "$tmp/r" --queue 100000 \
     >"$tmp/proxy.out" 2>/dev/null &
   proxy_pid=$!
   purl=$(listening "$tmp/proxy.out")
