@@ -133,6 +133,8 @@ schema-maxlength-counts-bytes test_schema
 schema-maxbytes-dropped test_schema
 schema-maxitems-off-by-one test_schema
 schema-minitems-inclusive-flip test_schema
+schema-exclusive-minimum-inclusive test_schema
+schema-exclusive-maximum-inclusive test_schema
 errmap-404-class test_errmap
 errmap-success-code-inverted test_errmap
 errmap-every-message-matches test_errmap
