@@ -124,8 +124,23 @@ def har_seeds(dict_words):
     write("har", "no-text", har(entry("GET", "http://h/v1.0/rooms/groupLists", None, 200, None)))
     write("har", "deleted-then-read", har(entry("DELETE", "http://h/app-id/a/chatgroups/g1", None, 200, '{"data":{"success":true}}'),
                                           entry("GET", "http://h/app-id/a/chatgroups/g1", None, 200, '{"data":[{"id":"g1"}]}')))
+    # A timed stream: two groups created, one deleted while a two-page
+    # cursor walk runs, the walk missing the other (the end-of-stream rule).
+    def timed(e, started, took):
+        e["startedDateTime"] = "2026-12-02T05:21:40.%06dZ" % started
+        e["time"] = took
+        return e
+    create = '{"public":true,"owner":"u"}'
+    write("har", "walk-timed", har(
+        timed(entry("POST", "http://h/app-id/a/chatgroups", create, 200, '{"data":{"groupid":"g1"}}'), 100, 1),
+        timed(entry("POST", "http://h/app-id/a/chatgroups", create, 200, '{"data":{"groupid":"g2"}}'), 2100, 1),
+        timed(entry("GET", "http://h/app-id/a/chatgroups?limit=2", None, 200,
+                    '{"data":[{"groupid":"g2"}],"cursor":"c1"}'), 5000, 1),
+        timed({"request": {"method": "DELETE", "url": "http://h/app-id/a/chatgroups/g2"}}, 5500, 1),
+        timed(entry("GET", "http://h/app-id/a/chatgroups?limit=2&cursor=c1", None, 200, '{"data":[]}'), 7000, 1)))
     dict_words["har"] = {"log", "entries", "request", "response", "method", "url", "headers", "name", "value",
-                         "postData", "text", "status", "content", "mimeType", "encoding", "base64"}
+                         "postData", "text", "status", "content", "mimeType", "encoding", "base64",
+                         "startedDateTime", "time", "cursor", "limit"}
 
 
 def main():

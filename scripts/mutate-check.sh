@@ -120,6 +120,12 @@ mutations=$(cat <<'EOF'
 @@ report-control-bytes-kept | runner/lib/sanitize.c
 -  if (k == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
 +  if (k == 0 || (cp < 0x10 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+@@ passive-walk-deletion-before-start | runner/lib/passive_walk.c
+-json_number_value(gone) < end)) ||
++json_number_value(gone) < start)) ||
+@@ passive-walk-gap-ignored | runner/lib/passive_walk.c
+-  return s->gap_ms < end && s->gap_last_ms > made;
++  return 0 && s->gap_ms < end && s->gap_last_ms > made;
 EOF
 )
 
@@ -155,6 +161,8 @@ cases-items-one-short test_cases
 report-escape-lt-dropped test_sanitize
 report-escape-quote-dropped test_sanitize
 report-control-bytes-kept test_sanitize
+passive-walk-deletion-before-start test_passive_walk
+passive-walk-gap-ignored test_passive_walk
 EOF
 )
 

@@ -373,12 +373,13 @@ Test(passive, a_wrong_type_warns_and_malformed_ids_take_the_spec_rows) {
 /* An expired UserSig (its times kept by the recording, the UserSig
  * redacted) must be refused with the documented row. */
 Test(passive, an_expired_usersig_must_be_refused) {
-  static const char *const fmt =
-      "{\"log\":{\"entries\":[{\"startedDateTime\":\"2023-11-14T22:14:%02dZ\",\"request\":{"
-      "\"method\":\"POST\",\"url\":\"" TENCENT "get_group_info" TQ "\",\"_usersig\":{\"issued\":"
-      "1700000000,\"expire\":60},\"postData\":{\"text\":\"{\\\"GroupIdList\\\":[\\\"@TGS#1\\\"]}"
-      "\"}},\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\",\"text\":"
-      "\"%s\"}}}]}}";
+  /* A macro, so the format is a literal the compiler checks. */
+#define EXPIRY_HAR_FMT                                                                             \
+  "{\"log\":{\"entries\":[{\"startedDateTime\":\"2023-11-14T22:14:%02dZ\",\"request\":{"           \
+  "\"method\":\"POST\",\"url\":\"" TENCENT "get_group_info" TQ "\",\"_usersig\":{\"issued\":"      \
+  "1700000000,\"expire\":60},\"postData\":{\"text\":\"{\\\"GroupIdList\\\":[\\\"@TGS#1\\\"]}"      \
+  "\"}},\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\",\"text\":"     \
+  "\"%s\"}}}]}}"
   static const struct {
     int second;
     const char *answer;
@@ -403,7 +404,7 @@ Test(passive, an_expired_usersig_must_be_refused) {
     cfm_har h;
     cfm_error_t err;
     cfm_passive_result r;
-    snprintf(text, sizeof(text), fmt, cases[i].second, cases[i].answer);
+    snprintf(text, sizeof(text), EXPIRY_HAR_FMT, cases[i].second, cases[i].answer);
     cfm_error_init(&err);
     cr_assert_eq(cfm_har_parse("t.har", text, strlen(text), &h, &err), CFM_EOK, "%s", err.text);
     cr_assert_eq(cfm_passive_judge_entry(&specs, NULL, &h.entries[0], &r), CFM_EOK);

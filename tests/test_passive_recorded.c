@@ -18,10 +18,23 @@
 
 CFM_TH_SPECS_SUITE(passive, specs);
 
+/* Counts the fail findings of the end of a stream (and prints them with
+ * CFM_PASSIVE_VERBOSE=1). */
+static void count_finding(void *user, const cfm_passive_finding *f) {
+  if (f->verdict != CFM_VERDICT_FAIL)
+    return;
+  if (getenv("CFM_PASSIVE_VERBOSE"))
+    printf("  end of stream: %s %s: %s\n", f->method, f->url, f->reason);
+  ++*(size_t *)user;
+}
+
 /* Runs vendor's cases against the mock (alt: in its alternative reading)
  * with fault (or none), recording a HAR, and judges it; returns the number
  * of fail verdicts.  CFM_PASSIVE_KEEP=1 keeps the HAR (its path printed),
  * CFM_PASSIVE_VERBOSE=1 prints every fail. */
+static size_t walks_judged;      /* by the last passive_fails */
+static size_t groups, undeleted; /* groups its stream saw created; without a deletion */
+
 static size_t passive_fails(const char *fault, const char *vendor, int alt, size_t *entries) {
   cfm_mock_config mc;
   cfm_mock *m;
@@ -67,8 +80,10 @@ static size_t passive_fails(const char *fault, const char *vendor, int alt, size
   for (i = 0; i < har.count; i++) {
     const cfm_har_entry *e = &har.entries[i];
     cfm_passive_result r;
-    if (e->unusable)
+    if (e->unusable) {
+      cfm_passive_stream_gap(&specs, &st, e->method, e->url, e->started_ms);
       continue;
+    }
     cr_assert_eq(cfm_passive_judge_entry(&specs, &st, e, &r), CFM_EOK);
     if (r.verdict == CFM_VERDICT_FAIL) {
       if (getenv("CFM_PASSIVE_VERBOSE"))
@@ -81,6 +96,15 @@ static size_t passive_fails(const char *fault, const char *vendor, int alt, size
     }
     cfm_passive_result_release(&r);
   }
+  cr_assert_eq(cfm_passive_stream_settle(&st, 1, count_finding, &fails), CFM_EOK);
+  walks_judged = st.judged_walks;
+  groups = json_object_size(st.lives);
+  undeleted = 0;
+  {
+    const char *k;
+    json_t *life;
+    json_object_foreach(st.lives, k, life) undeleted += !json_object_get(life, "gone");
+  }
   cfm_passive_stream_release(&st);
   *entries = har.count;
   cfm_har_release(&har);
@@ -91,6 +115,13 @@ Test(passive, recorded_faithful_run_has_no_fail, .timeout = 120) {
   size_t entries;
   cr_assert_eq(passive_fails(NULL, NULL, 0, &entries), 0);
   cr_assert_gt(entries, 500, "a run records every exchange (%zu)", entries);
+  /* The end-of-stream rule judged the run's complete walks (the cursor
+   * walk scenario's, the single page over the clamp), not nothing. */
+  cr_assert_geq(walks_judged, 2, "complete walks judged: %zu", walks_judged);
+  /* The run's clean-up deletions are recorded too: each group the run
+   * created has its deletion in the recording. */
+  cr_assert_gt(groups, 1000, "groups created: %zu", groups);
+  cr_assert_eq(undeleted, 0, "%zu of %zu groups have no recorded deletion", undeleted, groups);
 }
 
 /* A target that reads the documents' open points the other way
@@ -99,6 +130,7 @@ Test(passive, recorded_alternative_reading_run_has_no_fail, .timeout = 120) {
   size_t entries;
   cr_assert_eq(passive_fails(NULL, NULL, 1, &entries), 0);
   cr_assert_gt(entries, 500, "a run records every exchange (%zu)", entries);
+  cr_assert_geq(walks_judged, 1, "complete walks judged: %zu", walks_judged);
 }
 
 /* What tests/data/passive-detection.txt says of fault: 'f' found, 'm'

@@ -339,10 +339,11 @@ Test(proxy, curl_driven_faithful_has_no_fail) {
   rig_clean(&g);
 }
 
-/* `conform run` (the library) of DingTalk against a mock with fault (or
+/* `conform run` (the library) of vendor against a mock with fault (or
  * none), directly (st NULL) or with its target the proxy in front of the
  * mock (the proxy's counters in st). */
-static void run_vendor(const char *fault, size_t *run_counts, cfm_proxy_stats *st) {
+static void run_vendor(const char *vendor, const char *fault, size_t *run_counts,
+                       cfm_proxy_stats *st) {
   const char *faults[2] = {fault, NULL};
   char mbase[64], why[256];
   cfm_mock *m =
@@ -365,7 +366,7 @@ static void run_vendor(const char *fault, size_t *run_counts, cfm_proxy_stats *s
     cfm_config_use_mock(&rc, cfm_mock_port(m));
   }
   memset(&ro, 0, sizeof(ro));
-  ro.vendor = "dingtalk-rooms";
+  ro.vendor = vendor;
   ro.concurrency = 8;
   ro.timeout_ms = 5000;
   cfm_error_init(&err);
@@ -380,8 +381,8 @@ static void run_vendor(const char *fault, size_t *run_counts, cfm_proxy_stats *s
 Test(proxy, run_driven_fault_is_reported) {
   size_t via[CFM_VERDICT__COUNT], direct[CFM_VERDICT__COUNT];
   cfm_proxy_stats st;
-  run_vendor("dingtalk-token-not-checked", via, &st);
-  run_vendor("dingtalk-token-not-checked", direct, NULL);
+  run_vendor("dingtalk-rooms", "dingtalk-token-not-checked", via, &st);
+  run_vendor("dingtalk-rooms", "dingtalk-token-not-checked", direct, NULL);
   cr_assert_arr_eq(via, direct, sizeof(via), "the run through the proxy differs from direct");
   cr_assert_gt(via[CFM_VERDICT_FAIL], 0);
   cr_assert_eq(st.dropped, 0);
@@ -392,13 +393,28 @@ Test(proxy, run_driven_fault_is_reported) {
 Test(proxy, run_driven_faithful_has_no_fail) {
   size_t via[CFM_VERDICT__COUNT], direct[CFM_VERDICT__COUNT];
   cfm_proxy_stats st;
-  run_vendor(NULL, via, &st);
-  run_vendor(NULL, direct, NULL);
+  run_vendor("dingtalk-rooms", NULL, via, &st);
+  run_vendor("dingtalk-rooms", NULL, direct, NULL);
   cr_assert_arr_eq(via, direct, sizeof(via), "the run through the proxy differs from direct");
   cr_assert_eq(via[CFM_VERDICT_FAIL], 0);
   cr_assert_gt(st.judged, 20);
   cr_assert_eq(st.counts[CFM_VERDICT_FAIL], 0);
   cr_assert_eq(st.counts[CFM_VERDICT_ERROR], 0);
+}
+
+/* A walk that skips a group shows only once the stream has gone on (the
+ * run's deletions in flight when the walk ended): the proxy judges it when
+ * it stops.  The faithful mock's Agora run: no fail. */
+Test(proxy, run_driven_walk_that_skips_a_group_is_reported, .timeout = 120) {
+  size_t counts[CFM_VERDICT__COUNT];
+  cfm_proxy_stats st;
+  run_vendor("agora-chat", "agora-list-drops", counts, &st);
+  cr_assert_eq(st.dropped, 0);
+  cr_assert_gt(st.counts[CFM_VERDICT_FAIL], 0);
+  run_vendor("agora-chat", NULL, counts, &st);
+  cr_assert_eq(st.dropped, 0);
+  cr_assert_gt(st.judged, 1000);
+  cr_assert_eq(st.counts[CFM_VERDICT_FAIL], 0);
 }
 
 /* Judging held and a queue of 2: every request is still answered; the

@@ -21,7 +21,8 @@ static void usage(FILE *f) {
         "(required fields, types, enums, limits, credentials: a warn against the client),\n"
         "the target's answer (status, error model and documented rows, body schema,\n"
         "clamps) and rules over the stream (a deleted group answers not-found; what\n"
-        "the stream did to the groups it created shows in later answers).\n"
+        "the stream did to the groups it created shows in later answers; a complete\n"
+        "cursor walk returns every group that existed while it ran).\n"
         "\n"
         "  --specs-dir DIR   specs to judge against (default: the shipped specs)\n"
         "  --reports DIR     write reports under DIR (default: reports)\n"
@@ -112,11 +113,32 @@ static int check_entry(check_ctx *cx, cfm_passive_stream *st, size_t file, const
   return rc;
 }
 
+/* The findings of the end of one file's stream: each is emitted with the
+ * HAR entry that is its evidence. */
+typedef struct settle_ctx {
+  check_ctx *cx;
+  const cfm_har *har;
+  const size_t *judged; /* stream entry -> HAR index */
+  size_t file;
+  int rc;
+} settle_ctx;
+
+static void emit_finding(void *user, const cfm_passive_finding *f) {
+  settle_ctx *sx = user;
+  const cfm_har_entry *e = &sx->har->entries[sx->judged[f->entry]];
+  char id[400];
+  snprintf(id, sizeof(id), "%s.%s.stream.f%zu.e%zu", f->vendor, f->op, sx->file, e->index);
+  if (!sx->rc)
+    sx->rc = emit(sx->cx, id, f->vendor, f->op, "passive", f->verdict, f->reason,
+                  (json_t *)f->provenance, e, "", "");
+}
+
 static int check_file(check_ctx *cx, const char *path, size_t file) {
   cfm_har har;
   cfm_passive_stream st;
   cfm_error_t err;
-  size_t i;
+  settle_ctx sx;
+  size_t i, *judged;
   int rc;
   cfm_error_init(&err);
   if ((rc = cfm_har_load(path, &har, &err)) != CFM_EOK) {
@@ -132,11 +154,25 @@ static int check_file(check_ctx *cx, const char *path, size_t file) {
     cfm_har_release(&har);
     return CFM_EXIT_INTERNAL;
   }
-  rc = CFM_EXIT_OK;
+  rc = (judged = calloc(har.count + 1, sizeof(*judged))) ? CFM_EXIT_OK : CFM_EXIT_INTERNAL;
+  memset(&sx, 0, sizeof(sx));
+  sx.cx = cx;
+  sx.har = &har;
+  sx.judged = judged;
+  sx.file = file;
   for (i = 0; i < har.count && rc == CFM_EXIT_OK; i++) {
-    if (check_entry(cx, &st, file, &har.entries[i]))
+    const cfm_har_entry *e = &har.entries[i];
+    if (check_entry(cx, &st, file, e))
       rc = CFM_EXIT_INTERNAL;
+    else if (e->unusable)
+      cfm_passive_stream_gap(&cx->set, &st, e->method, e->url, e->started_ms);
+    else if (st.entries > 0)
+      judged[st.entries - 1] = i;
   }
+  /* What only the whole recording shows (a walk that skipped a group). */
+  if (rc == CFM_EXIT_OK && (cfm_passive_stream_settle(&st, 1, emit_finding, &sx) || sx.rc))
+    rc = CFM_EXIT_INTERNAL;
+  free(judged);
   cfm_passive_stream_release(&st);
   cfm_har_release(&har);
   return rc;

@@ -60,6 +60,10 @@ static int submit_delete(cfm__run *rh, const json_t *e, unsigned attempts, int p
 static void on_deleted(void *user, const cfm_http_response *res) {
   del_job *d = user;
   cfm__run *rh = d->rh;
+  /* Recorded like every other exchange: a recording's stream then knows
+   * when each group stopped existing (cfm_passive_stream_settle). */
+  if (rh->opt->record.fn)
+    rh->opt->record.fn(rh->opt->record.user, d, NULL, res);
   /* 404: already gone (an earlier attempt, or a run that was killed). */
   if (gone(d, res)) {
     rh->cleanup_sent++;
@@ -134,7 +138,9 @@ static int submit_delete(cfm__run *rh, const json_t *e, unsigned attempts, int p
         d->phase = phase;
         cfm_request_http(&r, t.target, &hr);
         if (cfm_exec_submit(rh->ex, &hr, on_deleted, d) == CFM_EOK) {
-          sent = 1;
+          sent = 1; /* queued: its answer comes from cfm_exec_run, after this */
+          if (rh->opt->record.fn)
+            rh->opt->record.fn(rh->opt->record.user, d, &hr, NULL);
         } else {
           json_decref(d->e);
           free(d);

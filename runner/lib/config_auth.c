@@ -135,6 +135,7 @@ int cfm_auth_render(const cfm_target *t, const json_t *auth, cfm_auth_mode mode,
                *key = cred(t, "secret_key");
     char sig[CFM_USERSIG_MAX];
     uint64_t appid;
+    int n;
     if (!app || !id || !key)
       return cfm_error_set(err, CFM_ECONFIG, t ? t->vendor : "auth", "",
                            "credentials sdkappid, identifier and secret_key are required");
@@ -160,13 +161,18 @@ int cfm_auth_render(const cfm_target *t, const json_t *auth, cfm_auth_mode mode,
       break;
     }
     if (mode == CFM_AUTH_MISSING)
-      snprintf(out->query, sizeof(out->query), "%s=%s&%s=%s&%s=%u&%s=json", role(auth, "sdkappid"),
-               app, role(auth, "identifier"), id, role(auth, "random"), (unsigned)random,
-               role(auth, "contenttype"));
+      n = snprintf(out->query, sizeof(out->query), "%s=%s&%s=%s&%s=%u&%s=json",
+                   role(auth, "sdkappid"), app, role(auth, "identifier"), id, role(auth, "random"),
+                   (unsigned)random, role(auth, "contenttype"));
     else
-      snprintf(out->query, sizeof(out->query), "%s=%s&%s=%s&%s=%s&%s=%u&%s=json",
-               role(auth, "sdkappid"), app, role(auth, "identifier"), id, role(auth, "usersig"),
-               sig, role(auth, "random"), (unsigned)random, role(auth, "contenttype"));
+      n = snprintf(out->query, sizeof(out->query), "%s=%s&%s=%s&%s=%s&%s=%u&%s=json",
+                   role(auth, "sdkappid"), app, role(auth, "identifier"), id, role(auth, "usersig"),
+                   sig, role(auth, "random"), (unsigned)random, role(auth, "contenttype"));
+    if (n < 0 || (size_t)n >= sizeof(out->query))
+      return cfm_error_set(
+          err, CFM_ECONFIG, t->vendor, "",
+          "the credential query is over %zu bytes (sdkappid or identifier too long)",
+          sizeof(out->query) - 1);
     return CFM_EOK;
   }
   {

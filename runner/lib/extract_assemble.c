@@ -140,7 +140,8 @@ static void unique_id(json_t *seen, const char *m, const char *p, char *id, size
     cfm__draft_op_id(m, p, id, cap, 1);
   while (json_object_get(seen, id) && n < 1000) {
     size_t l = strlen(id);
-    snprintf(id + (l > cap - 8 ? cap - 8 : l), 8, "_%d", n++);
+    if (snprintf(id + (l > cap - 8 ? cap - 8 : l), 8, "_%d", n++) >= 8)
+      break; /* n < 1000: never */
   }
   json_object_set_new(seen, id, json_true());
 }

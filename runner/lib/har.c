@@ -220,17 +220,28 @@ static int read_body(const json_t *res, cfm_har_entry *e) {
   return 0;
 }
 
-/* startedDateTime (ISO 8601, "Z" or an offset) in seconds since the epoch,
- * 0 when absent or unreadable. */
-static long long started_at(const char *s) {
+/* startedDateTime (ISO 8601, "Z" or an offset) in ms since the epoch, with
+ * its fraction (*res: the resolution its digits give, in ms); 0 when absent
+ * or unreadable. */
+static double started_at(const char *s, double *res) {
   struct tm tm;
-  int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
+  int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0, digits = 0;
+  double frac = 0, unit = 1000.0;
   char sign = 0;
   const char *z;
+  *res = 1000.0;
   if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
     return 0;
-  for (z = s + n; *z == '.' || isdigit((unsigned char)*z);)
-    z++;
+  z = s + n;
+  if (*z == '.') {
+    for (z++; isdigit((unsigned char)*z); z++) {
+      if (digits++ < 9) {
+        unit /= 10.0;
+        frac += (*z - '0') * unit;
+      }
+    }
+    *res = unit;
+  }
   if ((*z == '+' || *z == '-') && sscanf(z + 1, "%2d:%2d", &oh, &om) == 2)
     sign = *z;
   memset(&tm, 0, sizeof(tm));
@@ -240,17 +251,26 @@ static long long started_at(const char *s) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = sec;
-  return (long long)timegm(&tm) - (sign == '+'   ? 1
-                                   : sign == '-' ? -1
-                                                 : 0) *
-                                      (oh * 3600LL + om * 60);
+  return ((double)timegm(&tm) - (sign == '+'   ? 1
+                                 : sign == '-' ? -1
+                                               : 0) *
+                                    (oh * 3600.0 + om * 60)) *
+             1000.0 +
+         frac;
 }
 
 /* What the recording kept beside the request: when, and the UserSig's times. */
 static void read_facts(const json_t *j, const json_t *req, cfm_har_entry *e) {
   const json_t *us = json_object_get(req, "_usersig");
   const json_t *is = json_object_get(us, "issued"), *ex = json_object_get(us, "expire");
-  e->started = started_at(cfm_json_str(j, "startedDateTime"));
+  const json_t *t = json_object_get(j, "time");
+  e->started_ms = started_at(cfm_json_str(j, "startedDateTime"), &e->started_res);
+  if (!(e->started_ms > 0 && e->started_ms < 1e15))
+    e->started_ms = 0;
+  e->started = (long long)(e->started_ms / 1000.0);
+  e->time_ms = json_is_number(t) && json_number_value(t) >= 0 && json_number_value(t) < 1e9
+                   ? json_number_value(t)
+                   : -1;
   if (json_is_integer(is) && json_is_integer(ex) && json_integer_value(is) >= 0 &&
       json_integer_value(ex) >= 0 && json_integer_value(is) < (1LL << 40) &&
       json_integer_value(ex) < (1LL << 40)) {
@@ -399,8 +419,13 @@ int cfm_passive_judge_entry(const cfm_specset *set, cfm_passive_stream *s, const
   res.len = e->res_len;
   res.attempts = 1;
   {
-    passive_facts f = {(int64_t)e->started, e->has_usersig, (int64_t)e->usersig_issued,
-                       (int64_t)e->usersig_expire};
+    passive_facts f = {(int64_t)e->started,
+                       e->has_usersig,
+                       (int64_t)e->usersig_issued,
+                       (int64_t)e->usersig_expire,
+                       e->started_ms,
+                       e->started_res,
+                       e->time_ms};
     return cfm__passive_judge_facts(set, s, &req, &res, &f, out);
   }
 }

@@ -143,21 +143,27 @@ int cfm_har_writer_open(const char *path, const cfm_config *cfg, cfm_har_writer 
   return CFM_EOK;
 }
 
-/* Writes one entry from its request object (stolen) and the response. */
+/* Writes one entry from its request object (stolen) and the response:
+ * started is when the request was handed over (ms since the epoch), total
+ * the time to its answer (ms), queueing (timings.blocked) included.  The
+ * start is written to the microsecond, so `check` can order a stream's
+ * exchanges (cfm_passive_stream_settle). */
 static int write_entry(cfm_har_writer *w, json_t *reqj, const cfm_http_response *res,
-                       double started) {
+                       double started, double total) {
   json_t *e;
-  time_t secs = (time_t)(started / 1000.0);
+  long long us = (long long)(started * 1000.0);
+  time_t secs = (time_t)(us / 1000000);
+  double blocked = total > res->duration_ms ? total - res->duration_ms : 0;
   struct tm tm;
   char when[64];
   int rc = CFM_EOK;
   gmtime_r(&secs, &tm);
   strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03dZ",
-           (int)((long long)started % 1000));
-  e = json_pack("{s:s, s:f, s:o, s:o*, s:{}, s:{s:i, s:f, s:i}}", "startedDateTime", when, "time",
-                res->duration_ms, "request", reqj, "response", har_response(w->cfg, res), "cache",
-                "timings", "send", 0, "wait", res->duration_ms, "receive", 0);
+  snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%06dZ", (int)(us % 1000000));
+  e = json_pack("{s:s, s:f, s:o, s:o*, s:{}, s:{s:f, s:i, s:f, s:i}}", "startedDateTime", when,
+                "time", blocked + res->duration_ms, "request", reqj, "response",
+                har_response(w->cfg, res), "cache", "timings", "blocked", blocked, "send", 0,
+                "wait", res->duration_ms, "receive", 0);
   if (!e)
     return CFM_ENOMEM;
   if ((w->count && fputs(",\n", w->f) < 0) || json_dumpf(e, w->f, JSON_COMPACT) || ferror(w->f))
@@ -175,7 +181,7 @@ int cfm_har_writer_add(cfm_har_writer *w, const cfm_http_request *req,
   json_t *r = har_request(w->cfg, req);
   if (!r)
     return CFM_ENOMEM;
-  return write_entry(w, r, res, now_ms() - res->duration_ms);
+  return write_entry(w, r, res, now_ms() - res->duration_ms, res->duration_ms);
 }
 
 void cfm_har_record(void *user, const void *key, const cfm_http_request *req,
@@ -200,7 +206,7 @@ void cfm_har_record(void *user, const void *key, const cfm_http_request *req,
       json_t *r = w->pend[i].request;
       double started = w->pend[i].started;
       w->pend[i] = w->pend[--w->npend];
-      (void)write_entry(w, r, res, started);
+      (void)write_entry(w, r, res, started, now_ms() - started);
       return;
     }
   }

@@ -257,6 +257,7 @@ static int judge_answer(const cfm_match *mt, const req_view *rv, cfm_passive_str
     check_code_status(mt->spec, mt->op, res, &j);
   if (cfm__passive_stream_rules(mt->spec, mt->op, rv, s, res, &j) ||
       cfm__passive_walk_rule(mt->spec, mt->op, rv, s, res, &j) ||
+      cfm__passive_note_lives(mt->spec, mt->op, rv, s, res) ||
       cfm__passive_fact_rules(mt->spec, mt->op, rv, s, res, request_ok, &j))
     rc = CFM_ENOMEM;
   out->verdict = j.verdict;
@@ -271,7 +272,13 @@ static int judge_answer(const cfm_match *mt, const req_view *rv, cfm_passive_str
 
 int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_http_request *req,
                       const cfm_http_response *res, cfm_passive_result *out) {
-  passive_facts f = {(int64_t)time(NULL), 0, 0, 0};
+  passive_facts f = {(int64_t)time(NULL), 0, 0, 0, 0, 0, -1};
+  return cfm__passive_judge_facts(set, s, req, res, &f, out);
+}
+
+int cfm_passive_judge_at(const cfm_specset *set, cfm_passive_stream *s, const cfm_http_request *req,
+                         const cfm_http_response *res, double started_ms, cfm_passive_result *out) {
+  passive_facts f = {(int64_t)(started_ms / 1000.0), 0, 0, 0, started_ms, 0.001, res->duration_ms};
   return cfm__passive_judge_facts(set, s, req, res, &f, out);
 }
 

@@ -34,11 +34,14 @@ typedef struct req_view {
 
 /* What a recording knows beside the exchange: when the request was sent
  * (seconds since the epoch, 0 unknown) and the UserSig's issue time and
- * validity kept when it was redacted (has_sig 0: none kept). */
+ * validity kept when it was redacted (has_sig 0: none kept); the start in
+ * ms (0 unknown), its resolution, and the time to the end of the answer
+ * (ms, -1 unknown). */
 typedef struct passive_facts {
   int64_t now;
   int has_sig;
   int64_t sig_issued, sig_expire;
+  double started_ms, res_ms, time_ms;
 } passive_facts;
 
 /* cfm_passive_judge with the recording's facts (f may be NULL). */
@@ -104,8 +107,14 @@ int cfm__passive_stream_rules(const cfm_spec *spec, const json_t *op, const req_
                               cfm_passive_stream *s, const cfm_http_response *res,
                               cfm_judgement *j);
 
-/* Cursor paging returns each item once.  Returns -1 out of memory, else 0. */
+/* Cursor paging returns each item once; a complete walk is kept for
+ * cfm_passive_stream_settle.  Returns -1 out of memory, else 0. */
 int cfm__passive_walk_rule(const cfm_spec *spec, const json_t *op, const req_view *rv,
                            cfm_passive_stream *s, const cfm_http_response *res, cfm_judgement *j);
+
+/* Notes when the groups the stream creates exist: a create's answer, the
+ * start of any deletion (passive_walk.c).  Returns -1 out of memory, else 0. */
+int cfm__passive_note_lives(const cfm_spec *spec, const json_t *op, const req_view *rv,
+                            cfm_passive_stream *s, const cfm_http_response *res);
 
 #endif

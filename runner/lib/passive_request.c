@@ -290,7 +290,7 @@ int cfm__passive_check_params(const json_t *op, const req_view *rv, violation *s
  * (its times decoded from the query, else those the recording kept):
  * violates and returns 1. */
 static int usersig_expired(const req_view *rv, const char *sig, violation *vi, const json_t *prov) {
-  passive_facts f = {0, 0, 0, 0};
+  passive_facts f = {0, 0, 0, 0, 0, 0, -1};
   if (rv->facts)
     f = *rv->facts;
   if (sig && !cfm_usersig_times(sig, strlen(sig), &f.sig_issued, &f.sig_expire))

@@ -1,8 +1,8 @@
 /* conform — passive expectations over a stream: rules that need several
- * exchanges of one stream (a deleted resource answers not-found; cursor
- * paging returns each item once).  Owns cfm_passive_stream's state and its
- * bounds; must not judge a single exchange's request or answer on its own
- * (passive_request.c, passive.c). */
+ * exchanges of one stream (a deleted resource answers not-found).  Owns
+ * cfm_passive_stream's state and its bounds; must not judge a single
+ * exchange's request or answer on its own (passive_request.c, passive.c)
+ * nor cursor walks (passive_walk.c). */
 #include "passive_internal.h"
 #include "conform/jsonutil.h"
 #include "conform/verdict.h"
@@ -14,12 +14,13 @@
 #define MAX_DELETED 100000
 
 int cfm_passive_stream_init(cfm_passive_stream *s) {
-  s->entries = 0;
+  memset(s, 0, sizeof(*s));
   s->deleted = json_object();
   s->walks = json_object();
   s->groups = json_object();
-  s->declared = NULL;
-  return s->deleted && s->walks && s->groups ? CFM_EOK : CFM_ENOMEM;
+  s->lives = json_object();
+  s->done = json_array();
+  return s->deleted && s->walks && s->groups && s->lives && s->done ? CFM_EOK : CFM_ENOMEM;
 }
 
 void cfm_passive_stream_release(cfm_passive_stream *s) {
@@ -27,7 +28,9 @@ void cfm_passive_stream_release(cfm_passive_stream *s) {
   json_decref(s->walks);
   json_decref(s->groups);
   json_decref(s->declared);
-  s->deleted = s->walks = s->groups = s->declared = NULL;
+  json_decref(s->lives);
+  json_decref(s->done);
+  s->deleted = s->walks = s->groups = s->declared = s->lives = s->done = NULL;
 }
 
 /* The values of spec's variables the run used: defaults, then t's. */
@@ -173,79 +176,4 @@ const json_t *cfm__passive_deleted_param(const cfm_spec *spec, const json_t *op,
       return p;
   }
   return NULL;
-}
-
-/* The cursor walk step of a spec's scenarios over op, or NULL (borrowed). */
-static const json_t *cursor_walk(const cfm_spec *spec, const char *opid, const json_t **prov) {
-  const json_t *sc, *st;
-  size_t i, k;
-  json_array_foreach(json_object_get(spec->root, "scenarios"), i, sc) {
-    json_array_foreach(json_object_get(sc, "steps"), k, st) {
-      const json_t *w = json_object_get(st, "walk");
-      const json_t *ep = json_object_get(json_object_get(st, "expect"), "provenance");
-      if (cfm_json_str(w, "op") && !strcmp(cfm_json_str(w, "op"), opid) &&
-          json_object_get(w, "cursor") &&
-          json_is_true(json_object_get(json_object_get(st, "expect"), "unique"))) {
-        *prov = ep ? ep : json_object_get(sc, "provenance");
-        return w;
-      }
-    }
-  }
-  return NULL;
-}
-
-/* Cursor paging returns each item once: the pages a chain of cursors
- * links are one walk.  Returns -1 out of memory, else 0. */
-int cfm__passive_walk_rule(const cfm_spec *spec, const json_t *op, const req_view *rv,
-                           cfm_passive_stream *s, const cfm_http_response *res, cfm_judgement *j) {
-  const json_t *prov = NULL, *items, *it;
-  const char *opid = cfm_json_str(op, "id"), *param, *cur, *next;
-  const json_t *w = opid ? cursor_walk(spec, opid, &prov) : NULL;
-  json_t *body, *seen;
-  char key[700], idt[256];
-  size_t i;
-  cfm_mapped m;
-  if (!w || !s || j->verdict != CFM_VERDICT_PASS)
-    return 0;
-  cfm_verdict_map(spec, op, res, &m);
-  if (m.is_error || !(body = cfm_json_parse(res->body, res->len, 16u << 20, NULL, 0)))
-    return 0;
-  param = cfm_json_str(json_object_get(w, "cursor"), "param");
-  cur = param ? cfm_json_str(rv->query, param) : NULL;
-  snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", spec->vendor, opid, cur ? cur : "");
-  seen = cur ? json_incref(json_object_get(s->walks, key)) : NULL;
-  if (seen)
-    json_object_del(s->walks, key);
-  else
-    seen = json_object();
-  items = cfm_json_pointer(body, cfm_json_str(w, "items") ? cfm_json_str(w, "items") : "");
-  json_array_foreach(items, i, it) {
-    const json_t *id = cfm_json_pointer(it, cfm_json_str(w, "id") ? cfm_json_str(w, "id") : "");
-    if (!id || !seen)
-      continue;
-    cfm_json_scalar_text(id, idt, sizeof(idt));
-    if (json_object_get(seen, idt)) {
-      cfm_judgement_set(j, CFM_VERDICT_FAIL, prov,
-                        "cursor paging returned %s again (first at entry %lld of this walk)", idt,
-                        (long long)json_integer_value(json_object_get(seen, idt)));
-      break;
-    }
-    if (json_object_size(seen) < 100000)
-      json_object_set_new(seen, idt, json_integer((json_int_t)s->entries));
-  }
-  next = json_string_value(
-      cfm_json_pointer(body, cfm_json_str(json_object_get(w, "cursor"), "from")
-                                 ? cfm_json_str(json_object_get(w, "cursor"), "from")
-                                 : "/cursor"));
-  if (next && *next && seen && json_object_size(s->walks) < 1000) {
-    snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", spec->vendor, opid, next);
-    if (json_object_set(s->walks, key, seen)) {
-      json_decref(seen);
-      json_decref(body);
-      return -1;
-    }
-  }
-  json_decref(seen);
-  json_decref(body);
-  return 0;
 }

@@ -24,7 +24,8 @@ typedef struct cfm__px_exchange {
   char content_encoding[64]; /* the answer's Content-Encoding ("" when none) */
   char *res_body;
   size_t res_len;
-  double ms; /* the upstream transfer */
+  double ms;         /* the upstream transfer */
+  double started_ms; /* when it was sent upstream (ms since the epoch; 0 never) */
 } cfm__px_exchange;
 
 void cfm__px_exchange_free(cfm__px_exchange *x);
@@ -45,6 +46,7 @@ struct cfm_proxy {
   size_t queued, queued_bytes;
   int stopping, roll_asked, held;
   cfm_proxy_stats stats;
+  double first_drop_ms, last_drop_ms; /* when the queue dropped exchanges (0: never) */
   /* The judging thread's own (no lock needed). */
   pthread_t judge;
   int judge_started;
@@ -53,6 +55,7 @@ struct cfm_proxy {
   size_t rep_exchanges; /* judged into the current report */
   double rep_started;   /* monotonic seconds */
   size_t seq;           /* exchanges judged since start: result ids */
+  double drop_told[2];  /* the drops the stream was told of (first, last) */
   json_t *targets;      /* {"vendor": "url"} recorded in each report */
 };
 

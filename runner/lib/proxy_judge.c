@@ -44,6 +44,9 @@ void cfm__proxy_enqueue(cfm_proxy *p, cfm__px_exchange *x) {
   pthread_mutex_lock(&p->lock);
   if (p->queued >= p->opt.queue_cap || p->queued_bytes + sz > p->opt.queue_bytes) {
     p->stats.dropped++;
+    p->last_drop_ms = x->started_ms > 0 ? x->started_ms : -1;
+    if (p->first_drop_ms == 0)
+      p->first_drop_ms = p->last_drop_ms;
     pthread_mutex_unlock(&p->lock);
     cfm__px_exchange_free(x);
     return;
@@ -231,7 +234,9 @@ static void judge_one(cfm_proxy *p, const cfm__px_exchange *x) {
     res.body = plain.data ? plain.data : "";
     res.len = plain.len;
   }
-  rc = cfm_passive_judge(p->opt.set, &p->stream, &req, &res, &pr);
+  rc = x->started_ms > 0
+           ? cfm_passive_judge_at(p->opt.set, &p->stream, &req, &res, x->started_ms, &pr)
+           : cfm_passive_judge(p->opt.set, &p->stream, &req, &res, &pr);
   if (rc != CFM_EOK) {
     cfm_buf_release(&plain);
     pthread_mutex_lock(&p->lock);
@@ -272,6 +277,54 @@ static void judge_one(cfm_proxy *p, const cfm__px_exchange *x) {
   pthread_mutex_lock(&p->lock);
   p->stats.judged++;
   pthread_mutex_unlock(&p->lock);
+}
+
+/* A finding of the end of the stream, into the current report: its
+ * evidence is the walk's last page (its request; the answer was judged
+ * when it came). */
+static void emit_finding(void *user, const cfm_passive_finding *f) {
+  cfm_proxy *p = user;
+  cfm__px_exchange x;
+  emit_args a;
+  char id[400];
+  memset(&x, 0, sizeof(x));
+  x.method = (char *)f->method;
+  x.url = (char *)f->url;
+  x.status = f->status;
+  memset(&a, 0, sizeof(a));
+  snprintf(id, sizeof(id), "%s.%s.stream.x%zu", f->vendor, f->op, f->entry);
+  a.id = id;
+  a.vendor = f->vendor;
+  a.op = f->op;
+  a.kind = "passive";
+  a.v = f->verdict;
+  a.reason = f->reason;
+  a.prov = (json_t *)f->provenance;
+  a.code = "";
+  a.cls = "";
+  a.body = "";
+  emit(p, &x, &a);
+}
+
+/* Judges what the rest of the stream has settled (final: everything);
+ * an exchange the queue dropped may have been a deletion. */
+static void settle(cfm_proxy *p, int final) {
+  double drop[2];
+  size_t i;
+  pthread_mutex_lock(&p->lock);
+  drop[0] = p->first_drop_ms;
+  drop[1] = p->last_drop_ms;
+  pthread_mutex_unlock(&p->lock);
+  for (i = 0; i < 2; i++) {
+    if (drop[i] != 0 && drop[i] != p->drop_told[i])
+      cfm_passive_stream_gap(NULL, &p->stream, NULL, NULL, drop[i]);
+    p->drop_told[i] = drop[i];
+  }
+  if (cfm_passive_stream_settle(&p->stream, final, emit_finding, p) != CFM_EOK) {
+    pthread_mutex_lock(&p->lock);
+    p->stats.report_failed = 1;
+    pthread_mutex_unlock(&p->lock);
+  }
 }
 
 /* 1 when the current report is due to roll by size or age. */
@@ -319,6 +372,7 @@ static void *judge_main(void *arg) {
       pthread_mutex_unlock(&p->lock);
       judge_one(p, x);
       cfm__px_exchange_free(x);
+      settle(p, 0);
       pthread_mutex_lock(&p->lock);
       continue;
     }
@@ -326,6 +380,7 @@ static void *judge_main(void *arg) {
       break;
   }
   pthread_mutex_unlock(&p->lock);
+  settle(p, 1);
   /* The final report; one (empty) even when nothing came, so a run of the
    * proxy always leaves one. */
   if (!p->rep && !p->stats.reports && p->opt.reports_dir)

@@ -51,16 +51,27 @@ void cfm_match_release(cfm_match *m);
 
 /* State carried across the exchanges of one stream (deleted resources,
  * cursor walks, facts about the groups it created); bounded (100 000 ids
- * deleted, 1 000 walks in progress, 100 000 groups). */
+ * deleted, 1 000 walks in progress, 256 complete walks waiting for the
+ * end of the stream, 100 000 groups). */
 typedef struct cfm_passive_stream {
-  json_t *deleted;  /* {"vendor\x1fid": {"entry": n}} */
-  json_t *walks;    /* cursor paging: {"vendor\x1fop\x1fcursor": {id: entry}} ids the walk
-                       that was handed this cursor has seen */
-  size_t entries;   /* exchanges judged so far */
-  json_t *groups;   /* {"vendor\x1fid": facts} of groups the stream saw created (type, members,
-                       sub-groups, disabled, ...; passive_rules.c), at most 100 000 */
-  json_t *declared; /* {"vendor": {"variable": "value"}}: the accounts the user declared
-                       (cfm_passive_stream_declare), or NULL: none */
+  json_t *deleted; /* {"vendor\x1fid": {"entry": n}} */
+  json_t *walks;   /* cursor paging: {"vendor\x1fop\x1fcursor": walk} the walk that was handed
+                      this cursor: {"ids": {id: entry}, "start": ms, "scope": s} (passive_walk.c) */
+  json_t *done;  /* complete walks waiting for the rest of the stream (cfm_passive_stream_settle) */
+  json_t *lives; /* {"vendor\x1fid": {"scope", "made", "entry", "gone"}}: when the groups the
+                    stream created existed (ms since the epoch), at most 100 000 */
+  double latest_ms; /* the latest end of an exchange seen (ms since the epoch; 0 none) */
+  /* Deletions the stream could not judge (an unusable entry, an exchange
+   * the proxy dropped): the earliest and the latest start (ms), 0 none,
+   * -1 at an unknown time. */
+  double gap_ms, gap_last_ms;
+  size_t unjudged_walks; /* complete walks dropped unjudged (over the bounds) */
+  size_t judged_walks;   /* complete walks cfm_passive_stream_settle judged */
+  size_t entries;        /* exchanges judged so far */
+  json_t *groups;        /* {"vendor\x1fid": facts} of groups the stream saw created (type, members,
+                            sub-groups, disabled, ...; passive_rules.c), at most 100 000 */
+  json_t *declared;      /* {"vendor": {"variable": "value"}}: the accounts the user declared
+                            (cfm_passive_stream_declare), or NULL: none */
 } cfm_passive_stream;
 
 int cfm_passive_stream_init(cfm_passive_stream *s);
@@ -88,6 +99,44 @@ typedef struct cfm_passive_result {
   json_t *client_provenance; /* new reference or NULL */
 } cfm_passive_result;
 
+/* A verdict only the rest of a stream can give (cfm_passive_stream_settle):
+ * strings and provenance are borrowed for the callback. */
+typedef struct cfm_passive_finding {
+  const char *vendor, *op;  /* the operation the evidence called */
+  size_t entry;             /* the evidence: the stream's exchange (0-based, in judging order) */
+  const char *method, *url; /* and its request */
+  long status;              /* and the status it answered */
+  cfm_verdict verdict;
+  char reason[700];
+  const json_t *provenance;
+} cfm_passive_finding;
+
+typedef void (*cfm_passive_finding_fn)(void *user, const cfm_passive_finding *f);
+
+/* How long after a walk ended its stream is waited for (ms): every request
+ * that started before the walk ended has answered by then. */
+#define CFM_PASSIVE_SETTLE_MS 60000.0
+
+/* Judges what only the rest of the stream shows: a complete cursor walk
+ * (the first page asked without a cursor, each next page with the cursor
+ * the last one gave, until none) returns every group the stream created,
+ * in the same account, whose create answered before the walk began and
+ * whose deletion did not start before the walk ended (a deletion in flight
+ * when the walk ends is seen only later).  final 0 judges the walks that
+ * ended CFM_PASSIVE_SETTLE_MS before the latest exchange seen; final 1
+ * every walk (the stream is over).  A group that a deletion the stream
+ * could not judge (cfm_passive_stream_gap) may have ended before the walk
+ * ended is missed with a warn, not a fail.  Calls fn for each finding.  Returns CFM_EOK or
+ * CFM_ENOMEM. */
+int cfm_passive_stream_settle(cfm_passive_stream *s, int final, cfm_passive_finding_fn fn,
+                              void *user);
+
+/* An exchange the stream cannot judge (an unusable HAR entry, one the proxy
+ * dropped): method and url when known (NULL: unknown, taken as a possible
+ * deletion), started_ms its start (0: unknown). */
+void cfm_passive_stream_gap(const cfm_specset *set, cfm_passive_stream *s, const char *method,
+                            const char *url, double started_ms);
+
 /* Judges one exchange (req, res borrowed; req->body may be NULL) of
  * stream s (may be NULL: no stateful rules).  Never fails on bad input:
  * an unmatched request is a SKIP "no documented operation", a body that
@@ -96,6 +145,12 @@ typedef struct cfm_passive_result {
 int cfm_passive_judge(const cfm_specset *set, cfm_passive_stream *s, const cfm_http_request *req,
                       const cfm_http_response *res, cfm_passive_result *out);
 void cfm_passive_result_release(cfm_passive_result *r);
+
+/* cfm_passive_judge of an exchange that started at started_ms (ms since
+ * the epoch, to the microsecond) and answered res->duration_ms later: the
+ * times let cfm_passive_stream_settle order it against the stream. */
+int cfm_passive_judge_at(const cfm_specset *set, cfm_passive_stream *s, const cfm_http_request *req,
+                         const cfm_http_response *res, double started_ms, cfm_passive_result *out);
 
 /* ---- HAR 1.2 ------------------------------------------------------------------ */
 
@@ -117,10 +172,13 @@ typedef struct cfm_har_entry {
   char *content_type; /* "" when absent */
   char *res_body;     /* decoded (base64) and, when content-encoded, inflated */
   size_t res_len;
-  char note[200];    /* what was tolerated ("response body base64", ...) or why the entry
-                        cannot be judged ("" when none) */
-  int unusable;      /* 1: the entry cannot be judged (note says why) */
-  long long started; /* startedDateTime, seconds since the epoch (0: absent or unreadable) */
+  char note[200];     /* what was tolerated ("response body base64", ...) or why the entry
+                         cannot be judged ("" when none) */
+  int unusable;       /* 1: the entry cannot be judged (note says why) */
+  long long started;  /* startedDateTime, seconds since the epoch (0: absent or unreadable) */
+  double started_ms;  /* the same in ms, with its fraction (0: absent or unreadable) */
+  double started_res; /* its resolution in ms (1 for "…:23.596Z", 0.001 for six digits) */
+  double time_ms;     /* "time": start to the end of the answer (-1: absent) */
   /* The UserSig's issue time and validity (seconds) that `run --record`
    * keeps beside the redacted UserSig (request._usersig); has_usersig 0: none. */
   int has_usersig;
