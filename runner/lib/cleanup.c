@@ -64,6 +64,13 @@ static void on_deleted(void *user, const cfm_http_response *res) {
    * when each group stopped existing (cfm_passive_stream_settle). */
   if (rh->opt->record.fn)
     rh->opt->record.fn(rh->opt->record.user, d, NULL, res);
+  /* A provider token the vendor refused: forgotten, so the retry below (or
+   * the clean-up phase's) is sent with a new one. */
+  if (!res->error) {
+    const cfm_target *t = cfm_config_target(rh->cfg, d->spec->vendor);
+    if (cfm_target_token_refused(t, d->spec, res->status, res->body, res->len))
+      cfm_target_credential_invalidate(t);
+  }
   /* 404: already gone (an earlier attempt, or a run that was killed). */
   if (gone(d, res)) {
     rh->cleanup_sent++;
