@@ -118,6 +118,7 @@ Test(walk, a_complete_walk_must_return_every_group_that_lived_through_it) {
   create(&s, 2, "g2");
   create(&s, 4, "g3");
   walk(&s, 10, G("g3") "," G("g2"), "");
+  delete (&s, 20, 1, "g1"); /* still there after the walk */
   /* The walk ended a moment ago: requests in flight may still show. */
   fs = settle(&s, 0);
   cr_assert_eq(fs.n, 0);
@@ -126,6 +127,7 @@ Test(walk, a_complete_walk_must_return_every_group_that_lived_through_it) {
   cr_assert_eq(fs.v, CFM_VERDICT_FAIL, "%s", fs.reason);
   cr_assert(strstr(fs.reason, "did not return g1,"), "%s", fs.reason);
   cr_assert_eq(fs.entry, 4, "the evidence is the walk's last page");
+  cr_assert(strstr(fs.reason, "created at entry 1 "), "%s", fs.reason);
   cr_assert_eq(s.judged_walks, 1);
   /* Judged once. */
   cr_assert_eq(settle(&s, 1).n, 0);
@@ -141,6 +143,35 @@ Test(walk, a_walk_that_returned_every_group_passes) {
   walk(&s, 10, G("g3") "," G("g2"), G("g1"));
   cr_assert_eq(settle(&s, 1).n, 0);
   cr_assert_eq(s.judged_walks, 1);
+  cfm_passive_stream_release(&s);
+}
+
+/* A group no exchange after the walk shows alive is not held to it:
+ * another client may have deleted it unseen.  A later error answer naming
+ * it does not show it alive; a success does. */
+Test(walk, a_group_not_seen_alive_after_the_walk_is_not_held_to_it) {
+  cfm_passive_stream s;
+  cfm_http_request req;
+  cfm_http_response res;
+  cfm_passive_result r;
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  create(&s, 0, "g1");
+  walk(&s, 10, "", "");
+  cr_assert_eq(settle(&s, 1).n, 0);
+  walk(&s, 30, "", "");
+  exchange(&req, &res, "GET", AGORA "/g1", NULL,
+           "{\"error\":\"resource_not_found\",\"exception\":\"x\","
+           "\"error_description\":\"group g1 not found\"}",
+           1);
+  res.status = 404;
+  cr_assert_eq(cfm_passive_judge_at(&specs, &s, &req, &res, T0 + 40, &r), CFM_EOK);
+  cfm_passive_result_release(&r);
+  cr_assert_eq(settle(&s, 1).n, 0, "an error answer does not show it alive");
+  walk(&s, 50, "", "");
+  cr_assert_eq(at(&s, 60, 1, "GET", AGORA "/g1", NULL, "{\"data\":[{\"id\":\"g1\"}]}"),
+               CFM_VERDICT_PASS);
+  cr_assert_eq(settle(&s, 1).n, 1, "a success after the walk does");
+  cr_assert_eq(s.judged_walks, 3);
   cfm_passive_stream_release(&s);
 }
 
@@ -214,6 +245,7 @@ Test(walk, a_deletion_the_stream_could_not_judge_makes_it_warn) {
     cfm_passive_stream_gap(&specs, &s, gaps[i].method, gaps[i].url,
                            gaps[i].at ? T0 + gaps[i].at : 0);
     walk(&s, 10, "", "");
+    delete (&s, 60, 1, "g1");
     fs = settle(&s, 1);
     cr_assert_eq(fs.n, 1, "gap %zu", i);
     cr_assert_eq(fs.v, gaps[i].want, "gap %zu: %s", i, fs.reason);
@@ -227,6 +259,7 @@ Test(walk, another_account_s_groups_are_not_held_to_the_walk) {
   cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
   create_in(&s, 0, "http://127.0.0.1:1/app-id/other/chatgroups", "g1");
   walk(&s, 10, "", "");
+  delete (&s, 20, 1, "g1");
   cr_assert_eq(settle(&s, 1).n, 0);
   cr_assert_eq(s.judged_walks, 1);
   cfm_passive_stream_release(&s);
@@ -239,7 +272,7 @@ Test(walk, an_old_walk_is_judged_before_the_stream_ends) {
   cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
   create(&s, 0, "g1");
   walk(&s, 10, "", "");
-  create(&s, 20 + CFM_PASSIVE_SETTLE_MS, "g2");
+  delete (&s, 20 + CFM_PASSIVE_SETTLE_MS, 1, "g1");
   cr_assert_eq(settle(&s, 0).n, 1);
   cr_assert_eq(s.judged_walks, 1);
   cfm_passive_stream_release(&s);
@@ -311,15 +344,19 @@ Test(walk, the_har_writer_keeps_microseconds) {
   HAR_ENTRY("100", "POST", AGORA, "{\\\"public\\\":true,\\\"owner\\\":\\\"u1\\\"}", "200",         \
             "{\\\"data\\\":{\\\"groupid\\\":\\\"g1\\\"}}")
 #define HAR_WALK HAR_ENTRY("200", "GET", AGORA "?limit=2", "", "200", "{\\\"data\\\":[]}")
+#define HAR_DELETE                                                                                 \
+  HAR_ENTRY("300", "DELETE", AGORA "/g1", "", "200",                                               \
+            "{\\\"data\\\":{\\\"success\\\":true,\\\"groupid\\\":\\\"g1\\\"}}")
 
 /* conform check judges the end of each file's stream: exit 1 for a walk
  * that skipped a group, 0 (a warn) when an entry it could not judge may
  * have deleted it. */
 Test(walk, check_reports_a_walk_that_skipped_a_group, .timeout = 60) {
   static const char *const hars[] = {
-      "{\"log\":{\"entries\":[" HAR_CREATE "," HAR_WALK "]}}",
+      "{\"log\":{\"entries\":[" HAR_CREATE "," HAR_WALK "," HAR_DELETE "]}}",
       "{\"log\":{\"entries\":[" HAR_CREATE ",{\"startedDateTime\":\"2026-12-02T05:21:40.150Z\","
-      "\"request\":{\"method\":\"DELETE\",\"url\":\"" AGORA "/g1\"}}," HAR_WALK "]}}",
+      "\"request\":{\"method\":\"DELETE\",\"url\":\"" AGORA "/g1\"}}," HAR_WALK "," HAR_DELETE
+      "]}}",
   };
   char dir[] = "/tmp/cfm-walk-XXXXXX", path[300], out[8192];
   FILE *f;
@@ -356,6 +393,8 @@ Test(walk, a_fail_names_a_group_no_unjudged_deletion_explains) {
   cfm_passive_stream_gap(&specs, &s, "DELETE", AGORA "/g1", T0 + 5);
   create(&s, 6, "g2");
   walk(&s, 10, "", "");
+  delete (&s, 20, 1, "g1");
+  delete (&s, 21, 1, "g2");
   fs = settle(&s, 1);
   cr_assert_eq(fs.n, 1);
   cr_assert_eq(fs.v, CFM_VERDICT_FAIL, "%s", fs.reason);

@@ -270,6 +270,49 @@ Test(proxy, encoded_answer_is_judged_decoded) {
                    encoded[CFM_VERDICT_FAIL], plain[CFM_VERDICT_ERROR], encoded[CFM_VERDICT_ERROR]);
 }
 
+/* The verdicts of one DingTalk create sent through a fresh proxy, its
+ * body gzip-encoded or not (the upstream answers a group either way). */
+static void create_judged(const char *up, int gzip, size_t *counts) {
+  static const char body[] = "{\"groupName\":\"g\",\"unionId\":\"u\",\"parentGroupId\":0}";
+  unsigned char z[512];
+  z_stream zs;
+  cfm_proxy_stats st;
+  cfm_th_resp via;
+  rig g;
+  memset(&zs, 0, sizeof(zs));
+  cr_assert_eq(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  zs.next_in = (Bytef *)body;
+  zs.avail_in = sizeof(body) - 1;
+  zs.next_out = z;
+  zs.avail_out = sizeof(z);
+  cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  deflateEnd(&zs);
+  rig_start(&g, up, 0, NULL);
+  cr_assert_eq(cfm_th_request(NULL, g.base, "POST", "/v1.0/rooms/groups?json=1",
+                              gzip ? DT_TOKEN "\nContent-Encoding: gzip" : DT_TOKEN,
+                              gzip ? (const char *)z : body, gzip ? zs.total_out : sizeof(body) - 1,
+                              &via),
+               0);
+  cfm_th_resp_free(&via);
+  rig_stop(&g, &st);
+  cr_assert_eq(st.judged, 1);
+  memcpy(counts, st.counts, sizeof(st.counts));
+}
+
+/* A gzip-encoded request body reaches the upstream as sent and is judged
+ * as the same request unencoded. */
+Test(proxy, encoded_request_is_judged_decoded) {
+  char up[64];
+  struct MHD_Daemon *echo = echo_start(up, sizeof(up));
+  size_t plain[CFM_VERDICT__COUNT], encoded[CFM_VERDICT__COUNT];
+  create_judged(up, 0, plain);
+  create_judged(up, 1, encoded);
+  MHD_stop_daemon(echo);
+  cr_assert_arr_eq(plain, encoded, sizeof(plain), "pass %zu/%zu warn %zu/%zu fail %zu/%zu",
+                   plain[CFM_VERDICT_PASS], encoded[CFM_VERDICT_PASS], plain[CFM_VERDICT_WARN],
+                   encoded[CFM_VERDICT_WARN], plain[CFM_VERDICT_FAIL], encoded[CFM_VERDICT_FAIL]);
+}
+
 /* An upstream nobody listens on: the client gets a 502 from the proxy,
  * and the exchange is judged an error, not a pass. */
 Test(proxy, unreachable_upstream_is_502_and_error) {
@@ -523,6 +566,38 @@ Test(proxy, reports_roll_by_age) {
   MHD_stop_daemon(echo);
   cr_assert_eq(st.reports, 1);
   rig_clean(&g);
+}
+
+/* IPv6: --listen [::1]:PORT serves (its URL printed with brackets); an
+ * IPv6 address off the loopback needs --allow-remote; one without its
+ * brackets is a usage error. */
+Test(proxy, listens_on_the_ipv6_loopback, .timeout = 60) {
+  char out[4096], dir[] = "/tmp/cfm-proxy-v6-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "%s proxy --listen '[::]:0' --upstream agora-chat=http://127.0.0.1:1 "
+                         "2>&1 | grep -c allow-remote",
+                         CONFORM_BIN),
+               0, "%s", out);
+  cr_assert_eq(cfm_th_sh(out, sizeof(out),
+                         "%s proxy --listen ::1:0 --upstream agora-chat=http://127.0.0.1:1 "
+                         "2>/dev/null",
+                         CONFORM_BIN),
+               2);
+  /* The upstream is unreachable: the proxy's own 502 comes back over IPv6. */
+  cr_assert_eq(
+      cfm_th_sh(out, sizeof(out),
+                "cd %s && %s proxy --listen '[::1]:0' --upstream dingtalk-rooms=http://127.0.0.1:1 "
+                "--no-reports >port.txt 2>err.txt & pid=$!; cd %s && for i in $(seq 1 100); do "
+                "grep -q listening port.txt && break; sleep 0.1; done; cat port.txt; "
+                "url=$(sed 's/listening on //' port.txt); "
+                "curl -s -o /dev/null -w '%%{http_code}\n' -m 5 $url/v1.0/rooms/groups/1; "
+                "kill -TERM $pid; wait $pid; echo rc=$?",
+                dir, CONFORM_BIN, dir),
+      0, "%s", out);
+  cr_assert(!strncmp(out, "listening on http://[::1]:", 26), "%s", out);
+  cr_assert(strstr(out, "\n502\nrc=6"), "%s", out);
+  cfm_th_sh(out, sizeof(out), "rm -rf %s", dir);
 }
 
 /* The command: usage errors, then SIGHUP and SIGTERM on the real binary. */

@@ -172,6 +172,9 @@ static int check_file(check_ctx *cx, const char *path, size_t file) {
   /* What only the whole recording shows (a walk that skipped a group). */
   if (rc == CFM_EXIT_OK && (cfm_passive_stream_settle(&st, 1, emit_finding, &sx) || sx.rc))
     rc = CFM_EXIT_INTERNAL;
+  if (st.unjudged_walks)
+    cfm_cli_warn("'%s': %zu complete cursor walks were not judged whole (over the stream's bounds)",
+                 path, st.unjudged_walks);
   free(judged);
   cfm_passive_stream_release(&st);
   cfm_har_release(&har);

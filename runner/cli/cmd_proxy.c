@@ -30,8 +30,8 @@ static void usage(FILE *f) {
         "judges each exchange against the documents off the request path (a bounded\n"
         "queue; when it is full exchanges are counted as dropped, traffic never waits).\n"
         "\n"
-        "  --listen HOST:PORT   listen address (default 127.0.0.1:0; port 0 = ephemeral,\n"
-        "                       the chosen one is printed)\n"
+        "  --listen HOST:PORT   listen address (default 127.0.0.1:0; [::1]:PORT for IPv6;\n"
+        "                       port 0 = ephemeral, the chosen one is printed)\n"
         "  --allow-remote       permit a --listen address off the loopback\n"
         "  --upstream VENDOR=URL  where VENDOR's requests go (repeatable; with several,\n"
         "                       a request goes to the vendor whose operation it calls)\n"
@@ -60,17 +60,27 @@ typedef struct proxy_args {
   char host[64];
 } proxy_args;
 
-/* Parses HOST:PORT into a->host and a->opt.port.  Returns 0 or -1. */
+/* Parses HOST:PORT or [IPv6]:PORT into a->host (brackets dropped) and
+ * a->opt.port.  Returns 0 or -1. */
 static int parse_listen(proxy_args *a, const char *arg) {
-  const char *colon = strrchr(arg, ':');
+  const char *colon = strrchr(arg, ':'), *host = arg;
+  size_t len = colon ? (size_t)(colon - arg) : 0;
   char *end;
   unsigned long v;
-  if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(a->host) || !colon[1])
+  if (arg[0] == '[') { /* [::1]:PORT */
+    if (len < 3 || colon[-1] != ']')
+      return -1;
+    host = arg + 1;
+    len -= 2;
+  } else if (colon && memchr(arg, ':', len)) {
+    return -1; /* an IPv6 address needs its brackets */
+  }
+  if (!colon || !len || len >= sizeof(a->host) || !colon[1])
     return -1;
   v = strtoul(colon + 1, &end, 10);
   if (*end || v > 65535 || colon[1] == '-' || colon[1] == '+')
     return -1;
-  snprintf(a->host, sizeof(a->host), "%.*s", (int)(colon - arg), arg);
+  snprintf(a->host, sizeof(a->host), "%.*s", (int)len, host);
   a->opt.listen_host = a->host;
   a->opt.port = (uint16_t)v;
   return 0;
@@ -108,7 +118,8 @@ static int parse(int argc, char **argv, proxy_args *a) {
     switch (c) {
     case 'l':
       if (parse_listen(a, optarg))
-        return cfm_cli_usage_error("proxy", "--listen wants HOST:PORT, got '%s'", optarg);
+        return cfm_cli_usage_error("proxy", "--listen wants HOST:PORT or [IPV6]:PORT, got '%s'",
+                                   optarg);
       break;
     case 'A':
       a->opt.allow_remote = 1;
@@ -182,7 +193,10 @@ static void serve(cfm_proxy *px, const char *host) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &hup, NULL);
   stop_asked = roll_asked = 0;
-  printf("listening on http://%s:%u\n", host, (unsigned)cfm_proxy_port(px));
+  if (strchr(host, ':'))
+    printf("listening on http://[%s]:%u\n", host, (unsigned)cfm_proxy_port(px));
+  else
+    printf("listening on http://%s:%u\n", host, (unsigned)cfm_proxy_port(px));
   fflush(stdout);
   while (!stop_asked) {
     if (roll_asked) {

@@ -6,10 +6,12 @@
  * deleted-id rules (passive_stream.c).
  *
  * Times are bounds: an exchange that started at t (to the resolution its
- * recording gives) answered by t + resolution + time.  A group exists
- * during a walk when its create answered before the walk's first page
- * started and no deletion of it started before the walk's last page
- * answered; only then must the walk return it. */
+ * recording gives) answered by t + resolution + time.  A group existed
+ * throughout a walk when its create answered before the walk's first page
+ * started, no deletion of it started before the walk's last page answered,
+ * and an exchange sent after that answered success for it (it was still
+ * there: a deletion the stream did not see, by another client, cannot
+ * explain the miss); only then must the walk return it. */
 #include "passive_internal.h"
 #include "conform/jsonutil.h"
 #include "conform/verdict.h"
@@ -226,11 +228,22 @@ static double earlier(double a, double b) {
   return a < 0 || b < 0 ? -1 : a < b ? a : b;
 }
 
+/* A success answer naming the group, sent at lo: it existed then. */
+static int note_alive(const cfm_spec *spec, const json_t *op, json_t *life,
+                      const cfm_http_response *res, double lo) {
+  cfm_mapped m;
+  const json_t *was = json_object_get(life, "alive");
+  cfm_verdict_map(spec, op, res, &m);
+  if (m.is_error || !cfm_verdict_is_api_answer(res) || (was && json_number_value(was) >= lo))
+    return 0;
+  return json_object_set_new(life, "alive", json_real(lo)) ? -1 : 0;
+}
+
 int cfm__passive_note_lives(const cfm_spec *spec, const json_t *op, const req_view *rv,
                             cfm_passive_stream *s, const cfm_http_response *res) {
   passive_resource r;
   const char *opid = cfm_json_str(op, "id");
-  double lo = 0, hi = 0;
+  double lo = 0, hi = 0, gone;
   int known;
   char key[600];
   json_t *life;
@@ -241,13 +254,17 @@ int cfm__passive_note_lives(const cfm_spec *spec, const json_t *op, const req_vi
     s->latest_ms = hi;
   if (!strcmp(opid, r.create))
     return known ? note_made(spec, op, &r, rv, s, res, hi) : 0;
-  /* Any deletion, whatever it answered, may have ended the group from its start. */
-  if (strcmp(opid, r.del) || !named_id(spec, &r, rv, key, sizeof(key)) ||
-      !(life = json_object_get(s->lives, key)))
+  if (!named_id(spec, &r, rv, key, sizeof(key)) || !(life = json_object_get(s->lives, key)))
     return 0;
+  if (known && note_alive(spec, op, life, res, lo))
+    return -1;
+  if (strcmp(opid, r.del))
+    return 0;
+  /* Any deletion, whatever it answered, may have ended the group from its start. */
+  gone = known ? lo : -1;
   if (json_object_get(life, "gone"))
-    lo = earlier(known ? lo : -1, json_number_value(json_object_get(life, "gone")));
-  return json_object_set_new(life, "gone", json_real(known ? lo : -1)) ? -1 : 0;
+    gone = earlier(gone, json_number_value(json_object_get(life, "gone")));
+  return json_object_set_new(life, "gone", json_real(gone)) ? -1 : 0;
 }
 
 void cfm_passive_stream_gap(const cfm_specset *set, cfm_passive_stream *s, const char *method,
@@ -299,13 +316,13 @@ static void missing_of(const cfm_passive_stream *s, const json_t *w, missed *ms)
   double end = json_number_value(json_object_get(w, "end"));
   size_t vl = strlen(vendor);
   json_object_foreach((json_t *)s->lives, key, life) {
-    const json_t *gone = json_object_get(life, "gone");
+    const json_t *gone = json_object_get(life, "gone"), *alive = json_object_get(life, "alive");
     double made = json_number_value(json_object_get(life, "made"));
     int unsure;
     if (strncmp(key, vendor, vl) || key[vl] != '\x1f' ||
         strcmp(cfm_json_str(life, "scope") ? cfm_json_str(life, "scope") : "", scope) ||
         made > start || (gone && (json_number_value(gone) < 0 || json_number_value(gone) < end)) ||
-        json_object_get(ids, key + vl + 1))
+        !alive || json_number_value(alive) < end || json_object_get(ids, key + vl + 1))
       continue;
     unsure = in_gap(s, made, end);
     /* The first a fail names is one no unjudged deletion explains. */

@@ -263,16 +263,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- start and stop -------------------------------------------------------------- */
 
-static int check_listen(cfm_proxy *p, struct sockaddr_in *sa, cfm_error_t *err) {
+/* The listen address: IPv4 ("127.0.0.1") or IPv6 ("::1", no brackets);
+ * loopback unless --allow-remote. */
+static int check_listen(cfm_proxy *p, struct sockaddr_storage *ss, cfm_error_t *err) {
   const char *host = p->opt.listen_host ? p->opt.listen_host : "127.0.0.1";
-  memset(sa, 0, sizeof(*sa));
-  sa->sin_family = AF_INET;
-  sa->sin_port = htons(p->opt.port);
+  struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)ss;
+  int loopback;
+  memset(ss, 0, sizeof(*ss));
   snprintf(p->host, sizeof(p->host), "%s", host);
-  if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-    return cfm_error_set(err, CFM_EUSAGE, "proxy", "", "--listen: '%s' is not an IPv4 address",
-                         host);
-  if ((ntohl(sa->sin_addr.s_addr) >> 24) != 127 && !p->opt.allow_remote)
+  if (strchr(host, ':')) {
+    sa6->sin6_family = AF_INET6;
+    sa6->sin6_port = htons(p->opt.port);
+    if (inet_pton(AF_INET6, host, &sa6->sin6_addr) != 1)
+      return cfm_error_set(err, CFM_EUSAGE, "proxy", "", "--listen: '%s' is not an IPv6 address",
+                           host);
+    loopback = IN6_IS_ADDR_LOOPBACK(&sa6->sin6_addr);
+  } else {
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(p->opt.port);
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+      return cfm_error_set(err, CFM_EUSAGE, "proxy", "",
+                           "--listen: '%s' is not an IPv4 or IPv6 address", host);
+    loopback = (ntohl(sa->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (!loopback && !p->opt.allow_remote)
     return cfm_error_set(err, CFM_EUSAGE, "proxy", "",
                          "--listen: '%s' is not a loopback address; listening there needs "
                          "--allow-remote (whoever reaches it can use your upstreams)",
@@ -306,20 +321,24 @@ static void defaults(cfm_proxy_options *o) {
     o->timeout_ms = CFM_PROXY_TIMEOUT_MS;
 }
 
-static int listen_start(cfm_proxy *p, struct sockaddr_in *sa, cfm_error_t *err) {
+static int listen_start(cfm_proxy *p, struct sockaddr_storage *sa, cfm_error_t *err) {
   const union MHD_DaemonInfo *info;
   struct MHD_Daemon *d;
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
   errno = 0;
-  d = MHD_start_daemon(
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
-      on_request, p, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, CFM_PROXY_CONNECTIONS,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL, MHD_OPTION_CONNECTION_TIMEOUT,
-      IDLE_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK, on_uri, p, MHD_OPTION_NOTIFY_COMPLETED,
-      on_completed, p, MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);
+  if (sa->ss_family == AF_INET6)
+    flags |= MHD_USE_IPv6;
+  d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, p, MHD_OPTION_SOCK_ADDR,
+                       (struct sockaddr *)sa, MHD_OPTION_CONNECTION_LIMIT, CFM_PROXY_CONNECTIONS,
+                       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL,
+                       MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK,
+                       on_uri, p, MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
+                       MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);
   if (!d) {
     int e = errno;
     return cfm_error_set(err, e == EADDRINUSE || e == EACCES ? CFM_EUSAGE : CFM_EINTERNAL, "proxy",
-                         "", "cannot listen on %s:%u%s%s", p->host, (unsigned)p->opt.port,
+                         "", "cannot listen on %s%s%s:%u%s%s", strchr(p->host, ':') ? "[" : "",
+                         p->host, strchr(p->host, ':') ? "]" : "", (unsigned)p->opt.port,
                          e ? ": " : "", e ? strerror(e) : "");
   }
   info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -344,7 +363,7 @@ static void proxy_free(cfm_proxy *p) {
 }
 
 int cfm_proxy_start(const cfm_proxy_options *opt, cfm_proxy **out, cfm_error_t *err) {
-  struct sockaddr_in sa;
+  struct sockaddr_storage sa;
   cfm_proxy *p;
   int rc;
   *out = NULL;

@@ -172,23 +172,24 @@ static void emit(cfm_proxy *p, const cfm__px_exchange *x, const emit_args *a) {
   json_decref(assumed);
 }
 
-/* Inflates a gzip- or deflate-encoded answer for judging (the client got
- * it as it came), into out (capped by the body cap).  Returns 0, or -1:
- * not such an encoding, or not inflatable within the cap. */
-static int inflate_answer(const cfm__px_exchange *x, size_t cap, cfm_buf *out) {
+/* Inflates a body of len bytes in a gzip or deflate content coding for
+ * judging (the other side got it as it came), into out (capped by cap).
+ * Returns 0, or -1: not such a coding, or not inflatable within the cap. */
+static int inflate_body(const char *coding, const char *data, size_t len, size_t cap,
+                        cfm_buf *out) {
   static const char *const codings[] = {"gzip", "x-gzip", "deflate"};
   unsigned char chunk[16384];
   z_stream z;
   size_t i;
   int zr = Z_DATA_ERROR, known = 0;
   for (i = 0; i < sizeof(codings) / sizeof(codings[0]); i++)
-    known |= !strcasecmp(x->content_encoding, codings[i]);
+    known |= !strcasecmp(coding, codings[i]);
   cfm_buf_init(out, cap);
   memset(&z, 0, sizeof(z));
-  if (!known || !x->res_len || inflateInit2(&z, 15 + 32) != Z_OK)
+  if (!known || !len || inflateInit2(&z, 15 + 32) != Z_OK)
     return -1;
-  z.next_in = (Bytef *)x->res_body;
-  z.avail_in = (uInt)x->res_len;
+  z.next_in = (Bytef *)data;
+  z.avail_in = (uInt)len;
   do {
     z.next_out = chunk;
     z.avail_out = sizeof(chunk);
@@ -205,13 +206,27 @@ static int inflate_answer(const cfm__px_exchange *x, size_t cap, cfm_buf *out) {
   return 0;
 }
 
+/* The request's Content-Encoding ("" when none). */
+static const char *request_coding(const cfm__px_exchange *x) {
+  size_t i;
+  for (i = 0; x->headers && x->headers[i]; i++) {
+    const char *h = x->headers[i];
+    if (!strncasecmp(h, "Content-Encoding:", 17)) {
+      for (h += 17; *h == ' ' || *h == '\t';)
+        h++;
+      return h;
+    }
+  }
+  return "";
+}
+
 static void judge_one(cfm_proxy *p, const cfm__px_exchange *x) {
   cfm_http_request req;
   cfm_http_response res;
   cfm_passive_result pr;
   char id[400];
   emit_args a;
-  cfm_buf plain;
+  cfm_buf plain, sent;
   size_t seq = p->seq++;
   int rc;
   memset(&req, 0, sizeof(req));
@@ -230,15 +245,20 @@ static void judge_one(cfm_proxy *p, const cfm__px_exchange *x) {
   res.len = x->res_len;
   res.duration_ms = x->ms;
   res.attempts = 1;
-  if (inflate_answer(x, p->opt.max_body, &plain) == 0) {
+  if (inflate_body(x->content_encoding, x->res_body, x->res_len, p->opt.max_body, &plain) == 0) {
     res.body = plain.data ? plain.data : "";
     res.len = plain.len;
+  }
+  if (inflate_body(request_coding(x), x->req_body, x->req_len, p->opt.max_body, &sent) == 0) {
+    req.body = sent.data ? sent.data : "";
+    req.body_len = sent.len;
   }
   rc = x->started_ms > 0
            ? cfm_passive_judge_at(p->opt.set, &p->stream, &req, &res, x->started_ms, &pr)
            : cfm_passive_judge(p->opt.set, &p->stream, &req, &res, &pr);
   if (rc != CFM_EOK) {
     cfm_buf_release(&plain);
+    cfm_buf_release(&sent);
     pthread_mutex_lock(&p->lock);
     p->stats.report_failed = 1; /* out of memory: the exchange is not judged */
     pthread_mutex_unlock(&p->lock);
@@ -272,6 +292,7 @@ static void judge_one(cfm_proxy *p, const cfm__px_exchange *x) {
     emit(p, x, &a);
   }
   cfm_buf_release(&plain);
+  cfm_buf_release(&sent);
   cfm_passive_result_release(&pr);
   p->rep_exchanges++;
   pthread_mutex_lock(&p->lock);
