@@ -304,6 +304,27 @@ if [ "$fuzz" = 1 ]; then
   done
 fi
 
+# --- 9. proxy overhead; check exchanges/s on a large HAR ---------------
+note "== 9. proxy overhead and check throughput"
+if [ -x "$build/bench/bench_proxy" ]; then
+  px_n=2000
+  [ "$quick" = 1 ] && px_n=300
+  run "$build/bench/bench_proxy" specs "$px_n" 4 >"$work/proxy.json" 2>"$work/proxy.err" || true
+fi
+# A recording of the whole suite (every vendor, clean-up included), then
+# `check` over it: exchanges judged per second of wall and of CPU.
+run "$conform" run --record "$work/suite.har" --no-reports >/dev/null 2>"$work/record.err" || true
+if [ -s "$work/suite.har" ]; then
+  python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["log"]["entries"]))' \
+    "$work/suite.har" >"$work/check.entries"
+  check_rounds=3
+  [ "$quick" = 1 ] && check_rounds=1
+  for i in $(seq 1 "$check_rounds"); do
+    run "${measure[@]}" rusage "$work/check.$i.json" -- \
+      "$conform" check --no-reports "$work/suite.har" 2>/dev/null || true
+  done
+fi
+
 cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg.end"
 stop_all
 run "${measure[@]}" report "$work" "$out_dir" "$stamp"

@@ -168,6 +168,10 @@ static int check_file(check_ctx *cx, const char *path, size_t file) {
       cfm_passive_stream_gap(&cx->set, &st, e->method, e->url, e->started_ms);
     else if (st.entries > 0)
       judged[st.entries - 1] = i;
+    /* Walks long over are judged on the way (a long recording keeps few). */
+    if (rc == CFM_EXIT_OK && json_array_size(st.done) &&
+        (cfm_passive_stream_settle(&st, 0, emit_finding, &sx) || sx.rc))
+      rc = CFM_EXIT_INTERNAL;
   }
   /* What only the whole recording shows (a walk that skipped a group). */
   if (rc == CFM_EXIT_OK && (cfm_passive_stream_settle(&st, 1, emit_finding, &sx) || sx.rc))
