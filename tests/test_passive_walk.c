@@ -421,3 +421,65 @@ Test(walk, a_fail_names_a_group_no_unjudged_deletion_explains) {
   cr_assert(strstr(fs.reason, "did not return g2 (and 1 more)"), "%s", fs.reason);
   cfm_passive_stream_release(&s);
 }
+
+/* A first page asked with an empty cursor begins a walk too. */
+Test(walk, an_empty_cursor_asks_for_the_first_page) {
+  cfm_passive_stream s;
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  create(&s, 0, "g1");
+  cr_assert_eq(at(&s, 10, 1, "GET", AGORA "?limit=2&cursor=", NULL, "{\"data\":[]}"),
+               CFM_VERDICT_PASS);
+  delete (&s, 20, 1, "g1");
+  cr_assert_eq(settle(&s, 1).n, 1);
+  cfm_passive_stream_release(&s);
+}
+
+#define AUTH_HEADER "\"headers\":[{\"name\":\"Authorization\",\"value\":\"Bearer t\"}],"
+
+/* A recording whose entries have a start but no "time" cannot say when
+ * the create answered: nothing is held against the walk. */
+Test(walk, entries_without_a_time_are_not_ordered) {
+  static const char har[] =
+      "{\"log\":{\"entries\":["
+      "{\"startedDateTime\":\"2026-12-02T05:21:40.100Z\",\"request\":{\"method\":"
+      "\"POST\"," AUTH_HEADER "\"url\":\"" AGORA
+      "\",\"postData\":{\"text\":\"{\\\"public\\\":true,\\\"owner\\\":\\\"u\\\"}\"}},"
+      "\"response\":{\"status\":200,\"content\":{\"mimeType\":\"application/json\",\"text\":"
+      "\"{\\\"data\\\":{\\\"groupid\\\":\\\"g1\\\"}}\"}}},"
+      "{\"startedDateTime\":\"2026-12-02T05:21:40.200Z\",\"request\":{\"method\":"
+      "\"GET\"," AUTH_HEADER "\"url\":\"" AGORA
+      "?limit=2\"},\"response\":{\"status\":200,\"content\":{\"mimeType\":"
+      "\"application/json\",\"text\":\"{\\\"data\\\":[]}\"}}},"
+      "{\"startedDateTime\":\"2026-12-02T05:21:40.300Z\",\"request\":{\"method\":"
+      "\"DELETE\"," AUTH_HEADER "\"url\":\"" AGORA
+      "/g1\"},\"response\":{\"status\":200,\"content\":{\"mimeType\":"
+      "\"application/json\",\"text\":\"{\\\"data\\\":{\\\"success\\\":true}}\"}}}]}}";
+  cfm_passive_stream s;
+  cfm_har h;
+  cfm_error_t err;
+  size_t i;
+  cfm_error_init(&err);
+  cr_assert_eq(cfm_har_parse("t.har", har, sizeof(har) - 1, &h, &err), CFM_EOK, "%s", err.text);
+  cr_assert_eq(h.count, 3);
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  for (i = 0; i < h.count; i++) {
+    cfm_passive_result r;
+    cr_assert_eq(cfm_passive_judge_entry(&specs, &s, &h.entries[i], &r), CFM_EOK);
+    cfm_passive_result_release(&r);
+  }
+  cr_assert_eq(settle(&s, 1).n, 0);
+  cr_assert_eq(s.judged_walks, 0);
+  cfm_passive_stream_release(&s);
+  /* The same with times: the walk missed g1. */
+  for (i = 0; i < h.count; i++)
+    h.entries[i].time_ms = 1;
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  for (i = 0; i < h.count; i++) {
+    cfm_passive_result r;
+    cr_assert_eq(cfm_passive_judge_entry(&specs, &s, &h.entries[i], &r), CFM_EOK);
+    cfm_passive_result_release(&r);
+  }
+  cr_assert_eq(settle(&s, 1).n, 1);
+  cfm_passive_stream_release(&s);
+  cfm_har_release(&h);
+}

@@ -25,14 +25,13 @@
 #define MAX_WALK_IDS 100000
 
 /* The start and the latest end of the exchange rv describes (ms); 0 when
- * the recording does not say. */
-static int times_of(const req_view *rv, const cfm_http_response *res, double *lo, double *hi) {
+ * the recording does not say (no start, or no time to the answer). */
+static int times_of(const req_view *rv, double *lo, double *hi) {
   const passive_facts *f = rv->facts;
-  double took = f && f->time_ms >= 0 ? f->time_ms : res->duration_ms;
-  if (!f || f->started_ms <= 0 || took < 0)
+  if (!f || f->started_ms <= 0 || f->time_ms < 0)
     return 0;
   *lo = f->started_ms;
-  *hi = f->started_ms + f->res_ms + took;
+  *hi = f->started_ms + f->res_ms + f->time_ms;
   return 1;
 }
 
@@ -89,7 +88,7 @@ static int walk_ended(const cfm_spec *spec, const json_t *op, const req_view *rv
   double lo, hi;
   const json_t *ids = json_object_get(walk, "ids");
   json_t *d;
-  if (!json_object_get(walk, "start") || !times_of(rv, res, &lo, &hi))
+  if (!json_object_get(walk, "start") || !times_of(rv, &lo, &hi))
     return 0;
   if (json_array_size(s->done) >= MAX_DONE || done_ids(s) + json_object_size(ids) > MAX_DONE_IDS) {
     s->unjudged_walks++;
@@ -108,10 +107,12 @@ static int walk_ended(const cfm_spec *spec, const json_t *op, const req_view *rv
  * {"ids", "scope", "first", "start" (only when the page was asked without
  * a cursor: the walk's beginning)}.  New reference; NULL out of memory. */
 static json_t *walk_of(const cfm_spec *spec, const json_t *op, const req_view *rv,
-                       cfm_passive_stream *s, const cfm_http_response *res, const char *cur) {
+                       cfm_passive_stream *s, const char *cur) {
   char key[700], scope[600];
   double lo, hi;
   json_t *walk;
+  if (cur && !*cur)
+    cur = NULL; /* an empty cursor asks for the first page */
   snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", spec->vendor, cfm_json_str(op, "id"),
            cur ? cur : "");
   if (cur && (walk = json_incref(json_object_get(s->walks, key))) != NULL) {
@@ -120,8 +121,7 @@ static json_t *walk_of(const cfm_spec *spec, const json_t *op, const req_view *r
   }
   scope_of(rv->req->url, op, scope, sizeof(scope));
   walk = json_pack("{s:{}, s:s, s:I}", "ids", "scope", scope, "first", (json_int_t)s->entries);
-  if (walk && !cur && times_of(rv, res, &lo, &hi) &&
-      json_object_set_new(walk, "start", json_real(lo))) {
+  if (walk && !cur && times_of(rv, &lo, &hi) && json_object_set_new(walk, "start", json_real(lo))) {
     json_decref(walk);
     return NULL;
   }
@@ -147,7 +147,7 @@ int cfm__passive_walk_rule(const cfm_spec *spec, const json_t *op, const req_vie
     return 0;
   cursor = json_object_get(w, "cursor");
   param = cfm_json_str(cursor, "param");
-  if (!(walk = walk_of(spec, op, rv, s, res, param ? cfm_json_str(rv->query, param) : NULL))) {
+  if (!(walk = walk_of(spec, op, rv, s, param ? cfm_json_str(rv->query, param) : NULL))) {
     json_decref(body);
     return -1;
   }
@@ -249,7 +249,7 @@ int cfm__passive_note_lives(const cfm_spec *spec, const json_t *op, const req_vi
   json_t *life;
   if (!s || !opid || !cfm__passive_find_resource(spec, &r))
     return 0;
-  known = times_of(rv, res, &lo, &hi);
+  known = times_of(rv, &lo, &hi);
   if (known && hi > s->latest_ms)
     s->latest_ms = hi;
   if (!strcmp(opid, r.create))
