@@ -483,3 +483,63 @@ Test(walk, entries_without_a_time_are_not_ordered) {
   cfm_passive_stream_release(&s);
   cfm_har_release(&h);
 }
+
+/* Unjudged deletions are kept as times, not as one span from the first to
+ * the last: gaps before a group was made and after the walk ended leave
+ * its miss a fail; a span of drops (the proxy's) that covers the walk
+ * makes it a warn. */
+Test(walk, gaps_are_kept_as_intervals) {
+  static const struct {
+    double from, to; /* a span when to > from */
+    cfm_verdict want;
+  } rows[] = {
+      {5, 0, CFM_VERDICT_FAIL}, /* with a gap at 50 too, below */
+      {8, 20, CFM_VERDICT_WARN},
+      {0, 0, CFM_VERDICT_WARN}, /* at an unknown time */
+  };
+  size_t i;
+  for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    cfm_passive_stream s;
+    findings fs;
+    cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+    create(&s, 6, "g2");
+    if (rows[i].to > rows[i].from)
+      cfm_passive_stream_gap_span(&s, T0 + rows[i].from, T0 + rows[i].to);
+    else
+      cfm_passive_stream_gap(&specs, &s, NULL, NULL, rows[i].from ? T0 + rows[i].from : 0);
+    cfm_passive_stream_gap(&specs, &s, NULL, NULL, T0 + 50);
+    walk(&s, 10, "", "");
+    delete (&s, 60, 1, "g2");
+    fs = settle(&s, 1);
+    cr_assert_eq(fs.n, 1, "row %zu", i);
+    cr_assert_eq(fs.v, rows[i].want, "row %zu: %s", i, fs.reason);
+    cfm_passive_stream_release(&s);
+  }
+}
+
+/* More gaps than the stream keeps: the nearest are joined, so every gap
+ * given still lies in an interval, and the count stays bounded. */
+Test(walk, many_gaps_stay_bounded_and_covered) {
+  cfm_passive_stream s;
+  size_t i, k;
+  double t[500];
+  cr_assert_eq(cfm_passive_stream_init(&s), CFM_EOK);
+  for (i = 0; i < 500; i++) {
+    t[i] = T0 + (double)((i * 7919) % 500) * 10.0 + (double)(i % 3);
+    cfm_passive_stream_gap(&specs, &s, NULL, NULL, t[i]);
+    cr_assert_lt(s.ngaps, CFM_PASSIVE_GAPS);
+  }
+  for (i = 0; i < s.ngaps; i++) {
+    cr_assert_leq(s.gaps[i][0], s.gaps[i][1]);
+    if (i)
+      cr_assert_lt(s.gaps[i - 1][1], s.gaps[i][0], "in time order, apart");
+  }
+  for (i = 0; i < 500; i++) {
+    int in = 0;
+    for (k = 0; k < s.ngaps; k++)
+      in |= s.gaps[k][0] <= t[i] && t[i] <= s.gaps[k][1];
+    cr_assert(in, "gap %zu (%f) is in no interval", i, t[i]);
+  }
+  cr_assert_eq(s.gap_unknown, 0);
+  cfm_passive_stream_release(&s);
+}

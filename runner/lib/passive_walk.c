@@ -267,6 +267,41 @@ int cfm__passive_note_lives(const cfm_spec *spec, const json_t *op, const req_vi
   return json_object_set_new(life, "gone", json_real(gone)) ? -1 : 0;
 }
 
+/* Adds the gap [lo, hi] (ms; lo < 0: at an unknown time) to s's
+ * intervals, joining those it overlaps, and the two nearest when they are
+ * full. */
+static void add_gap(cfm_passive_stream *s, double lo, double hi) {
+  size_t i = 0, k, best = 0;
+  if (lo < 0) {
+    s->gap_unknown = 1;
+    return;
+  }
+  while (i < s->ngaps && s->gaps[i][1] < lo)
+    i++;
+  for (k = i; k < s->ngaps && s->gaps[k][0] <= hi; k++) { /* overlapped: joined */
+    lo = s->gaps[k][0] < lo ? s->gaps[k][0] : lo;
+    hi = s->gaps[k][1] > hi ? s->gaps[k][1] : hi;
+  }
+  memmove(&s->gaps[i + 1], &s->gaps[k], (s->ngaps - k) * sizeof(s->gaps[0]));
+  s->ngaps -= k - i;
+  s->gaps[i][0] = lo;
+  s->gaps[i][1] = hi;
+  if (++s->ngaps < CFM_PASSIVE_GAPS)
+    return;
+  for (i = 1; i + 1 < s->ngaps; i++) { /* the nearest neighbours */
+    if (s->gaps[i + 1][0] - s->gaps[i][1] < s->gaps[best + 1][0] - s->gaps[best][1])
+      best = i;
+  }
+  s->gaps[best][1] = s->gaps[best + 1][1];
+  memmove(&s->gaps[best + 1], &s->gaps[best + 2], (s->ngaps - best - 2) * sizeof(s->gaps[0]));
+  s->ngaps--;
+}
+
+void cfm_passive_stream_gap_span(cfm_passive_stream *s, double from_ms, double to_ms) {
+  if (s)
+    add_gap(s, from_ms > 0 ? from_ms : -1, to_ms > from_ms ? to_ms : from_ms);
+}
+
 void cfm_passive_stream_gap(const cfm_specset *set, cfm_passive_stream *s, const char *method,
                             const char *url, double started_ms) {
   double t = started_ms > 0 ? started_ms : -1;
@@ -284,20 +319,20 @@ void cfm_passive_stream_gap(const cfm_specset *set, cfm_passive_stream *s, const
     if (other)
       return; /* not a deletion: nothing the walks depend on */
   }
-  s->gap_ms = s->gap_ms == 0 ? t : earlier(s->gap_ms, t);
-  s->gap_last_ms = s->gap_last_ms == 0 || t < 0 || s->gap_last_ms < 0 ? t
-                   : t > s->gap_last_ms                               ? t
-                                                                      : s->gap_last_ms;
+  add_gap(s, t, t);
 }
 
 /* 1 when a deletion the stream could not judge may have ended a group made
- * at made before a walk ended at end. */
+ * at made before a walk ended at end: one started between the two. */
 static int in_gap(const cfm_passive_stream *s, double made, double end) {
-  if (s->gap_ms == 0)
-    return 0;
-  if (s->gap_ms < 0 || s->gap_last_ms < 0)
+  size_t i;
+  if (s->gap_unknown)
     return 1;
-  return s->gap_ms < end && s->gap_last_ms > made;
+  for (i = 0; i < s->ngaps; i++) {
+    if (s->gaps[i][0] < end && s->gaps[i][1] > made)
+      return 1;
+  }
+  return 0;
 }
 
 /* What a walk missed: groups of its account it had to return (n; the

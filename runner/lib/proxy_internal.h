@@ -46,7 +46,9 @@ struct cfm_proxy {
   size_t queued, queued_bytes;
   int stopping, roll_asked, held;
   cfm_proxy_stats stats;
-  double first_drop_ms, last_drop_ms; /* when the queue dropped exchanges (0: never) */
+  /* Drops the stream was not told of yet: the first one's start (0: none;
+   * -1 unknown) and the last one's. */
+  double drop_from_ms, drop_to_ms;
   /* The judging thread's own (no lock needed). */
   pthread_t judge;
   int judge_started;
@@ -55,7 +57,6 @@ struct cfm_proxy {
   size_t rep_exchanges; /* judged into the current report */
   double rep_started;   /* monotonic seconds */
   size_t seq;           /* exchanges judged since start: result ids */
-  double drop_told[2];  /* the drops the stream was told of (first, last) */
   json_t *targets;      /* {"vendor": "url"} recorded in each report */
 };
 

@@ -44,9 +44,10 @@ void cfm__proxy_enqueue(cfm_proxy *p, cfm__px_exchange *x) {
   pthread_mutex_lock(&p->lock);
   if (p->queued >= p->opt.queue_cap || p->queued_bytes + sz > p->opt.queue_bytes) {
     p->stats.dropped++;
-    p->last_drop_ms = x->started_ms > 0 ? x->started_ms : -1;
-    if (p->first_drop_ms == 0)
-      p->first_drop_ms = p->last_drop_ms;
+    if (p->drop_from_ms == 0)
+      p->drop_from_ms = x->started_ms > 0 ? x->started_ms : -1;
+    if (x->started_ms > p->drop_to_ms)
+      p->drop_to_ms = x->started_ms;
     pthread_mutex_unlock(&p->lock);
     cfm__px_exchange_free(x);
     return;
@@ -330,17 +331,14 @@ static void emit_finding(void *user, const cfm_passive_finding *f) {
 /* Judges what the rest of the stream has settled (final: everything);
  * an exchange the queue dropped may have been a deletion. */
 static void settle(cfm_proxy *p, int final) {
-  double drop[2];
-  size_t i;
+  double from, to;
   pthread_mutex_lock(&p->lock);
-  drop[0] = p->first_drop_ms;
-  drop[1] = p->last_drop_ms;
+  from = p->drop_from_ms;
+  to = p->drop_to_ms;
+  p->drop_from_ms = p->drop_to_ms = 0;
   pthread_mutex_unlock(&p->lock);
-  for (i = 0; i < 2; i++) {
-    if (drop[i] != 0 && drop[i] != p->drop_told[i])
-      cfm_passive_stream_gap(NULL, &p->stream, NULL, NULL, drop[i]);
-    p->drop_told[i] = drop[i];
-  }
+  if (from != 0)
+    cfm_passive_stream_gap_span(&p->stream, from < 0 ? 0 : from, to);
   if (cfm_passive_stream_settle(&p->stream, final, emit_finding, p) != CFM_EOK) {
     pthread_mutex_lock(&p->lock);
     p->stats.report_failed = 1;

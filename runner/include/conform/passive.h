@@ -53,6 +53,8 @@ void cfm_match_release(cfm_match *m);
  * cursor walks, facts about the groups it created); bounded (100 000 ids
  * deleted, 1 000 walks in progress, 256 complete walks waiting for the
  * end of the stream, 100 000 groups). */
+#define CFM_PASSIVE_GAPS 64
+
 typedef struct cfm_passive_stream {
   json_t *deleted; /* {"vendor\x1fid": {"entry": n}} */
   json_t *walks;   /* cursor paging: {"vendor\x1fop\x1fcursor": walk} the walk that was handed
@@ -62,9 +64,13 @@ typedef struct cfm_passive_stream {
                     stream created existed (ms since the epoch), at most 100 000 */
   double latest_ms; /* the latest end of an exchange seen (ms since the epoch; 0 none) */
   /* Deletions the stream could not judge (an unusable entry, an exchange
-   * the proxy dropped): the earliest and the latest start (ms), 0 none,
-   * -1 at an unknown time. */
-  double gap_ms, gap_last_ms;
+   * the proxy dropped): their starts (ms) as intervals [from, to] in time
+   * order, fewer than CFM_PASSIVE_GAPS (the two nearest are joined when
+   * more come: a wider interval only makes more misses warn), and whether
+   * one came at an unknown time. */
+  double gaps[CFM_PASSIVE_GAPS][2];
+  size_t ngaps;
+  int gap_unknown;
   size_t unjudged_walks; /* complete walks dropped unjudged (over the bounds) */
   size_t judged_walks;   /* complete walks cfm_passive_stream_settle judged */
   size_t entries;        /* exchanges judged so far */
@@ -136,6 +142,10 @@ int cfm_passive_stream_settle(cfm_passive_stream *s, int final, cfm_passive_find
  * deletion), started_ms its start (0: unknown). */
 void cfm_passive_stream_gap(const cfm_specset *set, cfm_passive_stream *s, const char *method,
                             const char *url, double started_ms);
+
+/* Exchanges the stream cannot judge, of unknown requests, started between
+ * from_ms and to_ms (the proxy's drops; from_ms 0: at an unknown time). */
+void cfm_passive_stream_gap_span(cfm_passive_stream *s, double from_ms, double to_ms);
 
 /* Judges one exchange (req, res borrowed; req->body may be NULL) of
  * stream s (may be NULL: no stateful rules).  Never fails on bad input:
