@@ -238,21 +238,28 @@ Test(proxy, traffic_passes_unchanged) {
 
 #define DT_TOKEN "x-acs-dingtalk-access-token: t0k3n-for-the-test"
 
-/* The verdicts of one DingTalk read through a fresh proxy. */
-static void judged_once(const char *up, const char *path, size_t *counts) {
+/* One request through a fresh proxy in front of up: its answer in via,
+ * the proxy's verdict counts of the exchange in counts. */
+static void through_proxy(const char *up, const char *method, const char *path, const char *headers,
+                          const char *body, size_t len, cfm_th_resp *via, size_t *counts) {
   cfm_proxy_stats st;
-  cfm_th_resp via, direct;
   rig g;
   rig_start(&g, up, 0, NULL);
-  cr_assert_eq(cfm_th_request(NULL, g.base, "GET", path, DT_TOKEN, NULL, 0, &via), 0);
+  cr_assert_eq(cfm_th_request(NULL, g.base, method, path, headers, body, len, via), 0);
+  rig_stop(&g, &st);
+  cr_assert_eq(st.judged, 1);
+  memcpy(counts, st.counts, sizeof(st.counts));
+}
+
+/* The verdicts of one DingTalk read through a fresh proxy. */
+static void judged_once(const char *up, const char *path, size_t *counts) {
+  cfm_th_resp via, direct;
+  through_proxy(up, "GET", path, DT_TOKEN, NULL, 0, &via, counts);
   cr_assert_eq(cfm_th_request(NULL, up, "GET", path, DT_TOKEN, NULL, 0, &direct), 0);
   cr_assert_eq(via.len, direct.len);
   cr_assert(memcmp(via.body, direct.body, via.len) == 0, "the encoded bytes pass unchanged");
   cfm_th_resp_free(&via);
   cfm_th_resp_free(&direct);
-  rig_stop(&g, &st);
-  cr_assert_eq(st.judged, 1);
-  memcpy(counts, st.counts, sizeof(st.counts));
 }
 
 /* A deflate-encoded answer reaches the client as sent and is judged as
@@ -276,9 +283,7 @@ static void create_judged(const char *up, int gzip, size_t *counts) {
   static const char body[] = "{\"groupName\":\"g\",\"unionId\":\"u\",\"parentGroupId\":0}";
   unsigned char z[512];
   z_stream zs;
-  cfm_proxy_stats st;
   cfm_th_resp via;
-  rig g;
   memset(&zs, 0, sizeof(zs));
   cr_assert_eq(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
   zs.next_in = (Bytef *)body;
@@ -287,16 +292,11 @@ static void create_judged(const char *up, int gzip, size_t *counts) {
   zs.avail_out = sizeof(z);
   cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
   deflateEnd(&zs);
-  rig_start(&g, up, 0, NULL);
-  cr_assert_eq(cfm_th_request(NULL, g.base, "POST", "/v1.0/rooms/groups?json=1",
-                              gzip ? DT_TOKEN "\nContent-Encoding: gzip" : DT_TOKEN,
-                              gzip ? (const char *)z : body, gzip ? zs.total_out : sizeof(body) - 1,
-                              &via),
-               0);
+  through_proxy(up, "POST", "/v1.0/rooms/groups?json=1",
+                gzip ? DT_TOKEN "\nContent-Encoding: gzip" : DT_TOKEN,
+                gzip ? (const char *)z : body, gzip ? zs.total_out : sizeof(body) - 1, &via,
+                counts);
   cfm_th_resp_free(&via);
-  rig_stop(&g, &st);
-  cr_assert_eq(st.judged, 1);
-  memcpy(counts, st.counts, sizeof(st.counts));
 }
 
 /* A gzip-encoded request body reaches the upstream as sent and is judged

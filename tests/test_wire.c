@@ -333,37 +333,38 @@ Test(wire, a_revoked_token_is_replaced_and_the_request_retried_once, .timeout = 
   cfm_specset_release(&specs);
 }
 
+/* A DingTalk run (run_vendor) against a fresh mock of mc; fills res and
+ * returns the tokens it fetched. */
+static unsigned long dingtalk_run(cfm_specset *specs, const cfm_mock_config *mc,
+                                  cfm_run_result *res) {
+  cfm_mock *m;
+  cfm_config cfg;
+  char why[256], text[1024];
+  unsigned long fetches;
+  cr_assert_eq(cfm_mock_start(mc, &m, why, sizeof(why)), 0, "%s", why);
+  provider_config(text, sizeof(text), cfm_mock_port(m), "");
+  run_vendor(specs, &cfg, text, m, "dingtalk-rooms", res);
+  fetches = cfm_target_credential_fetches(cfm_config_target(&cfg, "dingtalk-rooms"));
+  cfm_config_release(&cfg);
+  cfm_mock_stop(m);
+  return fetches;
+}
+
 /* The vendor revokes the token on the run's very last request, a
  * deletion of what the run created: the deletion is sent again with a new
  * token (the clean-up phase), and nothing is left behind. */
 Test(wire, a_token_refused_to_a_deletion_is_replaced, .timeout = 120) {
   cfm_specset specs = {0};
   cfm_mock_config mc;
-  cfm_mock *m;
-  cfm_config cfg;
   cfm_run_result res;
-  char why[256], text[1024];
-  size_t calls;
   provider_setup(&specs, &mc);
   /* A first run counts the rooms calls (every request but the one token fetch). */
-  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
-  provider_config(text, sizeof(text), cfm_mock_port(m), "");
-  run_vendor(&specs, &cfg, text, m, "dingtalk-rooms", &res);
-  cr_assert_eq(cfm_target_credential_fetches(cfm_config_target(&cfg, "dingtalk-rooms")), 1);
-  calls = res.requests - 1;
+  cr_assert_eq(dingtalk_run(&specs, &mc, &res), 1);
   cr_assert_gt(res.cleanup_sent, 0);
-  cfm_config_release(&cfg);
-  cfm_mock_stop(m);
   /* The same run, the token revoked on its last rooms call. */
-  mc.dingtalk_revoke_after = (unsigned)calls;
-  cr_assert_eq(cfm_mock_start(&mc, &m, why, sizeof(why)), 0, "%s", why);
-  provider_config(text, sizeof(text), cfm_mock_port(m), "");
-  run_vendor(&specs, &cfg, text, m, "dingtalk-rooms", &res);
-  cr_assert_eq(cfm_target_credential_fetches(cfm_config_target(&cfg, "dingtalk-rooms")), 2,
-               "a new token after the refusal");
+  mc.dingtalk_revoke_after = (unsigned)(res.requests - 1);
+  cr_assert_eq(dingtalk_run(&specs, &mc, &res), 2, "a new token after the refusal");
   cr_assert_eq(res.cleanup_failed, 0, "the refused deletion was sent again and succeeded");
-  cfm_config_release(&cfg);
-  cfm_mock_stop(m);
   cfm_specset_release(&specs);
 }
 
